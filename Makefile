@@ -1,0 +1,52 @@
+# Audio Diffusion Studio: `make run` opens the app on the demo session, `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+APT_PACKAGES := libpulse0 libxcb-cursor0 xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+
+.PHONY: run test test-slow test-all bench check-system clean demo
+
+$(PY):
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+# System libraries Qt needs; prints the exact command to install what is missing.
+check-system:
+	@missing=""; \
+	ldconfig -p 2>/dev/null | grep -q 'libpulse.so.0' || missing="$$missing libpulse0"; \
+	ldconfig -p 2>/dev/null | grep -q 'libxcb-cursor.so.0' || missing="$$missing libxcb-cursor0"; \
+	ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1' || missing="$$missing libegl1"; \
+	ldconfig -p 2>/dev/null | grep -q 'libxkbcommon-x11.so.0' || missing="$$missing libxkbcommon-x11-0"; \
+	command -v xvfb-run >/dev/null 2>&1 || missing="$$missing xvfb xauth"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing system packages:$$missing"; \
+	  echo "Install them with:  sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+run: check-system $(STAMP)
+	$(VENV)/bin/studio gui
+
+test: check-system $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+test-slow: check-system $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow
+
+test-all: check-system $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m ''
+
+bench: $(STAMP)
+	for b in tests/bench/*.py; do $(PY) $$b || exit 1; done
+
+demo: $(STAMP)
+	$(PY) resources/recipes/make_demo.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

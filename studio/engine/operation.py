@@ -1,0 +1,156 @@
+"""What an operation is: its declaration (id, schema, inputs, chunking) and the values that
+flow through its pure `run(inputs, params, ctx) -> Result`.
+
+Operations live in `studio/ops/<category>/<verb>.py`, declare themselves with `@operation`,
+and are found by `studio.engine.registry.discover()`. They never touch the document, a widget
+or a global: they receive tensors and return tensors plus a report.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from studio.engine.params import Param, Schema
+
+if TYPE_CHECKING:  # torch is imported lazily so `studio ops` stays quick
+    import torch
+
+    from studio.engine.context import Context
+    from studio.engine.params import Params
+
+CATEGORIES = ("edit", "analyze", "filter", "restore", "convert", "generate", "array")
+
+
+class InputKind(enum.Enum):
+    SELECTION = "selection"        # the selected range (or the whole document when none)
+    DOCUMENT = "document"          # always the whole document
+    MULTICHANNEL = "multichannel"  # the whole document, which must have >= 2 channels
+    NONE = "none"                  # generators: no audio input
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """How a long input may be split: chunks of `seconds` with `overlap` seconds cross-faded.
+    `channels_independent` lets the runner also split channels apart."""
+    seconds: float = 10.0
+    overlap: float = 0.5
+    channels_independent: bool = True
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A further named input: a second clip, a noise profile, a reference recording."""
+    name: str
+    help: str = ""
+    required: bool = True
+
+
+@dataclass
+class Inputs:
+    """What `run` receives. `audio` is (channels, frames) float32 on ctx.device (an empty
+    (0, 0) tensor for generators); `extras` maps an Extra's name to (tensor, rate)."""
+    audio: "torch.Tensor"
+    sample_rate: int
+    freq_range: tuple[float, float] | None = None  # the spectral selection, if any
+    extras: dict[str, tuple["torch.Tensor", int]] = field(default_factory=dict)
+    offset: int = 0  # index of audio[:, 0] in the document (chunks and selections)
+
+
+@dataclass
+class Marker:
+    time: float           # seconds from the start of the input
+    label: str = ""
+    duration: float = 0.0
+
+
+@dataclass
+class Curve:
+    """A plot the UI draws: y against x, with axis labels and units."""
+    x: Any  # numpy array or list
+    y: Any
+    x_label: str = ""
+    y_label: str = ""
+    name: str = ""
+    log_x: bool = False
+
+
+@dataclass
+class Report:
+    """Plain data the UI knows how to draw: numbers, curves, markers, free text."""
+    values: dict[str, Any] = field(default_factory=dict)  # name -> number or short string
+    curves: list[Curve] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    text: str = ""
+    data: dict[str, Any] = field(default_factory=dict)  # op-specific arrays (maps, profiles)
+
+    def is_empty(self) -> bool:
+        return not (self.values or self.curves or self.markers or self.text or self.data)
+
+
+@dataclass
+class Result:
+    """What `run` returns: audio (channels, frames) — a tensor or numpy array — and/or a
+    report. `takes` holds several named outputs (generators, separation, compare)."""
+    audio: Any = None
+    sample_rate: int | None = None  # None: same as the input
+    report: Report = field(default_factory=Report)
+    takes: list[tuple[str, Any]] = field(default_factory=list)  # (name, audio)
+
+
+RunFn = Callable[[Inputs, "Params", "Context"], Result]
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    title: str
+    category: str
+    run: RunFn
+    schema: Schema
+    inputs: InputKind = InputKind.SELECTION
+    extras: tuple[Extra, ...] = ()
+    chunk: Chunking | None = None
+    description: str = ""
+    changes_length: bool = False  # output length may differ from input (resample, trim)
+    returns_audio: bool = True    # False for analysis ops that only report
+
+    def describe(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "category": self.category,
+            "description": self.description, "inputs": self.inputs.value,
+            "extras": [{"name": e.name, "help": e.help, "required": e.required}
+                       for e in self.extras],
+            "chunk": None if self.chunk is None else {
+                "seconds": self.chunk.seconds, "overlap": self.chunk.overlap},
+            "returns_audio": self.returns_audio,
+            "params": self.schema.describe(),
+        }
+
+
+def operation(*, id: str, title: str, category: str | None = None,
+              params: list[Param] | tuple[Param, ...] = (),
+              inputs: InputKind = InputKind.SELECTION, extras: tuple[Extra, ...] = (),
+              chunk: Chunking | None = None, description: str = "",
+              changes_length: bool = False, returns_audio: bool = True):
+    """Declare an operation; the decorated function is its `run`. Registers it."""
+    category = category or id.split(".", 1)[0]
+    if "." not in id or category not in CATEGORIES:
+        raise ValueError(f"operation id '{id}' must be '<category>.<verb>' with a category "
+                         f"in {CATEGORIES}")
+
+    def wrap(fn: RunFn) -> RunFn:
+        from studio.engine import registry
+        op = Operation(id=id, title=title, category=category, run=fn,
+                       schema=Schema(tuple(params)), inputs=inputs, extras=tuple(extras),
+                       chunk=chunk, description=description or (fn.__doc__ or "").strip(),
+                       changes_length=changes_length, returns_audio=returns_audio)
+        registry.register(op)
+        fn.operation = op  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
+def as_mapping(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(params or {})

@@ -1,0 +1,257 @@
+"""Typed parameter schemas: declared once per operation, read by the UI form, the CLI flags,
+presets and the docs.
+
+A parameter knows its type, default, range, unit and one-line help, and converts a user's
+value (a string from the command line, a number from a slider, a JSON value from a preset)
+into the right Python value or raises `StudioError` with one clear line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+from studio.errors import StudioError
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any = None
+    help: str = ""
+    label: str = ""  # shown in forms; defaults to the name with spaces
+
+    kind = "any"
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def coerce(self, value: Any) -> Any:
+        return value
+
+    def describe(self) -> dict:
+        """A JSON-able description of this parameter (for `studio ops --json` and the docs)."""
+        d = {"name": self.name, "type": self.kind, "default": self.default, "help": self.help,
+             "label": self.title}
+        d.update(self._extra())
+        return d
+
+    def _extra(self) -> dict:
+        return {}
+
+    def _fail(self, value: Any, why: str) -> StudioError:
+        return StudioError(f"parameter '{self.name}': {value!r} {why}")
+
+
+@dataclass(frozen=True)
+class Float(Param):
+    lo: float | None = None
+    hi: float | None = None
+    unit: str = ""
+    step: float | None = None
+    log: bool = False  # a log-scaled slider (frequencies, time constants)
+    kind = "float"
+
+    def coerce(self, value: Any) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise self._fail(value, "is not a number") from None
+        if v != v:
+            raise self._fail(value, "is not a number")
+        if self.lo is not None and v < self.lo or self.hi is not None and v > self.hi:
+            raise self._fail(value, f"is outside [{self.lo}, {self.hi}] {self.unit}".rstrip())
+        return v
+
+    def _extra(self) -> dict:
+        return {"lo": self.lo, "hi": self.hi, "unit": self.unit, "step": self.step, "log": self.log}
+
+
+@dataclass(frozen=True)
+class Int(Param):
+    lo: int | None = None
+    hi: int | None = None
+    unit: str = ""
+    kind = "int"
+
+    def coerce(self, value: Any) -> int:
+        try:
+            f = float(value)
+            v = int(f)
+        except (TypeError, ValueError, OverflowError):
+            raise self._fail(value, "is not an integer") from None
+        if f != v:
+            raise self._fail(value, "is not an integer")
+        if self.lo is not None and v < self.lo or self.hi is not None and v > self.hi:
+            raise self._fail(value, f"is outside [{self.lo}, {self.hi}] {self.unit}".rstrip())
+        return v
+
+    def _extra(self) -> dict:
+        return {"lo": self.lo, "hi": self.hi, "unit": self.unit}
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Bool(Param):
+    kind = "bool"
+
+    def coerce(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        s = str(value).strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        raise self._fail(value, "is not true/false")
+
+
+@dataclass(frozen=True)
+class Choice(Param):
+    options: tuple[str, ...] = ()
+    kind = "choice"
+
+    def coerce(self, value: Any) -> str:
+        s = str(value)
+        if s not in self.options:
+            raise self._fail(value, f"is not one of {', '.join(self.options)}")
+        return s
+
+    def _extra(self) -> dict:
+        return {"options": list(self.options)}
+
+
+@dataclass(frozen=True)
+class File(Param):
+    """A path: an extra input (a noise profile, a second clip) or a model/preset file."""
+    filter: str = ""  # Qt file-dialog filter, e.g. "Audio (*.wav *.flac)"
+    must_exist: bool = True
+    kind = "file"
+
+    def coerce(self, value: Any) -> str:
+        if value in (None, ""):
+            return ""
+        import os
+        s = os.fspath(value)
+        if self.must_exist and not os.path.exists(s):
+            raise self._fail(value, "does not exist")
+        return s
+
+    def _extra(self) -> dict:
+        return {"filter": self.filter, "must_exist": self.must_exist}
+
+
+@dataclass(frozen=True)
+class Model(Param):
+    """A bundled or user-trained model, by name or path (resolved by the op)."""
+    family: str = ""  # e.g. "diffusion", "timbre"
+    kind = "model"
+
+    def coerce(self, value: Any) -> str:
+        return "" if value is None else str(value)
+
+    def _extra(self) -> dict:
+        return {"family": self.family}
+
+
+@dataclass(frozen=True)
+class FreqRange(Param):
+    """A (low, high) frequency band in Hz; None means the full band."""
+    lo: float = 0.0
+    hi: float = 96000.0
+    kind = "freq_range"
+
+    def coerce(self, value: Any) -> tuple[float, float] | None:
+        if value in (None, "", "none", "None"):
+            return None
+        if isinstance(value, str):
+            parts = value.replace(":", ",").split(",")
+        else:
+            parts = list(value)
+        try:
+            a, b = (float(x) for x in parts)
+        except (TypeError, ValueError):
+            raise self._fail(value, "is not a 'low,high' band in Hz") from None
+        if not (self.lo <= a < b <= self.hi):
+            raise self._fail(value, f"must satisfy {self.lo} <= low < high <= {self.hi} Hz")
+        return (a, b)
+
+    def _extra(self) -> dict:
+        return {"lo": self.lo, "hi": self.hi, "unit": "Hz"}
+
+
+class Params(Mapping[str, Any]):
+    """Validated parameter values, readable as `p.name` or `p["name"]`."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self._values = MappingProxyType(dict(values))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Params({dict(self._values)!r})"
+
+
+@dataclass(frozen=True)
+class Schema:
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        names = [p.name for p in self.params]
+        if len(names) != len(set(names)):
+            raise ValueError(f"duplicate parameter names in {names}")
+
+    def __iter__(self):
+        return iter(self.params)
+
+    def get(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def validate(self, values: Mapping[str, Any] | None = None) -> Params:
+        """Defaults overlaid with `values`, each coerced; unknown names are an error."""
+        values = dict(values or {})
+        unknown = [k for k in values if self.get(k) is None]
+        if unknown:
+            known = ", ".join(p.name for p in self.params) or "none"
+            raise StudioError(f"unknown parameter '{unknown[0]}' (known: {known})")
+        out = {}
+        for p in self.params:
+            out[p.name] = p.coerce(values[p.name]) if p.name in values else (
+                p.coerce(p.default) if p.default is not None else None)
+        return Params(out)
+
+    def describe(self) -> list[dict]:
+        return [p.describe() for p in self.params]
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, str]:
+    """Parse CLI `--set name=value` items into a dict (values stay strings until validated)."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise StudioError(f"--set expects name=value, got '{item}'")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
