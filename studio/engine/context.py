@@ -1,10 +1,11 @@
 """What a running operation may ask of the engine: the device, progress, cancellation, a
-seeded random generator and a log. Operations receive it; they never build one."""
+seeded random generator, a log and a model cache. Operations receive it; they never build one
+(tests may, to call an operation's `run` directly)."""
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -15,8 +16,12 @@ class Context:
     def __init__(self, device: torch.device | str = "cpu", seed: int | None = None,
                  cancel_event: threading.Event | None = None,
                  on_progress: Callable[[float, str], None] | None = None,
-                 on_log: Callable[[str], None] | None = None):
+                 on_log: Callable[[str], None] | None = None,
+                 cache: dict[Any, Any] | None = None):
         self.device = torch.device(device)
+        # Loaded models, keyed by path (or any key an op chooses). The host worker passes the
+        # same dict to every job, so a model loaded once stays loaded between jobs.
+        self.cache: dict[Any, Any] = {} if cache is None else cache
         self.seed = 0 if seed is None else int(seed)
         self._cancel = cancel_event or threading.Event()
         self._on_progress = on_progress
@@ -48,6 +53,14 @@ class Context:
         if self._on_progress is not None:
             a, b = self._span
             self._on_progress(a + (b - a) * min(max(float(fraction), 0.0), 1.0), message)
+
+    def cached(self, key: Any, load: Callable[[], Any]) -> Any:
+        """`self.cache[key]`, loading it with `load()` the first time (models, filter banks)."""
+        try:
+            return self.cache[key]
+        except KeyError:
+            value = self.cache[key] = load()
+            return value
 
     def log(self, message: str) -> None:
         line = f"{time.strftime('%H:%M:%S')} {message}"

@@ -2,8 +2,10 @@
 when imported; `discover()` imports them all, so no list of operations is kept by hand."""
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
+from typing import Iterator
 
 from studio.engine.operation import Operation
 from studio.errors import StudioError
@@ -44,3 +46,20 @@ def get(op_id: str) -> Operation:
 def all_operations() -> list[Operation]:
     discover()
     return sorted(_OPERATIONS.values(), key=lambda o: (o.category, o.id))
+
+
+def unregister(op_id: str) -> None:
+    _OPERATIONS.pop(op_id, None)
+
+
+@contextlib.contextmanager
+def scoped() -> Iterator[None]:
+    """Operations registered inside the block (tests, benchmarks) are forgotten after it, and
+    any op replaced inside it is restored."""
+    discover()
+    saved = dict(_OPERATIONS)
+    try:
+        yield
+    finally:
+        _OPERATIONS.clear()
+        _OPERATIONS.update(saved)

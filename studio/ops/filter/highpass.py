@@ -1,0 +1,11 @@
+"""High-pass filter: attenuates frequencies below the cutoff (biquad, 12 dB/octave per stage)."""
+from studio.engine.operation import Result, operation
+from studio.ops.filter._common import CHUNK, freq, run_biquad, shape_params
+
+
+@operation(id="filter.highpass", title="High-pass filter", chunk=CHUNK,
+           params=[freq("cutoff", 80.0, "Cutoff frequency (-3 dB at Q 0.707)"),
+                   *shape_params()])
+def run(inputs, p, ctx) -> Result:
+    """Attenuate frequencies below the cutoff."""
+    return run_biquad("highpass", p.cutoff, inputs, p)
