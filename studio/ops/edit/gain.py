@@ -4,7 +4,7 @@ from studio.engine.params import Float
 
 
 @operation(id="edit.gain", title="Gain",
-           params=[Float("db", default=0.0, lo=-96.0, hi=48.0, unit="dB", step=0.1,
+           params=[Float("db", default=0.0, lo=-96.0, hi=48.0, unit="dB", step=0.1, label="Gain",
                          help="Level change: negative is quieter")],
            chunk=Chunking(seconds=60.0, overlap=0.0))  # per sample: chunks need no overlap
 def run(inputs, p, ctx) -> Result:
