@@ -1,0 +1,201 @@
+"""Document <-> session file. The container format lives in studio.io.project; this module
+decides what a session holds and maps it to a manifest plus named arrays:
+
+- the current audio state (the history tip; undo steps are not stored, their names are),
+  as a pool of distinct blocks in one float32 WAV member: a block shared by several places
+  (paste, duplicated channel, undo sharing) is stored once, bit-exact, and shared again after
+  loading; all-zero blocks are not stored at all (long silence stays nearly free);
+- the selection, the takes (audio as float32 WAV members, parameters and reports as JSON,
+  arrays inside them as .npy members), the source file's path and format;
+- an `extensions` dict for other parts of the app (array layout, view state) to keep their own
+  data in; kept as given, under the keys they choose.
+
+The manifest is versioned: a file from a newer major version is refused with a clear line.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from studio.core.blocks import Block, zero_block
+from studio.core.document import AudioState, Document
+from studio.core.selection import Selection
+from studio.core.sequence import Sequence
+from studio.core.takes import Take
+from studio.errors import AudioFileError
+from studio.io.project import AudioMember, open_container, save_container
+
+FORMAT_NAME = "audio-diffusion-studio-session"
+FORMAT_VERSION = 1
+SESSION_SUFFIX = ".adsession"
+POOL_MEMBER = "audio/blocks.wav"
+
+Progress = Callable[[float, str], None]
+
+
+def _is_zero(block: Block) -> bool:
+    # bitwise, so -0.0 survives the round trip
+    return block.min == 0.0 and block.max == 0.0 and not block.samples.view(np.uint32).any()
+
+
+def _pool(state: AudioState) -> tuple[list[Block], dict[int, int]]:
+    """Distinct blocks in first-use order, and id(block) -> pool index."""
+    order: list[Block] = []
+    index: dict[int, int] = {}
+    for seq in state.channels:
+        for b in seq.blocks:
+            if id(b) not in index:
+                index[id(b)] = len(order)
+                order.append(b)
+    return order, index
+
+
+def _encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    """JSON-ready copy of `value`; numpy arrays go to `arrays` and leave a reference."""
+    if isinstance(value, np.ndarray):
+        name = f"{prefix}/{len(arrays)}.npy"
+        arrays[name] = value
+        return {"__ndarray__": name}
+    if isinstance(value, dict):
+        return {str(k): _encode(v, arrays, prefix) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v, arrays, prefix) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return {"__float__": repr(value)}
+    return value
+
+
+def _decode(value: Any, container) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__ndarray__"}:
+            return container.read_array(value["__ndarray__"])
+        if set(value) == {"__float__"}:
+            return float(value["__float__"])
+        return {k: _decode(v, container) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v, container) for v in value]
+    return value
+
+
+def _selection_dict(sel: Selection) -> dict:
+    return {"start": sel.start, "end": sel.end, "f_lo": sel.f_lo, "f_hi": sel.f_hi,
+            "channels": None if sel.channels is None else sorted(sel.channels)}
+
+
+def build_manifest(doc: Document, extensions: dict | None = None
+                   ) -> tuple[dict, dict[str, AudioMember], dict[str, np.ndarray]]:
+    """The manifest, audio members and arrays that represent `doc` (no I/O). Everything is
+    taken from one immutable snapshot, so this may run while the document keeps changing."""
+    state = doc.state
+    pool, index = _pool(state)
+    stored = [b for b in pool if not _is_zero(b)]
+    arrays: dict[str, np.ndarray] = {}
+    audio = {POOL_MEMBER: AudioMember(1, sum(len(b) for b in stored), state.sample_rate,
+                                      lambda: (b.samples for b in stored))}
+    takes = []
+    for k, t in enumerate(list(doc.takes)):
+        member = f"takes/{k}.wav"
+        audio[member] = AudioMember.from_array(t.audio, t.sample_rate)
+        takes.append({"id": t.id, "name": t.name, "start": t.start, "end": t.end,
+                      "channels": list(t.channels), "audio": member, "sample_rate": t.sample_rate,
+                      "op_id": t.op_id, "params": _encode(t.params, arrays, f"takes/{k}/params"),
+                      "created": t.created,
+                      "report": _encode(t.report, arrays, f"takes/{k}/report")})
+    ext = dict(getattr(doc, "extensions", None) or {})
+    ext.update(extensions or {})
+    manifest = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION,
+        "app_version": __import__("studio").__version__, "saved_at": time.time(),
+        "audio": {
+            "sample_rate": state.sample_rate,
+            "frames": state.n_frames,
+            "channel_names": list(state.channel_names),
+            "channels": [[index[id(b)] for b in seq.blocks] for seq in state.channels],
+            "pool": {"member": POOL_MEMBER, "lengths": [len(b) for b in pool],
+                     "zero": [i for i, b in enumerate(pool) if _is_zero(b)]},
+        },
+        "selection": _selection_dict(doc.selection),
+        "takes": takes,
+        "history": {"names": list(doc.history.names()), "index": doc.history.index},
+        "source": {"path": None if doc.path is None else os.fspath(doc.path),
+                   "info": _encode(dict(doc.source_info or {}), arrays, "source")},
+        "extensions": _encode(ext, arrays, "extensions"),
+    }
+    return manifest, audio, arrays
+
+
+def save_session(doc: Document, path: os.PathLike | str, *, extensions: dict | None = None,
+                 progress: Progress | None = None, cancelled=None, mark_saved: bool = True) -> None:
+    """Write `doc` to `path` atomically (the previous file stays intact if this fails)."""
+    state = doc.state
+    manifest, audio, arrays = build_manifest(doc, extensions)
+    save_container(path, manifest, audio, arrays, progress, cancelled)
+    if mark_saved and doc.state is state:
+        doc.mark_saved()
+
+
+def load_session(path: os.PathLike | str, progress: Progress | None = None,
+                 cancelled=None) -> Document:
+    """A Document whose state reads bit-identically to the one saved, with its selection,
+    takes, source info and `extensions` (an attribute on the returned document)."""
+    with open_container(path) as c:
+        m = c.manifest
+        if m.get("format") != FORMAT_NAME:
+            raise AudioFileError(f"cannot open {path}: not an Audio Diffusion Studio session")
+        if int(m.get("version", 0)) > FORMAT_VERSION:
+            raise AudioFileError(f"cannot open {path}: made by a newer version of the app "
+                                 f"(session format {m.get('version')}, this one reads "
+                                 f"{FORMAT_VERSION}); please update")
+        try:
+            doc = _document_from(c, m, progress, cancelled)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise AudioFileError(f"cannot open {path}: its manifest is inconsistent "
+                                 f"({type(e).__name__}: {e})") from e
+    return doc
+
+
+def _document_from(c, m: dict, progress, cancelled) -> Document:
+    a = m["audio"]
+    lengths, zero = a["pool"]["lengths"], set(a["pool"]["zero"])
+    reader = c.audio_reader(a["pool"]["member"])
+    total = max(1, reader.frames)
+    pool: list[Block] = []
+    for i, n in enumerate(lengths):
+        if i in zero:
+            pool.append(zero_block(n))
+            continue
+        if cancelled is not None and (cancelled.is_set() if hasattr(cancelled, "is_set") else cancelled()):
+            from studio.errors import Cancelled
+            raise Cancelled()
+        pool.append(Block.from_array(reader.read(n)[0], adopt=True))
+        if progress is not None:
+            progress(1.0 - reader.remaining / total, "Loading session")
+    if reader.remaining:
+        raise ValueError(f"{reader.remaining} pool frames not used")
+    channels = tuple(Sequence(pool[i] for i in refs) for refs in a["channels"])
+    if any(len(s) != a["frames"] for s in channels):
+        raise ValueError("channel lengths differ from the manifest")
+    state = AudioState(int(a["sample_rate"]), channels, tuple(a["channel_names"]))
+    src = m.get("source") or {}
+    doc = Document(state, path=src.get("path"), source_info=_decode(src.get("info") or {}, c))
+    s = m.get("selection") or {}
+    doc.set_selection(Selection(int(s.get("start", 0)), int(s.get("end", 0)), s.get("f_lo"),
+                                s.get("f_hi"),
+                                None if s.get("channels") is None else frozenset(s["channels"])))
+    for t in m.get("takes", []):
+        doc.takes.add(Take(id=t["id"], name=t["name"], start=int(t["start"]), end=int(t["end"]),
+                           channels=tuple(t["channels"]), audio=c.read_audio(t["audio"]),
+                           sample_rate=int(t["sample_rate"]), op_id=t.get("op_id", ""),
+                           params=_decode(t.get("params") or {}, c),
+                           created=float(t.get("created", 0.0)),
+                           report=_decode(t.get("report"), c)))
+    doc.extensions = _decode(m.get("extensions") or {}, c)
+    doc.saved_history = dict(m.get("history") or {})
+    doc.session_path = os.fspath(c.path)
+    doc.mark_saved()
+    return doc
