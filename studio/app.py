@@ -1,0 +1,123 @@
+"""Start the window: `studio gui [FILE]` lands here. Also the screenshot mode used by the docs
+and the Xvfb test: open, wait until the views and spectrogram tiles are on screen, save a PNG,
+exit."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+
+from studio.paths import resource
+
+DEMO = ("demo", "demo.flac")
+SCREENSHOT_TIMEOUT_S = 30.0
+
+
+def demo_path() -> str:
+    return str(resource(*DEMO))
+
+
+def make_app(argv=None):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(list(argv or sys.argv[:1]))
+        app.setApplicationName("Audio Diffusion Studio")
+        app.setOrganizationName("AudioDiffusionStudio")
+    return app
+
+
+def offer_recovery(window) -> bool:
+    """Ask to recover a session that did not close cleanly; True when one was recovered."""
+    try:
+        from studio.engine import autosave
+    except ImportError:
+        return False
+    try:
+        found = autosave.find_recoverable()
+    except Exception:  # noqa: BLE001 - a broken autosave folder must not stop the start
+        return False
+    if not found:
+        return False
+    from studio.ui.dialogs.recovery import ask_recover
+    items = found if isinstance(found, (list, tuple)) else [found]
+    if not ask_recover(window, [str(getattr(i, "description", i)) for i in items]):
+        discard = getattr(autosave, "discard", None)
+        if discard:
+            for i in items:
+                discard(i)
+        return False
+    doc = autosave.recover(items[0])
+    window.set_document(doc)
+    window.notify("Recovered unsaved work")
+    return True
+
+
+def arrange_view(window, view: str) -> None:
+    if view == "spectrogram":
+        window.splitter.setSizes([200, 800])
+    elif view == "array":
+        window.array_dock.show()
+        window.array_dock.raise_()
+        window.resizeDocks([window.array_dock], [int(window.height() * 0.6)],
+                           __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.Vertical)
+    else:
+        window.splitter.setSizes([550, 450])
+
+
+def run_gui(file: str | None = None, screenshot: str | None = None, view: str = "waveform",
+            size: tuple[int, int] | None = None, theme_name: str | None = None) -> int:
+    app = make_app()
+    from PySide6.QtCore import QSettings
+    from studio.ui import theme
+    from studio.ui.main_window import MainWindow
+    from studio.ui.settings import Settings
+    if screenshot:  # a fresh, throwaway layout: screenshots never depend on a user's settings
+        tmp = tempfile.mkdtemp(prefix="studio-shot-")
+        settings = Settings(QSettings(os.path.join(tmp, "s.ini"), QSettings.IniFormat))
+    else:
+        settings = Settings()
+    theme.apply(theme_name or settings.value("theme", "dark"))
+    window = MainWindow(settings)
+    window.quiet = bool(screenshot)
+    if size:
+        window.resize(*size)
+    window.show()
+    recovered = False if screenshot else offer_recovery(window)
+    if not recovered:
+        target = file or demo_path()
+        if not window.actions_.open_path(target) and screenshot:
+            print(f"studio: cannot open {target}", file=sys.stderr)
+            return 1
+    arrange_view(window, view)
+    if screenshot:
+        return _screenshot(app, window, screenshot)
+    return app.exec()
+
+
+def _screenshot(app, window, path: str) -> int:
+    deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
+    settled = 0
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if window.is_rendered():
+            settled += 1
+            if settled > 5:  # a few more turns of the loop so every view has painted
+                break
+        else:
+            settled = 0
+        time.sleep(0.02)
+    app.processEvents()
+    ok = window.grab().save(path, "PNG")
+    window.quiet = True
+    window.close()
+    if not ok:
+        print(f"studio: cannot write the screenshot to {path}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0

@@ -1,0 +1,242 @@
+"""Operation forms generated from a parameter schema (studio.engine.params): a slider with its
+unit beside a spin box for numbers, a combo box for choices, a check box, a file picker, a
+frequency band; each row has a reset-to-default button. A parameter is declared once, in its
+operation; nothing here knows any particular operation."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLineEdit, QPushButton, QSlider, QSpinBox,
+                               QToolButton, QWidget)
+
+from studio.engine import params as P
+
+SLIDER_STEPS = 1000
+
+
+class _NumberEditor(QWidget):
+    """Slider + spin box for a Float or Int with a range (log-scaled when the param says so)."""
+    changed = Signal()
+
+    def __init__(self, param, parent=None):
+        super().__init__(parent)
+        self.param = param
+        is_int = isinstance(param, P.Int)
+        lo = param.lo if param.lo is not None else (-1e9 if param.hi is None else param.hi - 1e6)
+        hi = param.hi if param.hi is not None else lo + 1e6
+        self.lo, self.hi = float(lo), float(hi)
+        self.log = bool(getattr(param, "log", False)) and self.lo > 0
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.spin = QSpinBox() if is_int else QDoubleSpinBox()
+        self.spin.setRange(int(lo) if is_int else lo, int(hi) if is_int else hi)
+        if not is_int:
+            step = param.step or _nice_step(self.hi - self.lo)
+            self.spin.setSingleStep(step)
+            self.spin.setDecimals(max(0, min(6, -int(math.floor(math.log10(step))) + 1)))
+        if param.unit:
+            self.spin.setSuffix(f" {param.unit}")
+        self.spin.setKeyboardTracking(False)
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        bounded = param.lo is not None and param.hi is not None
+        self.slider.setVisible(bounded)
+        row.addWidget(self.slider, 3)
+        row.addWidget(self.spin, 2)
+        self.slider.valueChanged.connect(self._on_slider_changed)
+        self.spin.valueChanged.connect(self._on_spin_changed)
+        self._sync = False
+
+    def _to_slider(self, v: float) -> int:
+        if self.hi <= self.lo:
+            return 0
+        if self.log:
+            f = math.log(max(v, self.lo) / self.lo) / math.log(self.hi / self.lo)
+        else:
+            f = (v - self.lo) / (self.hi - self.lo)
+        return int(round(min(max(f, 0.0), 1.0) * SLIDER_STEPS))
+
+    def _from_slider(self, i: int) -> float:
+        f = i / SLIDER_STEPS
+        return self.lo * (self.hi / self.lo) ** f if self.log else self.lo + f * (self.hi - self.lo)
+
+    def _on_slider_changed(self, i: int) -> None:
+        if not self._sync:
+            self._sync = True
+            v = self._from_slider(i)
+            self.spin.setValue(int(round(v)) if isinstance(self.spin, QSpinBox) else v)
+            self._sync = False
+            self.changed.emit()
+
+    def _on_spin_changed(self, v) -> None:
+        if not self._sync:
+            self._sync = True
+            self.slider.setValue(self._to_slider(float(v)))
+            self._sync = False
+            self.changed.emit()
+
+    def value(self):
+        return self.spin.value()
+
+    def set_value(self, v) -> None:
+        self.spin.setValue(int(v) if isinstance(self.spin, QSpinBox) else float(v))
+        self._sync = True
+        self.slider.setValue(self._to_slider(float(v)))
+        self._sync = False
+
+
+def _nice_step(span: float) -> float:
+    if span <= 0 or not math.isfinite(span):
+        return 0.1
+    return 10 ** math.floor(math.log10(span / 100))
+
+
+class _FileEditor(QWidget):
+    changed = Signal()
+
+    def __init__(self, param, parent=None):
+        super().__init__(parent)
+        self.param = param
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("(none)")
+        browse = QToolButton(text="…")
+        browse.setToolTip("Choose a file")
+        row.addWidget(self.edit, 1)
+        row.addWidget(browse)
+        browse.clicked.connect(self._on_browse_changed)
+        self.edit.editingFinished.connect(self.changed.emit)
+
+    def _on_browse_changed(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.param.title, self.edit.text(),
+                                              self.param.filter or "All files (*)")
+        if path:
+            self.edit.setText(path)
+            self.changed.emit()
+
+    def value(self):
+        return self.edit.text()
+
+    def set_value(self, v) -> None:
+        self.edit.setText("" if v is None else str(v))
+
+
+class _BandEditor(QWidget):
+    changed = Signal()
+
+    def __init__(self, param, parent=None):
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.lo, self.hi = QDoubleSpinBox(), QDoubleSpinBox()
+        for s in (self.lo, self.hi):
+            s.setRange(param.lo, param.hi)
+            s.setSuffix(" Hz")
+            s.setDecimals(0)
+            s.setSpecialValueText("–")
+            s.valueChanged.connect(self.changed.emit)
+            row.addWidget(s)
+
+    def value(self):
+        a, b = self.lo.value(), self.hi.value()
+        return None if b <= a else (a, b)
+
+    def set_value(self, v) -> None:
+        a, b = v if v else (0.0, 0.0)
+        self.lo.setValue(a)
+        self.hi.setValue(b)
+
+
+class _Simple(QWidget):
+    changed = Signal()
+
+    def __init__(self, widget, getter, setter, signal, parent=None):
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget)
+        self.widget, self._get, self._set = widget, getter, setter
+        signal.connect(lambda *a: self.changed.emit())
+
+    def value(self):
+        return self._get()
+
+    def set_value(self, v) -> None:
+        self._set(v)
+
+
+def editor_for(param) -> QWidget:
+    """The widget for one parameter (every editor has value(), set_value(), changed)."""
+    if isinstance(param, (P.Float, P.Int)):
+        return _NumberEditor(param)
+    if isinstance(param, P.Bool):
+        box = QCheckBox()
+        return _Simple(box, box.isChecked, lambda v: box.setChecked(bool(v)), box.toggled)
+    if isinstance(param, P.Choice):
+        combo = QComboBox()
+        combo.addItems(list(param.options))
+        return _Simple(combo, combo.currentText, lambda v: combo.setCurrentText(str(v)),
+                       combo.currentTextChanged)
+    if isinstance(param, P.File):
+        return _FileEditor(param)
+    if isinstance(param, P.FreqRange):
+        return _BandEditor(param)
+    edit = QLineEdit()
+    return _Simple(edit, edit.text, lambda v: edit.setText("" if v is None else str(v)),
+                   edit.editingFinished)
+
+
+class ParamForm(QWidget):
+    """A form for a Schema: `values()` gives a dict the schema validates."""
+    changed = Signal()
+
+    def __init__(self, schema, parent=None):
+        super().__init__(parent)
+        self.schema = schema
+        self.editors: dict[str, QWidget] = {}
+        form = QFormLayout(self)
+        form.setContentsMargins(4, 4, 4, 4)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        for p in schema:
+            ed = editor_for(p)
+            ed.setToolTip(p.help)
+            if p.default is not None:
+                ed.set_value(p.default)
+            ed.changed.connect(self.changed.emit)
+            reset = QToolButton(text="↺")
+            reset.setToolTip(f"Reset to default ({p.default})")
+            reset.setAutoRaise(True)
+            reset.clicked.connect(lambda _=False, p=p: self.reset(p.name))
+            row = QWidget()
+            lay = QHBoxLayout(row)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.addWidget(ed, 1)
+            lay.addWidget(reset)
+            label = p.title + (f" ({p.unit})" if getattr(p, "unit", "") and
+                               not isinstance(p, (P.Float, P.Int)) else "")
+            form.addRow(label, row)
+            form.labelForField(row).setToolTip(p.help)
+            self.editors[p.name] = ed
+
+    def values(self) -> dict:
+        return {name: ed.value() for name, ed in self.editors.items()}
+
+    def set_values(self, values: dict) -> None:
+        for name, v in values.items():
+            if name in self.editors and v is not None:
+                self.editors[name].set_value(v)
+
+    def reset(self, name: str | None = None) -> None:
+        for p in self.schema:
+            if (name is None or p.name == name) and p.default is not None:
+                self.editors[p.name].set_value(p.default)
+        self.changed.emit()
+
+
+def reset_button(form: ParamForm) -> QPushButton:
+    b = QPushButton("Reset all")
+    b.clicked.connect(lambda: form.reset())
+    return b

@@ -1,0 +1,197 @@
+"""The window's side of the engine: turns user intents (preview, compare, apply, render, run a
+chain) into JobRequests on the EngineHost, and applies what comes back through the document —
+takes for previews, an undoable replace_range command for apply, a new window for render.
+
+A failed or cancelled job changes nothing. A result whose document state is no longer the one
+the request was cut from (the user edited meanwhile) is dropped with a warning: applying it
+would paste audio computed from samples that are gone.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from studio.engine.protocol import JobRequest
+
+PREVIEW_DEFAULT_S = 10.0
+
+
+@dataclass
+class JobInfo:
+    job_id: str
+    kind: str                 # preview | compare | apply | render | chain
+    op_id: str
+    title: str
+    params: dict
+    start: int
+    end: int
+    channels: tuple[int, ...]
+    state: object             # the AudioState the input was read from
+    rate: int
+    freq_range: tuple | None = None
+    steps: list = field(default_factory=list)   # remaining chain steps
+    progress: float = 0.0
+    message: str = ""
+    submitted: float = field(default_factory=time.time)
+
+
+class JobController(QObject):
+    job_added = Signal(object)       # JobInfo
+    job_progress = Signal(object)    # JobInfo
+    job_ended = Signal(object, str)  # JobInfo, "finished" | "failed: ..." | "cancelled" | "stale"
+    notice = Signal(str)
+    render_ready = Signal(object, int, str)  # audio (C, N), rate, title
+    report_ready = Signal(str, object)       # title, Report
+
+    def __init__(self, model, host=None, parent=None):
+        super().__init__(parent)
+        self.model = model
+        if host is None:
+            from studio.engine.host import EngineHost
+            host = EngineHost(self)
+        self.host = host
+        self.device = "auto"
+        self.jobs: dict[str, JobInfo] = {}
+        host.progress.connect(self._on_progress_changed)
+        host.finished.connect(self._on_finished_changed)
+        host.failed.connect(self._on_failed_changed)
+        host.cancelled.connect(self._on_cancelled_changed)
+
+    # what to process -------------------------------------------------------------------------
+    def target(self, preview: bool) -> tuple[int, int, tuple[int, ...]]:
+        """The selection, or (for previews) the first 10 s when there is none, else all."""
+        sel = self.model.selection
+        n = self.model.n_frames
+        chans = tuple(self.model.audible_channels()) or tuple(range(self.model.n_channels))
+        if sel is not None and sel.channels is not None:
+            chans = tuple(c for c in chans if c in sel.channels) or chans
+        if sel is not None and not sel.is_empty:
+            return sel.start, sel.end, chans
+        if preview:
+            return 0, min(n, int(PREVIEW_DEFAULT_S * self.model.rate)), chans
+        return 0, n, chans
+
+    def submit(self, kind: str, op, params: dict, title: str | None = None,
+               steps: list | None = None) -> JobInfo | None:
+        state = self.model.state
+        if state is None:
+            self.notice.emit("Open a file first")
+            return None
+        from studio.engine.operation import InputKind
+        whole = op.inputs in (InputKind.DOCUMENT, InputKind.MULTICHANNEL)
+        if op.inputs == InputKind.NONE:
+            a, b, chans = 0, 0, tuple(range(state.n_channels))
+            inputs = None
+        else:
+            a, b, chans = (0, state.n_frames, tuple(range(state.n_channels))) if whole \
+                else self.target(kind in ("preview", "compare"))
+            if b <= a:
+                self.notice.emit("Nothing to process: the selection is empty")
+                return None
+            inputs = state.read(a, b, channels=list(chans))
+        sel = self.model.selection
+        band = (sel.f_lo, sel.f_hi) if sel is not None and sel.has_freq_range else None
+        req = JobRequest(op_id=op.id, params=dict(params), inputs=inputs,
+                         sample_rate=state.sample_rate, device=self.device, freq_range=band,
+                         offset=a)
+        info = JobInfo(req.job_id, kind, op.id, title or op.title, dict(params), a, b, chans,
+                       state, state.sample_rate, band, list(steps or []))
+        self.jobs[info.job_id] = info
+        self.host.submit(req)
+        self.job_added.emit(info)
+        return info
+
+    def cancel(self, job_id: str) -> None:
+        self.host.cancel(job_id)
+
+    def cancel_all(self) -> None:
+        self.host.cancel_all()
+
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    # replies -----------------------------------------------------------------------------
+    def _on_progress_changed(self, msg) -> None:
+        info = self.jobs.get(msg.job_id)
+        if info is not None:
+            info.progress, info.message = msg.fraction, msg.message
+            self.job_progress.emit(info)
+
+    def _on_failed_changed(self, msg) -> None:
+        info = self.jobs.pop(msg.job_id, None)
+        if info is not None:
+            self.notice.emit(f"{info.title} failed: {msg.message}")
+            self.job_ended.emit(info, f"failed: {msg.message}")
+
+    def _on_cancelled_changed(self, msg) -> None:
+        info = self.jobs.pop(msg.job_id, None)
+        if info is not None:
+            self.job_ended.emit(info, "cancelled")
+
+    def _on_finished_changed(self, msg) -> None:
+        info = self.jobs.pop(msg.job_id, None)
+        if info is None:
+            return
+        result = msg.result
+        doc = self.model.document
+        if result.report is not None and not result.report.is_empty():
+            self.report_ready.emit(info.title, result.report)
+        if info.steps and result.audio is not None:  # a chain: feed the next step
+            self._next_chain_step(info, result)
+            return
+        if result.audio is None:
+            self.job_ended.emit(info, "finished")
+            return
+        if info.kind == "render":
+            self.render_ready.emit(np.asarray(result.audio), int(result.sample_rate), info.title)
+            self.job_ended.emit(info, "finished")
+            return
+        if doc is None or doc.state is not info.state:
+            self.notice.emit(f"{info.title}: the document changed while it ran; result dropped")
+            self.job_ended.emit(info, "stale")
+            return
+        audio = np.asarray(result.audio, np.float32)
+        if info.kind == "apply":
+            self._apply(info, audio, int(result.sample_rate))
+        else:
+            self._add_take(info, audio, int(result.sample_rate), result.report)
+        self.job_ended.emit(info, "finished")
+
+    def _next_chain_step(self, info: JobInfo, result) -> None:
+        step, rest = info.steps[0], info.steps[1:]
+        req = JobRequest(op_id=step.op_id, params=dict(step.params), inputs=result.audio,
+                         sample_rate=result.sample_rate, device=self.device, offset=info.start)
+        nxt = JobInfo(req.job_id, info.kind, step.op_id, info.title, info.params, info.start,
+                      info.end, info.channels, info.state, info.rate, info.freq_range, rest)
+        self.jobs[nxt.job_id] = nxt
+        self.host.submit(req)
+        self.job_ended.emit(info, "finished")
+        self.job_added.emit(nxt)
+
+    def _apply(self, info: JobInfo, audio: np.ndarray, rate: int) -> None:
+        from studio.core import commands
+        doc = self.model.document
+        if rate != info.rate:
+            self.notice.emit(f"{info.title}: result rate {rate} Hz differs from the document; "
+                             "use Render to new document")
+            return
+        doc.execute(commands.replace_range(doc, info.start, info.end, audio, info.channels,
+                                           name=info.title))
+
+    def _add_take(self, info: JobInfo, audio: np.ndarray, rate: int, report) -> None:
+        from studio.core.takes import Take
+        doc = self.model.document
+        n = len(doc.takes) + 1
+        label = info.title if info.kind == "preview" else f"{info.title} ({_short(info.params)})"
+        values = dict(report.values) if report is not None else None
+        doc.takes.add(Take(id=Take.new_id(), name=f"{n}. {label}", start=info.start,
+                           end=info.end, channels=info.channels, audio=audio, sample_rate=rate,
+                           op_id=info.op_id, params=dict(info.params), report=values or None))
+
+
+def _short(params: dict) -> str:
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in list(params.items())[:3])

@@ -1,0 +1,258 @@
+"""The main window: views in the centre (overview, waveform, spectrogram, kept in sync), docks
+for operations, takes, history, jobs and the array editor, the transport toolbar, menus and the
+status bar. Menus and handlers live in menus.py and edit_actions.py; this class wires parts."""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from studio.ui import theme
+from studio.ui.doc_model import DocumentModel
+from studio.ui.docks.array import make_array_widget
+from studio.ui.docks.history import HistoryPanel
+from studio.ui.docks.jobs import JobsPanel
+from studio.ui.docks.operations import OperationsPanel
+from studio.ui.docks.takes import TakesPanel
+from studio.ui.jobs import JobController
+from studio.ui.overview import OverviewStrip
+from studio.ui.playback import Player
+from studio.ui.ruler import format_frequency, format_time
+from studio.ui.settings import Settings
+from studio.ui.spectrogram_view import SpectrogramView
+from studio.ui.transport import Transport
+from studio.ui.waveform_view import WaveformView
+
+APP_TITLE = "Audio Diffusion Studio"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, host=None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.model = DocumentModel(self)
+        self.jobs = JobController(self.model, host=host, parent=self)
+        self.player = Player(self.model, self)
+        self._build_views()
+        self.transport = Transport(self)
+        self.addToolBar(Qt.TopToolBarArea, self.transport)
+        self._build_docks()
+        self._build_status()
+        from studio.ui import menus
+        self.actions_ = menus.build(self)
+        self._connect()
+        geometry, state = self.settings.layout()
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 900)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self._update_title()
+
+    # construction ------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.setSpacing(2)
+        self.overview = OverviewStrip(self.model)
+        self.waveform = WaveformView(self.model)
+        self.spectrogram = SpectrogramView(self.model)
+        self.spectrogram.vb.setXLink(None)
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(self.waveform)
+        self.splitter.addWidget(self.spectrogram)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        lay.addWidget(self.overview)
+        lay.addWidget(self.splitter, 1)
+        self.empty_hint = QLabel("Open a file (Ctrl+O) or drop one here", alignment=Qt.AlignCenter)
+        lay.addWidget(self.empty_hint)
+        self.setCentralWidget(central)
+
+    def _dock(self, title: str, widget, area, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable |
+                         QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.operations = OperationsPanel()
+        self.takes = TakesPanel(self.model)
+        self.history = HistoryPanel(self.model)
+        self.jobs_panel = JobsPanel(self.jobs)
+        self.array_widget = make_array_widget()
+        self.ops_dock = self._dock("Operations", self.operations, Qt.RightDockWidgetArea, "opsDock")
+        self.takes_dock = self._dock("Takes / compare", self.takes, Qt.RightDockWidgetArea,
+                                     "takesDock")
+        self.history_dock = self._dock("History", self.history, Qt.RightDockWidgetArea,
+                                       "historyDock")
+        self.tabifyDockWidget(self.takes_dock, self.history_dock)
+        self.takes_dock.raise_()
+        self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.BottomDockWidgetArea, "jobsDock")
+        self.array_dock = self._dock("Array", self.array_widget, Qt.BottomDockWidgetArea,
+                                     "arrayDock")
+        self.tabifyDockWidget(self.jobs_dock, self.array_dock)
+        self.jobs_dock.raise_()
+        self.resizeDocks([self.ops_dock], [400], Qt.Horizontal)
+        self.resizeDocks([self.ops_dock, self.takes_dock], [520, 260], Qt.Vertical)
+        self.resizeDocks([self.jobs_dock], [110], Qt.Vertical)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.hover_label = QLabel("")
+        self.selection_label = QLabel("")
+        self.format_label = QLabel("")
+        self.device_label = QLabel("")
+        self.hover_label.setMinimumWidth(300)
+        for w in (self.hover_label, self.selection_label):
+            sb.addWidget(w)
+        for w in (self.format_label, self.device_label):
+            sb.addPermanentWidget(w)
+        self._show_device()
+
+    def _connect(self) -> None:
+        m = self.model
+        self.spectrogram.vb.setXLink(None)
+        m.document_replaced.connect(self._on_document_changed)
+        m.state_changed.connect(self._on_format_changed)
+        m.selection_changed.connect(self._on_selection_changed)
+        m.history_changed.connect(self._update_title)
+        m.state_changed.connect(self._update_title)
+        m.playhead_changed.connect(self._on_playhead_changed)
+        self.waveform.sigRangeChanged.connect(self.overview.set_window)
+        self.overview.sigWindowChanged.connect(self.waveform.set_visible_range)
+        self.waveform.sigHover.connect(self._on_wave_hover_changed)
+        self.spectrogram.sigHover.connect(self._on_spec_hover_changed)
+        self.player.playing_changed.connect(self.transport.set_playing)
+        self.player.notice.connect(self.notify)
+        self.jobs.notice.connect(self.notify)
+        self.operations.notice.connect(self.notify)
+        self.takes.take_chosen.connect(self.player.set_take)
+        self.takes.ab_toggled.connect(self._on_ab_changed)
+        self.transport.ab.toggled.connect(self._on_ab_changed)
+
+    # document ----------------------------------------------------------------------------
+    def set_document(self, doc) -> None:
+        self.player.stop()
+        self.model.set_document(doc)
+
+    def _on_document_changed(self) -> None:
+        has = self.model.document is not None
+        self.empty_hint.setVisible(not has)
+        self.splitter.setVisible(has)
+        self.overview.setVisible(has)
+        if has:
+            self.spectrogram.vb.setXLink(self.waveform.master)
+            self.spectrogram.schedule_refresh()
+        self._on_format_changed()
+        self._on_selection_changed()
+        self._update_title()
+
+    def _update_title(self) -> None:
+        doc = self.model.document
+        if doc is None:
+            self.setWindowTitle(APP_TITLE)
+            return
+        name = os.path.basename(doc.path) if doc.path else "Untitled"
+        self.setWindowTitle(f"{name}{' *' if doc.is_modified else ''} — {APP_TITLE}")
+        self.setWindowModified(doc.is_modified)
+
+    # status bar --------------------------------------------------------------------------
+    def notify(self, message: str, ms: int = 6000) -> None:
+        self.statusBar().showMessage(message, ms)
+
+    def _show_device(self) -> None:
+        try:
+            from studio.engine import devices
+            dev = devices.resolve(self.jobs.device)
+            self.device_label.setText(f"Engine: {dev}")
+        except Exception:  # noqa: BLE001 - a missing torch build must not stop the window
+            self.device_label.setText("Engine: cpu")
+
+    def _on_format_changed(self) -> None:
+        st = self.model.state
+        if st is None:
+            self.format_label.setText("")
+            return
+        info = getattr(self.model.document, "source_info", {}) or {}
+        depth = info.get("subtype") or info.get("bit_depth") or "float"
+        self.format_label.setText(f"{st.sample_rate} Hz · {st.n_channels} ch · {depth} · "
+                                  f"{format_time(st.duration, 1e-3)}")
+
+    def _on_selection_changed(self) -> None:
+        sel = self.model.selection
+        if sel is None:
+            self.selection_label.setText("")
+            return
+        r = self.model.rate
+        text = f"Sel {format_time(sel.start / r)} + {format_time(sel.length / r)}"
+        if sel.has_freq_range:
+            text += f" · {format_frequency(sel.f_lo)}–{format_frequency(sel.f_hi)}"
+        self.selection_label.setText(text)
+
+    def _on_wave_hover_changed(self, seconds: float, ch: int, level: float) -> None:
+        import math
+        db = 20 * math.log10(abs(level)) if level else -math.inf
+        self.hover_label.setText(f"{format_time(seconds)} · ch {ch + 1} · {level:+.4f} "
+                                 f"({db:.1f} dBFS)")
+
+    def _on_spec_hover_changed(self, seconds: float, hz: float, db: float) -> None:
+        level = "" if db != db else f" · {db:.1f} dB"
+        self.hover_label.setText(f"{format_time(seconds)} · {format_frequency(hz)}{level}")
+
+    def _on_playhead_changed(self, frame: int) -> None:
+        seconds = frame / self.model.rate
+        self.transport.set_position(seconds)
+        if self.player.playing and self.transport.follow.isChecked():
+            rng = self.waveform.visible_range()
+            if rng and not rng[0] <= seconds <= rng[1]:
+                width = rng[1] - rng[0]
+                self.waveform.set_visible_range(seconds - 0.05 * width, seconds + 0.95 * width)
+
+    def _on_ab_changed(self, on: bool) -> None:
+        for w in (self.transport.ab, self.takes.ab):
+            if w.isChecked() != on:
+                w.blockSignals(True)
+                w.setChecked(on)
+                w.blockSignals(False)
+        self.takes.ab.setText("B: take" if on else "A/B")
+        self.player.set_take(self.takes.current_take())
+        self.player.set_use_take(on)
+        if on and self.player.take is None:
+            self.notify("No take to compare: Preview first")
+
+    # window events -----------------------------------------------------------------------
+    def is_rendered(self) -> bool:
+        """Views painted and visible spectrogram tiles on screen (screenshots wait for it)."""
+        if self.model.document is None:
+            return True
+        return self.waveform.paint_count > 0 and (
+            not self.spectrogram.isVisible() or self.spectrogram.is_ready())
+
+    def dragEnterEvent(self, ev):
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):
+        urls = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.actions_.open_path(urls[0])
+
+    def closeEvent(self, ev):
+        if not self.actions_.confirm_discard():
+            ev.ignore()
+            return
+        self.player.stop()
+        self.settings.save_layout(self.saveGeometry(), self.saveState())
+        self.settings.set("theme", theme.current_name())
+        self.settings.sync()
+        ev.accept()
