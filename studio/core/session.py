@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -87,18 +88,39 @@ def _selection_dict(sel: Selection) -> dict:
             "channels": None if sel.channels is None else sorted(sel.channels)}
 
 
-def build_manifest(doc: Document, extensions: dict | None = None
+@dataclass(frozen=True)
+class Snapshot:
+    """What a session stores, captured from a Document in one go. The audio state and takes
+    are immutable, so taking one is cheap and it stays valid while the document changes
+    (autosave writes it from another thread)."""
+    state: AudioState
+    selection: Selection
+    takes: tuple[Take, ...]
+    history_names: tuple[str, ...]
+    history_index: int
+    path: str | None
+    source_info: dict
+    extensions: dict
+
+    @classmethod
+    def of(cls, doc: Document) -> "Snapshot":
+        return cls(doc.state, doc.selection, tuple(doc.takes), tuple(doc.history.names()),
+                   doc.history.index, None if doc.path is None else os.fspath(doc.path),
+                   dict(doc.source_info or {}), dict(getattr(doc, "extensions", None) or {}))
+
+
+def build_manifest(doc: Document | Snapshot, extensions: dict | None = None
                    ) -> tuple[dict, dict[str, AudioMember], dict[str, np.ndarray]]:
-    """The manifest, audio members and arrays that represent `doc` (no I/O). Everything is
-    taken from one immutable snapshot, so this may run while the document keeps changing."""
-    state = doc.state
+    """The manifest, audio members and arrays that represent `doc` (no I/O)."""
+    snap = doc if isinstance(doc, Snapshot) else Snapshot.of(doc)
+    state = snap.state
     pool, index = _pool(state)
     stored = [b for b in pool if not _is_zero(b)]
     arrays: dict[str, np.ndarray] = {}
     audio = {POOL_MEMBER: AudioMember(1, sum(len(b) for b in stored), state.sample_rate,
                                       lambda: (b.samples for b in stored))}
     takes = []
-    for k, t in enumerate(list(doc.takes)):
+    for k, t in enumerate(snap.takes):
         member = f"takes/{k}.wav"
         audio[member] = AudioMember.from_array(t.audio, t.sample_rate)
         takes.append({"id": t.id, "name": t.name, "start": t.start, "end": t.end,
@@ -106,7 +128,7 @@ def build_manifest(doc: Document, extensions: dict | None = None
                       "op_id": t.op_id, "params": _encode(t.params, arrays, f"takes/{k}/params"),
                       "created": t.created,
                       "report": _encode(t.report, arrays, f"takes/{k}/report")})
-    ext = dict(getattr(doc, "extensions", None) or {})
+    ext = dict(snap.extensions)
     ext.update(extensions or {})
     manifest = {
         "format": FORMAT_NAME, "version": FORMAT_VERSION,
@@ -119,23 +141,24 @@ def build_manifest(doc: Document, extensions: dict | None = None
             "pool": {"member": POOL_MEMBER, "lengths": [len(b) for b in pool],
                      "zero": [i for i, b in enumerate(pool) if _is_zero(b)]},
         },
-        "selection": _selection_dict(doc.selection),
+        "selection": _selection_dict(snap.selection),
         "takes": takes,
-        "history": {"names": list(doc.history.names()), "index": doc.history.index},
-        "source": {"path": None if doc.path is None else os.fspath(doc.path),
-                   "info": _encode(dict(doc.source_info or {}), arrays, "source")},
+        "history": {"names": list(snap.history_names), "index": snap.history_index},
+        "source": {"path": snap.path, "info": _encode(snap.source_info, arrays, "source")},
         "extensions": _encode(ext, arrays, "extensions"),
     }
     return manifest, audio, arrays
 
 
-def save_session(doc: Document, path: os.PathLike | str, *, extensions: dict | None = None,
-                 progress: Progress | None = None, cancelled=None, mark_saved: bool = True) -> None:
-    """Write `doc` to `path` atomically (the previous file stays intact if this fails)."""
-    state = doc.state
-    manifest, audio, arrays = build_manifest(doc, extensions)
+def save_session(doc: Document | Snapshot, path: os.PathLike | str, *,
+                 extensions: dict | None = None, progress: Progress | None = None,
+                 cancelled=None, mark_saved: bool = True) -> None:
+    """Write `doc` (or a Snapshot) to `path` atomically (the previous file stays intact if
+    this fails). A Document is marked saved unless `mark_saved=False` or it changed meanwhile."""
+    snap = doc if isinstance(doc, Snapshot) else Snapshot.of(doc)
+    manifest, audio, arrays = build_manifest(snap, extensions)
     save_container(path, manifest, audio, arrays, progress, cancelled)
-    if mark_saved and doc.state is state:
+    if mark_saved and isinstance(doc, Document) and doc.state is snap.state:
         doc.mark_saved()
 
 
