@@ -130,6 +130,10 @@ def _check_inputs(op: Operation, source: AudioSource | None, request: JobRequest
 
 
 def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A tensor the op may modify freely: on the CPU torch.from_numpy would share the caller's
+    memory (a document snapshot), so it gets its own copy there."""
+    if device.type == "cpu":
+        return torch.from_numpy(np.array(a, dtype=np.float32, order="C", copy=True))
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(device)
 
 
