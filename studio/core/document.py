@@ -158,8 +158,11 @@ class Document:
 
     # ----- commands and history
     def execute(self, command) -> None:
-        """Run a command and record it as an undo step (bundled/merged as the history decides)."""
+        """Run a command and record it as an undo step (bundled/merged as the history decides).
+        A state command that changes nothing (after is before) only moves the selection."""
         command.do(self)
+        if getattr(command, "after", None) is not None and command.after is command.before:
+            return
         self.history.push(command, self)
         self._notify("history", None)
 
