@@ -30,11 +30,13 @@ from studio.engine.protocol import (JobCancelled, JobFailed, JobFinished, JobPro
 from studio.errors import Cancelled, StudioError
 
 SWITCH_INTERVAL = 0.002  # seconds; see the module docstring
+_FINAL = (JobFinished, JobFailed, JobCancelled)
 
 
 class _Worker(QObject):
     """Lives on the engine thread; pulls jobs from the host's queue and runs them."""
     reply = Signal(object)
+    ready = Signal()
 
     def __init__(self, host: "EngineHost"):
         super().__init__()
@@ -42,8 +44,17 @@ class _Worker(QObject):
         self.cache: dict = {}  # models and other heavy objects, kept between jobs
 
     @Slot()
+    def warm_up(self) -> None:
+        """Import torch and the ops here, on the engine thread, as soon as it starts: the import
+        takes seconds and must neither block the window nor delay the first job more than
+        it has to."""
+        from studio.engine import registry, runner  # noqa: F401
+        registry.discover()
+        self.ready.emit()
+
+    @Slot()
     def drain(self) -> None:
-        from studio.engine.runner import run_job  # torch loads on the engine thread's first job
+        from studio.engine.runner import run_job
         while True:
             job = self._host._take_next()
             if job is None:
@@ -51,24 +62,26 @@ class _Worker(QObject):
             request, cancel = job
             jid = request.job_id
             self.reply.emit(JobStarted(jid, request.op_id, request.device))
-            try:
-                result = run_job(request, cancel_event=cancel, cache=self.cache,
-                                 on_progress=lambda d, t, m, jid=jid:
-                                 self.reply.emit(JobProgress(jid, d, t, m)))
-            except Cancelled:
-                self.reply.emit(JobCancelled(jid))
-            except StudioError as e:
-                self.reply.emit(JobFailed(jid, str(e), ""))
-            except Exception as e:  # noqa: BLE001 - a failing op must not take the engine down
-                self.reply.emit(JobFailed(jid, f"{type(e).__name__}: {e}",
-                                          traceback.format_exc()))
-            else:
-                if cancel.is_set():  # cancelled after its last check: a cancel still wins
-                    self.reply.emit(JobCancelled(jid))
-                else:
-                    self.reply.emit(JobFinished(jid, result))
-            finally:
-                self._host._job_done(jid)
+            final = self._run_one(run_job, request, cancel)
+            # forget the job before the final reply leaves, so that when the GUI thread sees
+            # it, `pending()` no longer counts it
+            self._host._job_done(jid)
+            self.reply.emit(final)
+
+    def _run_one(self, run_job, request: JobRequest, cancel: threading.Event):
+        jid = request.job_id
+        try:
+            result = run_job(request, cancel_event=cancel, cache=self.cache,
+                             on_progress=lambda d, t, m: self.reply.emit(JobProgress(jid, d, t, m)))
+        except Cancelled:
+            return JobCancelled(jid)
+        except StudioError as e:
+            return JobFailed(jid, str(e), "")
+        except Exception as e:  # noqa: BLE001 - a failing op must not take the engine down
+            return JobFailed(jid, f"{type(e).__name__}: {e}", traceback.format_exc())
+        if cancel.is_set():  # cancelled after its last check: a cancel still wins
+            return JobCancelled(jid)
+        return JobFinished(jid, result)
 
 
 class EngineHost(QObject):
@@ -83,6 +96,7 @@ class EngineHost(QObject):
     cancelled = Signal(object)  # JobCancelled
     reply = Signal(object)      # every reply that is not dropped, in order
     idle = Signal()             # the queue is empty and nothing runs
+    ready = Signal()            # torch and the operations are loaded on the engine thread
     _wake = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -100,7 +114,10 @@ class EngineHost(QObject):
         self._worker = _Worker(self)
         self._worker.moveToThread(self._thread)
         self._wake.connect(self._worker.drain)
+        self._thread.started.connect(self._worker.warm_up)
         self._worker.reply.connect(self._on_reply)
+        self._worker.ready.connect(self._on_ready)
+        self._ready = False
         self._closed = False
         self._thread.start()
         app = QCoreApplication.instance()
@@ -145,6 +162,9 @@ class EngineHost(QObject):
             if old is not None:
                 self._live.discard(old)
                 self._cancel_locked(old)
+
+    def is_ready(self) -> bool:
+        return self._ready
 
     def is_stale(self, job_id: str) -> bool:
         return job_id not in self._live
@@ -201,18 +221,29 @@ class EngineHost(QObject):
     def _job_done(self, job_id: str) -> None:  # engine thread
         with self._lock:
             self._running.pop(job_id, None)
-            self._forget_locked(job_id)
+
+    @Slot()
+    def _on_ready(self) -> None:
+        self._ready = True
+        self.ready.emit()
 
     @Slot(object)
     def _on_reply(self, msg) -> None:  # GUI thread
-        if msg.job_id not in self._live:
-            return  # superseded or already ended: stale, dropped
-        self._emit(msg)
+        if msg.job_id in self._live:
+            self._emit(msg)
+            return
+        if isinstance(msg, _FINAL):  # a superseded job ended: dropped
+            with self._lock:
+                self._forget_locked(msg.job_id)
+            if not self._live and self.pending() == 0:
+                self.idle.emit()
 
     def _emit(self, msg) -> None:
-        final = isinstance(msg, (JobFinished, JobFailed, JobCancelled))
+        final = isinstance(msg, _FINAL)
         if final:
             self._live.discard(msg.job_id)
+            with self._lock:  # until now a supersede could still catch this job's reply
+                self._forget_locked(msg.job_id)
         {JobStarted: self.started, JobProgress: self.progress, JobFinished: self.finished,
          JobFailed: self.failed, JobCancelled: self.cancelled}[type(msg)].emit(msg)
         self.reply.emit(msg)
