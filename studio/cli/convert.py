@@ -1,0 +1,101 @@
+"""`studio convert IN OUT [--rate R] [--subtype S] [--channels N] [--dither D]`: another
+format, sample format, rate or channel count, streamed (hours of audio in one block of
+memory) and written atomically (OUT may be IN: it is replaced only when complete).
+
+Channel rule for --channels N with an input of C channels:
+  N == 1      mix down: the mean of all channels;
+  N <  C      keep the first N channels;
+  N >  C      repeat the input channels in order (mono -> every channel; L R -> L R L R ...).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from studio.errors import StudioError
+from studio.io import export
+from studio.io.audiofile import iter_frames, probe
+from studio.io.formats import MAX_CHANNELS
+
+
+class TtyProgress:
+    """Percent on one rewritten stderr line, only when stderr is a terminal."""
+
+    def __init__(self, label: str):
+        self.label, self.on, self.last = label, sys.stderr.isatty(), -1
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        pct = int(fraction * 100)
+        if self.on and pct != self.last:
+            self.last = pct
+            sys.stderr.write(f"\r{self.label[:60]}: {pct:3d}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on and self.last >= 0:
+            sys.stderr.write("\r" + " " * 72 + "\r")
+            sys.stderr.flush()
+
+
+def channel_map(n_in: int, n_out: int) -> list[int] | None:
+    """Input channel for each output channel (None: mix down to mono)."""
+    if not 1 <= n_out <= MAX_CHANNELS:
+        raise StudioError(f"--channels must be 1..{MAX_CHANNELS}, not {n_out}")
+    if n_out == 1 and n_in > 1:
+        return None
+    return [c % n_in for c in range(n_out)]
+
+
+def remap(chunk: np.ndarray, mapping: list[int] | None) -> np.ndarray:
+    """(frames, C_in) -> (C_out, frames)."""
+    if mapping is None:
+        return chunk.mean(axis=1, dtype=np.float64).astype(np.float32)[None, :]
+    return np.ascontiguousarray(chunk[:, mapping].T)
+
+
+def default_subtype(requested: str | None, out_path: str, in_path: str, in_subtype: str) -> str | None:
+    """Keep the input's sample format for the same kind of file, unless asked otherwise."""
+    if requested:
+        return requested
+    same_kind = os.path.splitext(out_path)[1].lower() == os.path.splitext(in_path)[1].lower()
+    return in_subtype if same_kind else None
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("convert", help="change format, sample format, rate or channels")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT", help="output file; the format follows its extension")
+    p.add_argument("--rate", type=int, help="new sample rate in Hz (high-quality resampling)")
+    p.add_argument("--subtype", help="sample format: PCM_16, PCM_24, PCM_32, FLOAT, VORBIS ... "
+                                     "(default: the input's for the same file type, else the "
+                                     "format's default: 24-bit for lossless)")
+    p.add_argument("--channels", type=int, help="1 = mix down; fewer = keep the first N; more = "
+                                                 "repeat the input channels in order")
+    p.add_argument("--dither", choices=("tpdf", "none"), default="tpdf",
+                   help="dither when reducing to 16 bits or fewer (default tpdf)")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    info = probe(args.input)
+    if info.frames == 0:
+        raise StudioError(f"{args.input} holds no audio (0 frames); nothing to convert")
+    mapping = channel_map(info.channels, args.channels) if args.channels else None
+    keep_all = args.channels is None or mapping == list(range(info.channels))
+    warn = lambda m: print(f"studio: warning: {m}", file=sys.stderr)  # noqa: E731
+    chunks = (c.T if keep_all else remap(c, mapping)
+              for c in iter_frames(args.input, info=info, on_warning=warn))
+    progress = TtyProgress(f"Converting {os.path.basename(args.input)}")
+    try:
+        result = export.write(args.output, chunks, info.samplerate,
+                              subtype=default_subtype(args.subtype, args.output, args.input,
+                                                      info.subtype),
+                              target_rate=args.rate, dither=args.dither, frames=info.frames,
+                              progress=progress)
+    finally:
+        progress.close()
+    for note in result.notes:
+        print(f"studio: {note}", file=sys.stderr)
+    return 0
