@@ -82,7 +82,7 @@ def _run(args) -> int:
     info = probe(args.input)
     if info.frames == 0:
         raise StudioError(f"{args.input} holds no audio (0 frames); nothing to convert")
-    mapping = channel_map(info.channels, args.channels) if args.channels else None
+    mapping = channel_map(info.channels, args.channels) if args.channels is not None else None
     keep_all = args.channels is None or mapping == list(range(info.channels))
     warn = lambda m: print(f"studio: warning: {m}", file=sys.stderr)  # noqa: E731
     chunks = (c.T if keep_all else remap(c, mapping)

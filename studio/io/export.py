@@ -90,7 +90,8 @@ def write(path: os.PathLike | str, audio: np.ndarray | Iterable[np.ndarray], rat
     if frames == 0:
         raise BadAudioError("nothing to write: the audio is empty (0 frames)")
     notes: list[str] = []
-    out_rate = int(target_rate or rate)
+    out_rate = int(rate if target_rate is None else target_rate)
+    check_rate_and_channels(out_rate, channels, "the exported file")
     target = choose_target(dest, channels, format=format, subtype=subtype,
                            frames=None if frames is None else output_length(frames, rate, out_rate))
     codec_rate = allowed_rate(target.subtype, out_rate)
