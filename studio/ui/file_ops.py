@@ -46,7 +46,7 @@ def load_document(path: str, parent=None):
     try:
         if str(path).endswith(SESSION_EXT):
             from studio.core import session
-            return session.load(path)
+            return session.load_session(path, progress=prog, cancelled=prog.cancelled)
         from studio.core.loading import load_document as load
         doc = load(path, progress=prog, cancelled=prog.cancelled)
         if prog.cancelled():
@@ -58,7 +58,7 @@ def load_document(path: str, parent=None):
 
 def save_session(doc, path: str, parent=None) -> None:
     from studio.core import session
-    session.save(doc, path)
+    session.save_session(doc, path)
     doc.mark_saved()
 
 

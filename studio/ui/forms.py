@@ -137,7 +137,7 @@ class _BandEditor(QWidget):
             s.setSuffix(" Hz")
             s.setDecimals(0)
             s.setSpecialValueText("–")
-            s.valueChanged.connect(self.changed.emit)
+            s.valueChanged.connect(lambda *_: self.changed.emit())
             row.addWidget(s)
 
     def value(self):
@@ -231,8 +231,9 @@ class ParamForm(QWidget):
 
     def reset(self, name: str | None = None) -> None:
         for p in self.schema:
-            if (name is None or p.name == name) and p.default is not None:
-                self.editors[p.name].set_value(p.default)
+            if name is None or p.name == name:
+                if p.default is not None or not isinstance(p, (P.Float, P.Int)):
+                    self.editors[p.name].set_value(p.default)
         self.changed.emit()
 
 

@@ -164,7 +164,6 @@ class MainWindow(QMainWindow):
             return
         name = os.path.basename(doc.path) if doc.path else "Untitled"
         self.setWindowTitle(f"{name}{' *' if doc.is_modified else ''} — {APP_TITLE}")
-        self.setWindowModified(doc.is_modified)
 
     # status bar --------------------------------------------------------------------------
     def notify(self, message: str, ms: int = 6000) -> None:

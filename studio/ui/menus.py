@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -251,7 +252,7 @@ class Actions:
         text = path.read_text() if path.exists() else "The demo notes are missing."
         box = QMessageBox(self.w)
         box.setWindowTitle("Demo notes")
-        box.setTextFormat(2)  # Qt.MarkdownText
+        box.setTextFormat(Qt.MarkdownText)
         box.setText(text)
         box.setObjectName("demoNotes")
         box.open() if getattr(self.w, "quiet", False) else box.exec()

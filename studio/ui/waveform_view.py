@@ -66,7 +66,10 @@ class WaveformView(pg.GraphicsLayoutWidget):
         return self.plots[0].getViewBox() if self.plots else None
 
     def _build(self) -> None:
-        self.clear()
+        self.clear()  # deletes the old plots and their axes: the ruler is made anew
+        old = self.ruler
+        self.ruler = TimeAxis("top")
+        self.ruler.set_unit(old.unit, old.tempo)
         self.plots, self.items = [], []
         self._regions, self._playheads, self._cursors, self._labels = [], [], [], []
         n = self.model.n_channels

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+
+from studio.paths import resource
+
+DEMO = str(resource("demo", "demo.flac"))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+    from studio.ui.settings import Settings
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    from studio.ui import theme
+    from studio.ui.main_window import MainWindow
+    theme.apply("dark")
+    w = MainWindow(settings)
+    w.quiet = True  # message boxes open non-modally; close never asks
+    qtbot.addWidget(w)
+    w.resize(1400, 850)
+    w.show()
+    yield w
+    w.player.stop()
+    w.jobs.host.shutdown()
+
+
+@pytest.fixture
+def demo_window(window, qtbot):
+    assert window.actions_.open_path(DEMO)
+    qtbot.waitUntil(lambda: window.waveform.paint_count > 0, timeout=5000)
+    return window
+
+
+def tone(rate=8000, seconds=2.0, hz=440.0, channels=2):
+    t = np.arange(int(rate * seconds)) / rate
+    x = 0.5 * np.sin(2 * np.pi * hz * t).astype(np.float32)
+    return np.stack([x * (1.0 - 0.3 * c) for c in range(channels)])
