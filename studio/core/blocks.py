@@ -40,6 +40,13 @@ def block_size(n: int) -> Iterator[None]:
         BLOCK_SAMPLES = old
 
 
+def sum_of_squares(x: np.ndarray) -> float:
+    """Sum of x**2 accumulated in float64. Not np.dot: a BLAS call may wake its thread pool,
+    which costs milliseconds on a loaded machine (measured: 25 ms for 65 k samples)."""
+    x64 = x.astype(np.float64)
+    return float(np.einsum("i,i->", x64, x64))
+
+
 def _entry_summaries(x: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """min, max (float32) and sum of squares (float64) of each `level`-sample entry of x."""
     n = len(x)
@@ -59,7 +66,7 @@ def _entry_summaries(x: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray,
         tail = x[full * level:]
         mins[full] = tail.min()
         maxs[full] = tail.max()
-        sumsq[full] = np.dot(tail.astype(np.float64), tail.astype(np.float64))
+        sumsq[full] = sum_of_squares(tail)
     return mins, maxs, sumsq
 
 
@@ -71,53 +78,96 @@ def _coarsen(mins, maxs, sumsq, factor: int):
             np.add.reduceat(sumsq, starts))
 
 
+def _summaries_of(a: np.ndarray) -> tuple[dict, dict, dict]:
+    mins, maxs, sumsq = {}, {}, {}
+    lv0 = SUMMARY_LEVELS[0]
+    m, M, s = _entry_summaries(a, lv0)
+    mins[lv0], maxs[lv0], sumsq[lv0] = m, M, s
+    prev = lv0
+    for lv in SUMMARY_LEVELS[1:]:
+        m, M, s = _coarsen(m, M, s, lv // prev)
+        mins[lv], maxs[lv], sumsq[lv] = m, M, s
+        prev = lv
+    for d in (mins, maxs, sumsq):
+        for arr in d.values():
+            arr.flags.writeable = False
+    return mins, maxs, sumsq
+
+
 class Block:
-    """Immutable float32 samples plus their summaries. Make one with `Block.from_array`."""
+    """Immutable float32 samples plus their summaries. Make one with `Block.from_array`.
 
-    __slots__ = ("samples", "mins", "maxs", "sumsq", "min", "max", "sumsq_total", "nbytes")
+    The summaries are computed on first use (or by `ensure_summaries`, which loading calls in
+    its worker threads): an edit then only copies the samples of the blocks it cuts, and the
+    waveform query that first needs a new block pays its ~0.5 ms once. Being a pure function
+    of immutable samples, a summary computed twice by two threads is the same value.
+    """
 
-    def __init__(self, samples: np.ndarray, mins: dict, maxs: dict, sumsq: dict):
+    __slots__ = ("samples", "_summ", "nbytes")
+
+    def __init__(self, samples: np.ndarray, summaries: tuple[dict, dict, dict] | None = None):
         self.samples = samples
-        self.mins, self.maxs, self.sumsq = mins, maxs, sumsq
-        top = SUMMARY_LEVELS[-1]
-        self.min = float(mins[top].min()) if len(samples) else 0.0
-        self.max = float(maxs[top].max()) if len(samples) else 0.0
-        self.sumsq_total = float(sumsq[top].sum()) if len(samples) else 0.0
-        self.nbytes = samples.nbytes + sum(
-            mins[lv].nbytes + maxs[lv].nbytes + sumsq[lv].nbytes for lv in SUMMARY_LEVELS)
+        self._summ = summaries
+        n = len(samples)
+        # samples plus summaries (counted whether or not they are computed yet)
+        self.nbytes = samples.nbytes + sum(-(-n // lv) * (4 + 4 + 8) for lv in SUMMARY_LEVELS)
 
     @classmethod
     def from_array(cls, a, adopt: bool = False) -> "Block":
-        """A block holding the 1-D samples `a` with all its summaries computed. `a` is copied
-        unless `adopt` is true and it is already contiguous float32: the caller then hands it
-        over (nobody may write to it again; it is made read-only)."""
+        """A block holding the 1-D samples `a`. `a` is copied unless `adopt` is true and it is
+        already contiguous float32: the caller then hands it over (nobody may write to it
+        again; it is made read-only)."""
         a = np.asarray(a)
         if a.ndim != 1:
             raise ValueError("a block holds one channel: a 1-D array")
         if not (adopt and a.dtype == np.float32 and a.flags.c_contiguous):
             a = np.array(a, dtype=np.float32, copy=True)
         a.flags.writeable = False
-        mins, maxs, sumsq = {}, {}, {}
-        lv0 = SUMMARY_LEVELS[0]
-        m, M, s = _entry_summaries(a, lv0)
-        mins[lv0], maxs[lv0], sumsq[lv0] = m, M, s
-        prev = lv0
-        for lv in SUMMARY_LEVELS[1:]:
-            m, M, s = _coarsen(m, M, s, lv // prev)
-            mins[lv], maxs[lv], sumsq[lv] = m, M, s
-            prev = lv
-        for d in (mins, maxs, sumsq):
-            for arr in d.values():
-                arr.flags.writeable = False
-        return cls(a, mins, maxs, sumsq)
+        return cls(a)
+
+    def ensure_summaries(self) -> "Block":
+        if self._summ is None:
+            self._summ = _summaries_of(self.samples)
+        return self
+
+    @property
+    def has_summaries(self) -> bool:
+        return self._summ is not None
+
+    @property
+    def mins(self) -> dict:
+        return (self._summ or self.ensure_summaries()._summ)[0]
+
+    @property
+    def maxs(self) -> dict:
+        return (self._summ or self.ensure_summaries()._summ)[1]
+
+    @property
+    def sumsq(self) -> dict:
+        return (self._summ or self.ensure_summaries()._summ)[2]
+
+    @property
+    def min(self) -> float:
+        return float(self.mins[SUMMARY_LEVELS[-1]].min()) if len(self.samples) else 0.0
+
+    @property
+    def max(self) -> float:
+        return float(self.maxs[SUMMARY_LEVELS[-1]].max()) if len(self.samples) else 0.0
+
+    @property
+    def sumsq_total(self) -> float:
+        return float(self.sumsq[SUMMARY_LEVELS[-1]].sum()) if len(self.samples) else 0.0
 
     def head(self, n: int) -> "Block":
         """The first n samples as a new block. Summary entries are aligned to the block start,
-        so every full entry of the parent is reused and only the last partial one is computed."""
+        so when the parent's are computed every full entry is reused and only the last partial
+        one is computed; otherwise the new block computes its own when first asked."""
         if n >= len(self.samples):
             return self
         a = self.samples[:n].copy()
         a.flags.writeable = False
+        if self._summ is None:
+            return Block(a)
         mins, maxs, sumsq = {}, {}, {}
         for lv in SUMMARY_LEVELS:
             full = n // lv
@@ -126,19 +176,19 @@ class Block:
                 tail = a[full * lv:]
                 m = np.append(m, np.float32(tail.min()))
                 M = np.append(M, np.float32(tail.max()))
-                s = np.append(s, np.dot(tail.astype(np.float64), tail.astype(np.float64)))
+                s = np.append(s, sum_of_squares(tail))
             else:
                 m, M, s = m.copy(), M.copy(), s.copy()  # own them: the parent may be dropped
             for arr in (m, M, s):
                 arr.flags.writeable = False
             mins[lv], maxs[lv], sumsq[lv] = m, M, s
-        return Block(a, mins, maxs, sumsq)
+        return Block(a, (mins, maxs, sumsq))
 
     def __len__(self) -> int:
         return len(self.samples)
 
     def __repr__(self) -> str:
-        return f"Block({len(self)} samples, {self.min:.3g}..{self.max:.3g})"
+        return f"Block({len(self)} samples)"
 
 
 _ZEROS: dict[int, Block] = {}
@@ -149,6 +199,6 @@ def zero_block(n: int) -> Block:
     if n == BLOCK_SAMPLES:
         blk = _ZEROS.get(n)
         if blk is None:
-            blk = _ZEROS[n] = Block.from_array(np.zeros(n, np.float32), adopt=True)
+            blk = _ZEROS[n] = Block.from_array(np.zeros(n, np.float32), adopt=True).ensure_summaries()
         return blk
     return Block.from_array(np.zeros(n, np.float32), adopt=True)

@@ -25,7 +25,8 @@ def _blocks_of(frames: np.ndarray, size: int) -> list[list[Block]]:
     out = []
     for c in range(frames.shape[1]):
         col = frames[:, c]
-        out.append([Block.from_array(col[s:s + size]) for s in range(0, len(col), size)])
+        out.append([Block.from_array(col[s:s + size]).ensure_summaries()
+                    for s in range(0, len(col), size)])
     return out
 
 

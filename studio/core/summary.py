@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from studio.core.blocks import SUMMARY_LEVELS
+from studio.core.blocks import SUMMARY_LEVELS, sum_of_squares
 
 if TYPE_CHECKING:
     from studio.core.sequence import Sequence
@@ -43,7 +43,7 @@ def _from_units(edges, starts, mins, maxs, sumsq, level) -> Summary:
     covers samples [edges[i], edges[i+1])."""
     cmin = np.minimum.reduceat(mins, starts).astype(np.float32, copy=False)
     cmax = np.maximum.reduceat(maxs, starts).astype(np.float32, copy=False)
-    csum = np.add.reduceat(sumsq, starts)
+    csum = np.add.reduceat(sumsq, starts).astype(np.float64, copy=False)
     rms = np.sqrt(csum / np.diff(edges)).astype(np.float32)
     return Summary(edges.astype(np.int64, copy=False), cmin, cmax, rms, level)
 
@@ -54,8 +54,8 @@ def _raw(seq: "Sequence", a: int, b: int, ncols: int) -> Summary:
     if n <= ncols:  # one column per sample
         return Summary(np.arange(a, b + 1, dtype=np.int64), x, x.copy(), np.abs(x), 1)
     bounds = a + (np.arange(ncols + 1, dtype=np.int64) * n) // ncols
-    x64 = x.astype(np.float64)
-    return _from_units(bounds, bounds[:-1] - a, x, x, x64 * x64, 1)
+    # columns here are at most 256 samples: float32 sums of squares are accurate to ~1e-6
+    return _from_units(bounds, bounds[:-1] - a, x, x, np.square(x), 1)
 
 
 def _choose_level(width: float) -> int:
@@ -100,16 +100,16 @@ def summarize(seq: "Sequence", a: int, b: int, ncols: int) -> Summary:
         return _raw(seq, a, b, ncols)
     parts_b, parts_min, parts_max, parts_sq = [], [], [], []
     if a < starts[p]:  # partial entry before the first whole one: read its samples
-        x = seq.read(a, int(starts[p])).astype(np.float64)
+        x = seq.read(a, int(starts[p]))
         parts_b.append([a]), parts_min.append([x.min()]), parts_max.append([x.max()])
-        parts_sq.append([x @ x])
+        parts_sq.append([sum_of_squares(x)])
     parts_b.append(starts[p:q]), parts_min.append(mins[p:q]), parts_max.append(maxs[p:q])
     parts_sq.append(sumsq[p:q])
     last_end = int(ends[q - 1])
     if last_end < b:  # partial entry after the last whole one
-        x = seq.read(last_end, b).astype(np.float64)
+        x = seq.read(last_end, b)
         parts_b.append([last_end]), parts_min.append([x.min()]), parts_max.append([x.max()])
-        parts_sq.append([x @ x])
+        parts_sq.append([sum_of_squares(x)])
     parts_b.append([b])
     bounds = np.concatenate([np.asarray(v, np.int64) for v in parts_b])
     umin = np.concatenate([np.asarray(v, np.float32) for v in parts_min])
