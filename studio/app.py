@@ -116,6 +116,7 @@ def _screenshot(app, window, path: str) -> int:
     ok = window.grab().save(path, "PNG")
     window.quiet = True
     window.close()
+    window.jobs.host.shutdown()  # no app.exec(), so aboutToQuit never stops the engine thread
     if not ok:
         print(f"studio: cannot write the screenshot to {path}", file=sys.stderr)
         return 1
