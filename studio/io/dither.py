@@ -42,15 +42,19 @@ class Quantizer:
         self._shift = container - self.bits
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
-        x = np.asarray(chunk, dtype=np.float64) * self._scale
-        if self.dither == "tpdf":
-            x += tpdf_noise(x.shape, self.rng)
+        if self.dither == "tpdf" or self.bits > 24:
+            x = np.asarray(chunk, dtype=np.float64) * self._scale
+            if self.dither == "tpdf":
+                x += tpdf_noise(x.shape, self.rng)
+        else:
+            # up to 24 bits, scaling by a power of two and rounding are exact in float32
+            x = np.asarray(chunk, dtype=np.float32) * np.float32(self._scale)
         q = np.rint(x)
         over = (q < self._lo) | (q > self._hi)
         if over.any():
             self.clipped += int(over.sum())
             np.clip(q, self._lo, self._hi, out=q)
-        q = q.astype(np.int64)
+        q = q.astype(self.dtype)
         if self._shift:
             q <<= self._shift
-        return q.astype(self.dtype)
+        return q

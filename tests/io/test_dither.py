@@ -53,3 +53,13 @@ def test_no_dither_above_16_bits():
     q = Quantizer(24, "tpdf")
     x = (np.arange(-100, 100) / 2.0 ** 23).astype(np.float32)[None]
     assert q.dither == "none" and np.array_equal(q(x) >> 8, np.arange(-100, 100)[None])
+
+
+def test_full_scale_clips_to_the_largest_code_at_every_depth():
+    x = np.array([[1.0, -1.0, 0.5, 1.5]], np.float32)
+    for bits, dtype in [(8, np.int16), (16, np.int16), (24, np.int32), (32, np.int32)]:
+        q = Quantizer(bits, "none")
+        shift = (16 if bits <= 16 else 32) - bits
+        got = (q(x).astype(np.int64) >> shift)[0].tolist()
+        top = 2 ** (bits - 1)
+        assert got == [top - 1, -top, top // 2, top - 1] and q.clipped == 2, bits
