@@ -58,7 +58,8 @@ def apply(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
         Float("elevation", default=0.0, lo=-90.0, hi=90.0, unit="°"),
         Float("noise_start", default=0.0, lo=0.0, unit="s", help="Noise-only segment start"),
         Float("noise_end", default=0.0, lo=0.0, unit="s",
-              help="Noise-only segment end; equal to the start = the quietest frames"),
+              help="Noise-only segment end; equal to the start: MVDR takes the quietest "
+                   "frames, LCMV no noise covariance"),
         Float("loading", default=1e-3, lo=0.0, hi=10.0, log=True,
               help="Diagonal loading of the noise covariance, relative to its mean power"),
         Choice("fft_size", default="1024", options=("256", "512", "1024", "2048", "4096")),
@@ -79,28 +80,35 @@ def run(inputs, p, ctx) -> Result:
     a = steering(layout, azimuths, p.elevation, freqs, X.dtype).to(X.device)  # (F, M, K)
     takes = []
     ctx.progress(0.3, p.method)
+    has_segment = p.noise_end > p.noise_start
     if p.method == "delay-and-sum":
         Y = apply(beam.delay_and_sum(a[..., 0]), X)
+    elif p.method == "lcmv":
+        # the one-forcing solution D A = I (Tikhonov-regularised), whitened by the noise
+        # covariance when a noise-only segment is given; without one, quiet frames would hold
+        # the sources themselves and the constraints would fight the covariance
+        psd_n = None
+        if has_segment:
+            mask = noise_mask(X, rate, n_fft, p.noise_start, p.noise_end)
+            psd_n = T.PSD()(X, mask.expand(X.shape[1], -1))
+        W = beam.lcmv(a, psd_n, loading=p.loading, regularisation=p.loading)   # (F, M, K)
+        outs = [apply(W[..., k], X) for k in range(len(azimuths))]
+        takes = [(f"lcmv {az:g}°", istft(o, n_fft, length)[None].float())
+                 for az, o in zip(azimuths, outs)]
+        Y = outs[0]
     else:
         mask = noise_mask(X, rate, n_fft, p.noise_start, p.noise_end)
-        psd = T.PSD()
         mask = mask.expand(X.shape[1], -1)                        # (F, S)
-        psd_n = psd(X, mask)                                      # (F, M, M)
-        psd_n = beam.loaded(psd_n, p.loading)
+        psd = T.PSD()
+        psd_n = beam.loaded(psd(X, mask), p.loading)              # (F, M, M)
         if p.method == "mvdr":
             # the relative transfer function to microphone 1 is the steering vector over its
             # first entry; the RTF form keeps the target's image at the reference microphone
             rtf = a[..., 0] / a[..., :1, 0]
             Y = T.RTFMVDR()(X, rtf, psd_n, reference_channel=0)
-        elif p.method == "souden-mvdr":
+        else:
             psd_s = psd(X, 1 - mask) - psd_n
             Y = T.SoudenMVDR()(X, psd_s, psd_n, reference_channel=0)
-        else:
-            W = beam.lcmv(a, psd_n, loading=0.0, regularisation=p.loading)   # (F, M, K)
-            outs = [apply(W[..., k], X) for k in range(len(azimuths))]
-            takes = [(f"lcmv {az:g}°", istft(o, n_fft, length)[None].float())
-                     for az, o in zip(azimuths, outs)]
-            Y = outs[0]
     y = istft(Y, n_fft, length)[None].float()
     ctx.progress(1.0, "done")
     gain = float(y.square().mean() / x[0].square().mean().clamp_min(1e-30))
