@@ -68,3 +68,20 @@ def test_not_audio_is_one_clear_error(tmp_path):
     path.write_bytes(b"this is not a wav file at all" * 10)
     with pytest.raises(AudioFileError):
         load_state(path)
+
+
+def test_loading_never_holds_a_second_copy(tmp_path):
+    import tracemalloc
+    path = tmp_path / "f.wav"
+    frames = 12 << 18  # 3M frames, stereo: 24 MiB as float32
+    _write(path, frames, 2)
+    raw = frames * 2 * 4
+    tracemalloc.start()
+    try:
+        state, _ = load_state(path)
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert state.n_frames == frames
+    assert current >= raw          # the blocks are all there...
+    assert peak <= 1.3 * raw       # ...and were never held twice
