@@ -10,13 +10,18 @@ decides what a session holds and maps it to a manifest plus named arrays:
 - an `extensions` dict for other parts of the app (array layout, view state) to keep their own
   data in; kept as given, under the keys they choose.
 
+Autosave passes a `BlockStore`: the blocks then go to raw files beside the session file,
+each written once, and the manifest refers to them (an incremental save).
+
 The manifest is versioned: a file from a newer major version is refused with a clear line.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -26,7 +31,8 @@ from studio.core.document import AudioState, Document
 from studio.core.selection import Selection
 from studio.core.sequence import Sequence
 from studio.core.takes import Take
-from studio.errors import AudioFileError
+from studio.errors import AudioFileError, Cancelled
+from studio.io.blockfiles import fsync_directory, read_block, write_block
 from studio.io.project import AudioMember, open_container, save_container
 
 FORMAT_NAME = "audio-diffusion-studio-session"
@@ -109,16 +115,68 @@ class Snapshot:
                    dict(doc.source_info or {}), dict(getattr(doc, "extensions", None) or {}))
 
 
-def build_manifest(doc: Document | Snapshot, extensions: dict | None = None
+class BlockStore:
+    """Blocks kept as one raw file each in a folder beside a session file (autosave): a
+    block is written the first time a save sees it and only referred to afterwards, so an
+    autosave after a small edit of an hour-long file writes a few blocks, not the hour.
+    Keys stay valid while the store holds the block (it keeps a reference)."""
+
+    def __init__(self, folder: os.PathLike | str, name: str = "blocks"):
+        self.name = name
+        self.folder = Path(folder) / name
+        self._known: dict[int, tuple[str, int, Block]] = {}  # id(block) -> (key, crc, block)
+        self._count = 0
+        self.written = 0  # blocks written so far (tests and figures)
+
+    def refs(self, blocks: list[Block]) -> list[tuple[str, int]]:
+        """(key, crc) for each block, writing those not stored yet."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        out, new = [], False
+        for b in blocks:
+            entry = self._known.get(id(b))
+            if entry is None:
+                key = f"{os.getpid()}-{self._count}"
+                self._count += 1
+                entry = self._known[id(b)] = (key, write_block(self.folder / f"{key}.f32", b.samples), b)
+                self.written += 1
+                new = True
+            out.append(entry[:2])
+        if new:
+            fsync_directory(self.folder)
+        return out
+
+    def prune(self, keep: list[Block]) -> None:
+        """Forget and delete the blocks not in `keep` (call after the session file that no
+        longer refers to them has been committed)."""
+        live = {id(b) for b in keep}
+        for bid in [k for k in self._known if k not in live]:
+            key = self._known.pop(bid)[0]
+            with contextlib.suppress(OSError):
+                (self.folder / f"{key}.f32").unlink()
+
+
+def build_manifest(doc: Document | Snapshot, extensions: dict | None = None, *,
+                   block_store: BlockStore | None = None
                    ) -> tuple[dict, dict[str, AudioMember], dict[str, np.ndarray]]:
-    """The manifest, audio members and arrays that represent `doc` (no I/O)."""
+    """The manifest, audio members and arrays that represent `doc` (no I/O unless a
+    `block_store` is given: then the blocks go to its files instead of the container)."""
     snap = doc if isinstance(doc, Snapshot) else Snapshot.of(doc)
     state = snap.state
     pool, index = _pool(state)
     stored = [b for b in pool if not _is_zero(b)]
     arrays: dict[str, np.ndarray] = {}
-    audio = {POOL_MEMBER: AudioMember(1, sum(len(b) for b in stored), state.sample_rate,
-                                      lambda: (b.samples for b in stored))}
+    audio: dict[str, AudioMember] = {}
+    pool_entry = {"lengths": [len(b) for b in pool],
+                  "zero": [i for i, b in enumerate(pool) if _is_zero(b)]}
+    if block_store is None:
+        audio[POOL_MEMBER] = AudioMember(1, sum(len(b) for b in stored), state.sample_rate,
+                                         lambda: (b.samples for b in stored))
+        pool_entry["member"] = POOL_MEMBER
+    else:
+        zero = set(pool_entry["zero"])
+        refs = iter(block_store.refs(stored))
+        pool_entry["external"] = block_store.name
+        pool_entry["files"] = [None if i in zero else list(next(refs)) for i in range(len(pool))]
     takes = []
     for k, t in enumerate(snap.takes):
         member = f"takes/{k}.wav"
@@ -138,8 +196,7 @@ def build_manifest(doc: Document | Snapshot, extensions: dict | None = None
             "frames": state.n_frames,
             "channel_names": list(state.channel_names),
             "channels": [[index[id(b)] for b in seq.blocks] for seq in state.channels],
-            "pool": {"member": POOL_MEMBER, "lengths": [len(b) for b in pool],
-                     "zero": [i for i, b in enumerate(pool) if _is_zero(b)]},
+            "pool": pool_entry,
         },
         "selection": _selection_dict(snap.selection),
         "takes": takes,
@@ -152,12 +209,17 @@ def build_manifest(doc: Document | Snapshot, extensions: dict | None = None
 
 def save_session(doc: Document | Snapshot, path: os.PathLike | str, *,
                  extensions: dict | None = None, progress: Progress | None = None,
-                 cancelled=None, mark_saved: bool = True) -> None:
+                 cancelled=None, mark_saved: bool = True,
+                 block_store: BlockStore | None = None) -> None:
     """Write `doc` (or a Snapshot) to `path` atomically (the previous file stays intact if
-    this fails). A Document is marked saved unless `mark_saved=False` or it changed meanwhile."""
+    this fails). A Document is marked saved unless `mark_saved=False` or it changed meanwhile.
+    With a `block_store` (autosave) the audio blocks live in files beside `path`, written
+    once each; blocks no longer used are deleted after the new file is committed."""
     snap = doc if isinstance(doc, Snapshot) else Snapshot.of(doc)
-    manifest, audio, arrays = build_manifest(snap, extensions)
+    manifest, audio, arrays = build_manifest(snap, extensions, block_store=block_store)
     save_container(path, manifest, audio, arrays, progress, cancelled)
+    if block_store is not None:
+        block_store.prune([b for seq in snap.state.channels for b in seq.blocks])
     if mark_saved and isinstance(doc, Document) and doc.state is snap.state:
         doc.mark_saved()
 
@@ -184,21 +246,27 @@ def load_session(path: os.PathLike | str, progress: Progress | None = None,
 
 def _document_from(c, m: dict, progress, cancelled) -> Document:
     a = m["audio"]
-    lengths, zero = a["pool"]["lengths"], set(a["pool"]["zero"])
-    reader = c.audio_reader(a["pool"]["member"])
-    total = max(1, reader.frames)
+    p = a["pool"]
+    lengths, zero = p["lengths"], set(p["zero"])
+    external = p.get("external")
+    reader = None if external else c.audio_reader(p["member"])
+    folder = Path(c.path).parent / external if external else None
     pool: list[Block] = []
     for i, n in enumerate(lengths):
         if i in zero:
             pool.append(zero_block(n))
             continue
         if cancelled is not None and (cancelled.is_set() if hasattr(cancelled, "is_set") else cancelled()):
-            from studio.errors import Cancelled
             raise Cancelled()
-        pool.append(Block.from_array(reader.read(n)[0], adopt=True))
+        if external:
+            key, crc = p["files"][i]
+            samples = read_block(folder / f"{key}.f32", n, crc)
+        else:
+            samples = reader.read(n)[0]
+        pool.append(Block.from_array(samples, adopt=True))
         if progress is not None:
-            progress(1.0 - reader.remaining / total, "Loading session")
-    if reader.remaining:
+            progress((i + 1) / len(lengths), "Loading session")
+    if reader is not None and reader.remaining:
         raise ValueError(f"{reader.remaining} pool frames not used")
     channels = tuple(Sequence(pool[i] for i in refs) for refs in a["channels"])
     if any(len(s) != a["frames"] for s in channels):

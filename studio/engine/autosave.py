@@ -3,7 +3,9 @@
 An `Autosaver` runs one background thread (threading, no Qt) that every `interval` seconds
 takes a Snapshot of its document (cheap: the audio state is immutable and shares its blocks)
 and, only if something changed since the last autosave, writes it as a session file into its
-own folder under the recovery directory, atomically. Next to it, `lock.json` records the pid
+own folder under the recovery directory, atomically. The audio blocks go to files beside it,
+each written once (studio.core.session.BlockStore): after a small edit of an hour-long file,
+an autosave writes the few blocks the edit made, not the hour. Next to it, `lock.json` records the pid
 (and the process start time, so a reused pid is not mistaken for the owner). `stop()` after a
 clean close deletes the folder.
 
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from studio.core.document import Document
-from studio.core.session import Snapshot, load_session, save_session
+from studio.core.session import BlockStore, Snapshot, load_session, save_session
 from studio.errors import Cancelled, StudioError
 from studio.io.atomic import atomic_open
 from studio.paths import data_dir
@@ -102,6 +104,7 @@ class Autosaver:
         self._thread: threading.Thread | None = None
         self._last_key = None
         self._started_at = time.time()
+        self.blocks = BlockStore(self.folder)  # each block written once, then referred to
 
     # ----- lifecycle
     def start(self) -> "Autosaver":
@@ -149,7 +152,8 @@ class Autosaver:
             if self._last_key is None and not self.document.is_modified:
                 self._last_key = key  # an untouched document is already safe on disk
                 return False
-            save_session(snap, self.folder / SESSION_NAME, cancelled=self._stop, mark_saved=False)
+            save_session(snap, self.folder / SESSION_NAME, cancelled=self._stop, mark_saved=False,
+                         block_store=self.blocks)
             self._last_key = key
             self.saves += 1
             saved_at = time.time()

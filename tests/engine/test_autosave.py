@@ -161,3 +161,35 @@ def test_sigkill_between_rapid_edits_loses_at_most_one_interval(tmp_path):
     must_have = max([i for i, t in edits.items() if t < killed_at - interval - slack], default=0)
     assert k >= must_have, (k, must_have)
     assert k >= 1
+
+
+def test_autosave_after_a_small_edit_writes_only_new_blocks(tmp_path):
+    from studio.core.blocks import block_size
+    with block_size(4096):
+        doc = Document.from_array(np.random.default_rng(5).standard_normal((2, 400_000)).astype(np.float32), 48000)
+        a = Autosaver(doc, interval=3600, directory=tmp_path).start()
+        try:
+            doc.execute(commands.gain(doc, -1.0))          # touches every block
+            a.save_now()
+            first = a.blocks.written
+            assert first >= 2 * 400_000 // 4096
+            doc.execute(commands.silence(doc, Selection(1000, 1100)))   # touches a few
+            a.save_now()
+            assert a.blocks.written - first <= 8
+            files = list((a.folder / "blocks").iterdir())
+            assert len(files) == len({id(b) for s in doc.state.channels for b in s.blocks})
+            a.stop(clean=False)
+            entry = _as_dead(a)
+            assert np.array_equal(recover(entry).state.read(), doc.state.read())
+        finally:
+            a.stop()
+
+
+def _as_dead(a):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    lock = json.loads((a.folder / LOCK_NAME).read_text())
+    lock["pid"] = int(dead)
+    (a.folder / LOCK_NAME).write_text(json.dumps(lock))
+    (entry,) = find_recoverable(a.root)
+    return entry
