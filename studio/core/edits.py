@@ -39,6 +39,8 @@ def _apply(state: AudioState, chans, fn) -> AudioState:
     seqs = list(state.channels)
     for c in chans:
         seqs[c] = fn(seqs[c], c)
+    if all(new is old for new, old in zip(seqs, state.channels)):
+        return state  # nothing changed: the command is a no-op, not an undo step
     lengths = {len(s) for s in seqs}
     if len(lengths) != 1:
         raise StudioError("This edit changes the length, so it must apply to every channel")

@@ -152,6 +152,8 @@ class Sequence:
         a, b = self._check(a, b)
         if not isinstance(other, Sequence):
             other = Sequence.from_array(other)
+        if a == b and not len(other):
+            return self
         return self.slice(0, a).concat(other).concat(self.slice(b, self._n))
 
     def transform(self, a: int, b: int, fn: Callable[[np.ndarray, int], np.ndarray]) -> "Sequence":

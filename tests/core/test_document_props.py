@@ -153,7 +153,12 @@ def _run(start_len, op_list, seed):
                 if op == "cut":
                     assert np.array_equal(got_clip, new_clip)
                 clip = new_clip
-                noop = (op in ("cut", "delete") and sel.is_empty) or (op == "paste" and new is x)
+                # edits that change nothing are not undo steps: an empty cut or delete, an
+                # empty range replaced by nothing, anything in-place on an empty document
+                inserted = new.shape[1] - x.shape[1] + sel.length
+                noop = ((op in ("cut", "delete") and sel.is_empty) or (op == "paste" and new is x)
+                        or (op in ("paste", "replace", "replace_len") and sel.is_empty and not inserted)
+                        or (x.shape[1] == 0 and op in ("silence", "gain", "reverse", "fade_in", "fade_out")))
                 if not noop:  # every other accepted edit is one undo step
                     undo.append(new)
                     redo.clear()
