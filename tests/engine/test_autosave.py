@@ -150,14 +150,14 @@ def test_sigkill_while_idle_loses_nothing_autosaved(tmp_path):
 
 def test_sigkill_between_rapid_edits_loses_at_most_one_interval(tmp_path):
     interval = 0.4
-    edits, killed_at = _run_child(tmp_path, interval, "busy", 40)
+    edits, killed_at = _run_child(tmp_path, interval, "busy", 60)
     (entry,) = find_recoverable(tmp_path)
     got = recover(entry).state.read()
     states = _expected_states(max(edits))
     k = next(i for i, s in enumerate(states) if np.array_equal(s, got))  # some edit's state
     # every edit made more than one interval (plus time to write, on a loaded machine) before
     # the kill is in the recovered document
-    slack = 1.0
+    slack = 1.5
     must_have = max([i for i, t in edits.items() if t < killed_at - interval - slack], default=0)
     assert k >= must_have, (k, must_have)
     assert k >= 1
