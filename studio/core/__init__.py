@@ -16,4 +16,29 @@
 - resample.py   streaming polyphase sample-rate conversion of a Sequence
 - loading.py    open a file into an AudioState block by block (io.audiofile.iter_frames)
 - session.py    (io's helper) sessions on disk
+
+Additions to and readings of the contract (specs/core_api.md), for the other areas:
+
+- Block summaries are computed on first use (or by `Block.ensure_summaries()`, which loading
+  calls in its worker threads), not in `Block.from_array`: an edit then copies only samples.
+  `.mins/.maxs/.sumsq/.min/.max/.sumsq_total` behave as the contract says; `.nbytes` counts
+  the summaries whether computed or not.
+- `Summary.edges[0] == a` and `edges[-1] == b` exactly; the inner edges snap to summary-entry
+  edges, so a column may be up to one entry wider or narrower than (b - a) / ncols.
+- `blocks.block_size(n)` (context manager) lowers the block size for tests;
+  `Sequence.from_array(a, block_samples=...)` also takes it. New: `Sequence.transform`,
+  `.reversed`, `.peak`, `.block_index`, `.ends`, `SequenceBuilder` (streaming construction).
+- `History.push(cmd, doc=None)`: pass the document so the memory bound knows the current
+  state (`Document.execute` does). The bound is strict: a single step larger than `max_bytes`
+  is dropped too (its undo is lost), rather than holding more memory than allowed.
+- Edits take `(state, selection, ...)`; `paste(state, sel, clip)` replaces the selected range
+  (inserts at a cursor); `insert_silence(state, at, frames)` always spans every channel.
+  Command factories in commands.py take the Document (and an optional Selection, default the
+  document's); in-place edits given a cursor act on the whole document. An edit that changes
+  nothing returns the same state and `Document.execute` records no step for it.
+- `mix_down` averages (not sums) the selected channels; `split_channels` returns mono states
+  that share the blocks.
+- Loudness: a full-scale 997 Hz sine in ONE channel reads -3.01 LUFS (BS.1770-4's
+  calibration); in both channels of a stereo file it reads 0.0 LUFS (EBU Tech 3341 case 1:
+  stereo -23 dBFS reads -23 LUFS).
 """
