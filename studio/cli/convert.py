@@ -9,8 +9,11 @@ Channel rule for --channels N with an input of C channels:
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
+import tempfile
 
 import numpy as np
 
@@ -37,6 +40,34 @@ class TtyProgress:
         if self.on and self.last >= 0:
             sys.stderr.write("\r" + " " * 72 + "\r")
             sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def decoder_noise_silenced():
+    """libmpg123 (inside libsndfile) prints resync notes straight to file descriptor 2, which
+    would break the one-line-per-problem rule; the damage reaches the user as our own warning
+    instead. Python's sys.stderr keeps writing to the real stderr meanwhile. Does nothing
+    when sys.stderr is not fd 2 (tests capturing output, an embedding app)."""
+    try:
+        real = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        real = False
+    if not real:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    py_stderr = sys.stderr
+    sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(saved), "wb", buffering=0), write_through=True)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sys.stderr.close()
+            sys.stderr = py_stderr
 
 
 def channel_map(n_in: int, n_out: int) -> list[int] | None:
@@ -79,6 +110,11 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
+    with decoder_noise_silenced():
+        return _main(args)
+
+
+def _main(args) -> int:
     info = probe(args.input)
     if info.frames == 0:
         raise StudioError(f"{args.input} holds no audio (0 frames); nothing to convert")

@@ -156,6 +156,12 @@ def _chunks(state):
 
 
 def _run(args) -> int:
+    from studio.cli.convert import decoder_noise_silenced
+    with decoder_noise_silenced():
+        return _main(args)
+
+
+def _main(args) -> int:
     from studio.cli.convert import TtyProgress, default_subtype
     from studio.core.loading import load_document
     from studio.io import export

@@ -108,6 +108,12 @@ def format_text(d: dict) -> str:
 
 
 def _run(args) -> int:
+    from studio.cli.convert import decoder_noise_silenced
+    with decoder_noise_silenced():
+        return _main(args)
+
+
+def _main(args) -> int:
     from studio.cli.convert import TtyProgress
     results = []
     for path in args.files:
