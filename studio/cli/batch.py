@@ -81,20 +81,24 @@ def _run(args) -> int:
     outdir = os.path.abspath(args.output)
     cache: dict = {}  # models loaded once for the whole batch
 
+    # analysis steps pass audio through: write audio only when some step makes it, and a
+    # <name>.json report when some step reports
+    from studio.engine import registry
+    makes_audio = any(registry.get(s.op_id).returns_audio for s in steps)
+
     def process(path: str) -> str:
         rel = os.path.relpath(path, root)
         audio, rate, info = c.read_audio(path)
         result = chains.run_chain(steps, audio, rate, device=args.device, seed=args.seed,
                                   cache=cache)
-        if result.audio is None:
-            dest = os.path.join(outdir, os.path.splitext(rel)[0] + ".json")
-            c.write_report(dest, result, path)
-            return dest
         dest = os.path.join(outdir, rel)
-        if os.path.abspath(dest) == path:
-            raise StudioError("the output would overwrite the input (choose another -o)")
-        c.write_audio(dest, result.audio, result.sample_rate,
-                      c.output_subtype(args.subtype, dest, path, info))
+        if makes_audio:
+            if os.path.abspath(dest) == path:
+                raise StudioError("the output would overwrite the input (choose another -o)")
+            c.write_audio(dest, result.audio, result.sample_rate,
+                          c.output_subtype(args.subtype, dest, path, info))
+        if not makes_audio or not result.report.is_empty():
+            c.write_report(os.path.splitext(dest)[0] + ".json", result, path)
         return dest
 
     bar = _Bar(len(files))
