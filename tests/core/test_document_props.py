@@ -169,6 +169,8 @@ def _run(start_len, op_list, seed):
     # every block stays within the size bound and summaries stay exact after all that
     for seq in doc.state.channels:
         assert all(0 < len(b) <= blocks.BLOCK_SAMPLES for b in seq.blocks)
+        # no fragmentation: re-blocking at seams keeps every inner block >= a quarter block
+        assert all(len(b) >= blocks.BLOCK_SAMPLES // 4 for b in seq.blocks[1:-1])
     if doc.state.n_frames:
         s = doc.state.summary(0, 0, doc.state.n_frames, 3)
         ref = undo[-1][0]
