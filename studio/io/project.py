@@ -100,16 +100,18 @@ class Container:
     def __init__(self, path: os.PathLike | str):
         self.path = os.fspath(path)
         check_readable_file(self.path, "open")
+        self._zip = None
         try:
             self._zip = zipfile.ZipFile(self.path, "r")
             raw = self._zip.read(MANIFEST_NAME)
-        except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as e:
+            self.manifest = json.loads(raw)
+            if not isinstance(self.manifest, dict):
+                raise ValueError("the manifest is not an object")
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, ValueError) as e:
+            if self._zip is not None:
+                self._zip.close()
             raise AudioFileError(f"cannot open {self.path}: not a session file, or a damaged one "
                                  f"({one_line(e)})") from e
-        try:
-            self.manifest = json.loads(raw)
-        except ValueError as e:
-            raise AudioFileError(f"cannot open {self.path}: its manifest is damaged") from e
         self._file = open(self.path, "rb")
 
     def __enter__(self) -> "Container":

@@ -205,3 +205,19 @@ def test_real_process_exit_status_and_stderr(tmp_path):
                        capture_output=True, text=True, env=env, cwd=REPO)
     assert r.returncode == 1 and r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1 and "bad.wav" in r.stderr
+
+
+def test_damaged_mp3_gives_one_warning_line_not_decoder_noise(tmp_path):
+    x = (np.random.default_rng(0).standard_normal((48000 * 4, 2)) * 0.1).astype(np.float32)
+    sf.write(tmp_path / "ok.mp3", x, 48000)
+    data = bytearray((tmp_path / "ok.mp3").read_bytes())
+    data[len(data) // 2:len(data) // 2 + 2000] = np.random.default_rng(1).integers(0, 256, 2000, np.uint8).tobytes()
+    (tmp_path / "bad.mp3").write_bytes(bytes(data))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    r = subprocess.run([sys.executable, "-m", "studio", "convert", str(tmp_path / "bad.mp3"),
+                        str(tmp_path / "out.wav")], capture_output=True, text=True, env=env, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("studio: warning:") and "decoding failed" in lines[0]
+    n = sf.info(tmp_path / "out.wav").frames
+    assert 48000 < n < 48000 * 4   # what decoded before the damage was kept
