@@ -103,7 +103,15 @@ def run(inputs, p, ctx) -> Result:
 
         ctx.progress(0.02, p.method)
         with numpy_seed(ctx.seed):
+            # a floor far below hearing keeps silent bins (above a resampled signal's band)
+            # from dividing by zero inside the updates
+            floor = 1e-9 * float(np.abs(X).max() or 1.0)
+            X = X + floor * (np.random.standard_normal(X.shape)
+                             + 1j * np.random.standard_normal(X.shape))
             Y = separate_stft(X, p.method, p.sources, n_iter, callback)
+        if not np.isfinite(Y).all():
+            raise StudioError(f"{p.method} diverged on this recording; try another method "
+                              f"or FFT size")
         Y = torch.from_numpy(np.ascontiguousarray(Y.transpose(2, 1, 0)))          # (K, F, S)
         s = istft(Y, n_fft, length).float()
     ctx.progress(1.0, "done")
