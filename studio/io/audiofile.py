@@ -8,7 +8,9 @@ Policy for damaged input (the user loses nothing and is told once, in one line):
   `allow_empty=True`, as `studio info` does);
 - a truncated file (header promises more than is there) or one whose decoding fails part way
   is read up to the damage and a warning says so: a half-written recording is still worth
-  opening, and refusing it would lose the part that survived;
+  opening, and refusing it would lose the part that survived. Damage in the middle of a
+  compressed stream (FLAC, MP3) is bridged: the undecodable stretch becomes silence of the
+  same length and decoding resumes after it, so the rest keeps its timing;
 - NaN/Inf samples are replaced by 0 and counted; the count reaches the caller as a warning
   (`nonfinite="keep"` leaves them, `"error"` refuses the file). Never passed on silently.
 Warnings go to `on_warning(message)` when given, else to `warnings.warn(..., AudioWarning)`.
@@ -32,6 +34,7 @@ from studio.io.formats import LOSSY_SUBTYPES, check_rate_and_channels, subtype_b
 
 CHUNK_FRAMES = 1 << 18  # matches the document's block size, so loading fills whole blocks
 CAREFUL_FRAMES = 1024   # read step once a file has shown damage
+MAX_GAPS = 64           # damaged stretches bridged with silence before giving up
 
 Progress = Callable[[float, str], None]
 
@@ -79,7 +82,8 @@ class ReadStats:
     frames_read: int = 0
     nonfinite: int = 0                       # NaN/Inf samples met (replaced unless "keep")
     nonfinite_per_channel: list[int] = field(default_factory=list)
-    damaged_at: int | None = None            # frame where decoding failed, if it did
+    damaged_at: int | None = None            # frame where decoding stopped for good, if it did
+    gaps: list[tuple[int, int]] = field(default_factory=list)  # undecodable stretches, now silence
     warnings: list[str] = field(default_factory=list)
 
 
@@ -155,41 +159,81 @@ def _emit(msg: str, stats: ReadStats, on_warning) -> None:
         warnings.warn(msg, AudioWarning, stacklevel=3)
 
 
+def _open_at(path: str, position: int) -> sf.SoundFile | None:
+    try:
+        f = sf.SoundFile(path)
+    except (sf.LibsndfileError, RuntimeError):
+        return None
+    try:
+        if position:
+            f.seek(position)
+        return f
+    except (sf.LibsndfileError, RuntimeError, ValueError):
+        f.close()
+        return None
+
+
+def _resync(info: AudioInfo, position: int) -> tuple[sf.SoundFile, int] | None:
+    """The first point after `position` (probing 1024, 2048, 4096 ... frames on) where the
+    decoder can seek to and decode again; None when there is none (a truncated file)."""
+    jump = CAREFUL_FRAMES
+    while position + jump < info.frames:
+        f = _open_at(info.path, position + jump)
+        if f is not None:
+            try:
+                if len(f.read(CAREFUL_FRAMES, dtype="float32")):
+                    f.seek(position + jump)
+                    return f, position + jump
+            except (sf.LibsndfileError, RuntimeError, ValueError):
+                pass
+            f.close()
+        jump *= 2
+    return None
+
+
 def _raw_chunks(info: AudioInfo, chunk_frames: int, stats: ReadStats) -> Iterator[np.ndarray]:
-    """Chunks as decoded; stops at a decoding failure and notes where (stats.damaged_at)."""
+    """Chunks as decoded. Damage in the middle (a FLAC frame that lost sync, a garbled MP3
+    stretch) is bridged: the stretch that cannot be decoded becomes silence of the same
+    length, so everything after it keeps its time, and stats.gaps records it. Damage with
+    nothing decodable after it ends the stream (stats.damaged_at)."""
     if info.reader == "scipy":
         data, _ = _wavfallback.read_wav(info.path)
         for a in range(0, len(data), chunk_frames):
             yield np.ascontiguousarray(data[a:a + chunk_frames])
         return
-    # After a decoding error libsndfile's decoder state is lost; reopen, seek back to the
-    # last good frame and go on in small steps, so we stop within CAREFUL_FRAMES of the damage.
+    try:
+        f = sf.SoundFile(info.path)
+    except (sf.LibsndfileError, RuntimeError) as e:
+        raise AudioFileError(f"cannot open {info.path}: {sndfile_reason(e)}") from e
+    # After a decoding error libsndfile's decoder state is lost: reopen, seek back to the last
+    # good frame and go on in small steps to find where the damage starts, then resync past it.
     position, step, careful = 0, chunk_frames, False
-    while True:
-        try:
-            f = sf.SoundFile(info.path)
-            if position:
-                f.seek(position)
-        except (sf.LibsndfileError, RuntimeError) as e:
-            if not position:
-                raise AudioFileError(f"cannot open {info.path}: {sndfile_reason(e)}") from e
-            stats.damaged_at = position
-            return
-        with f:
-            while True:
-                try:
-                    chunk = f.read(step, dtype="float32", always_2d=True)
-                except (sf.LibsndfileError, RuntimeError) as e:
-                    if careful:
-                        stats.damaged_at = position
-                        stats.warnings.append(sndfile_reason(e))
-                        return
-                    careful, step = True, min(step, CAREFUL_FRAMES)
-                    break  # reopen at `position`
-                if len(chunk) == 0:
+    try:
+        while True:
+            try:
+                chunk = f.read(step, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as e:
+                f.close()
+                reopened = None if careful else _open_at(info.path, position)
+                if reopened is not None:
+                    f, careful, step = reopened, True, min(step, CAREFUL_FRAMES)
+                    continue
+                resumed = _resync(info, position) if len(stats.gaps) < MAX_GAPS else None
+                if resumed is None:
+                    stats.damaged_at = position
+                    stats.warnings.append(sndfile_reason(e))
                     return
-                position += len(chunk)
-                yield chunk
+                f, after = resumed
+                stats.gaps.append((position, after))
+                yield np.zeros((after - position, info.channels), np.float32)
+                position, careful, step = after, False, chunk_frames
+                continue
+            if len(chunk) == 0:
+                return
+            position += len(chunk)
+            yield chunk
+    finally:
+        f.close()
 
 
 def iter_frames(path: os.PathLike | str, chunk_frames: int = CHUNK_FRAMES,
@@ -236,15 +280,20 @@ def iter_frames(path: os.PathLike | str, chunk_frames: int = CHUNK_FRAMES,
 
 
 def _report(info: AudioInfo, stats: ReadStats, nonfinite: str, on_warning) -> None:
-    decode_errors = list(stats.warnings)
-    stats.warnings.clear()
+    stats.warnings.clear()  # libsndfile's own words for the failure; ours replace them
     for msg in info.warnings:
         _emit(f"{info.path}: {msg}", stats, on_warning)
+    if stats.gaps:
+        spans = ", ".join(f"{a}-{b}" for a, b in stats.gaps[:5]) + (" ..." if len(stats.gaps) > 5 else "")
+        lost = sum(b - a for a, b in stats.gaps)
+        _emit(f"{info.path}: {len(stats.gaps)} damaged stretch(es) could not be decoded and are "
+              f"silence now ({lost} frames: {spans}); the rest keeps its timing"
+              + (" (approximately: this codec seeks approximately)" if info.is_lossy else ""),
+              stats, on_warning)
     if stats.damaged_at is not None:
-        why = f" ({decode_errors[0]})" if decode_errors and decode_errors[0] else ""
-        _emit(f"{info.path}: decoding failed at frame {stats.damaged_at} of {info.frames}{why}; "
+        _emit(f"{info.path}: decoding failed at frame {stats.damaged_at} of {info.frames}; "
               f"the audio after it is missing (damaged or truncated file)", stats, on_warning)
-    elif not info.warnings and 0 < stats.frames_read < info.frames:
+    elif not info.warnings and not stats.gaps and 0 < stats.frames_read < info.frames:
         _emit(f"{info.path}: the audio ends after {stats.frames_read} of the {info.frames} frames "
               f"its header announces (truncated file?)", stats, on_warning)
     if stats.nonfinite:

@@ -218,6 +218,6 @@ def test_damaged_mp3_gives_one_warning_line_not_decoder_noise(tmp_path):
                         str(tmp_path / "out.wav")], capture_output=True, text=True, env=env, cwd=REPO)
     assert r.returncode == 0, r.stderr
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("studio: warning:") and "decoding failed" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("studio: warning:") and "could not be decoded" in lines[0]
     n = sf.info(tmp_path / "out.wav").frames
-    assert 48000 < n < 48000 * 4   # what decoded before the damage was kept
+    assert 48000 * 3.5 < n <= 48000 * 4   # the damage was bridged, the rest decoded

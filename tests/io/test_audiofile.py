@@ -192,3 +192,20 @@ def test_scipy_wav_test_files_read_like_scipy_or_fail_in_one_line():
             expect = ref.astype(np.float64) / 2.0 ** (8 * ref.dtype.itemsize - 1)
         assert r == rate
         np.testing.assert_allclose(y.T, expect, atol=2.0 ** -23, err_msg=path)
+
+
+def test_damage_in_the_middle_of_a_flac_is_bridged_with_silence(tmp_path, noise):
+    x = noise(2, 480_000)
+    sf.write(tmp_path / "full.flac", x.T, 48000, subtype="PCM_16")
+    ref, _ = read(tmp_path / "full.flac")
+    data = bytearray((tmp_path / "full.flac").read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 2000] = np.random.default_rng(9).integers(0, 256, 2000, np.uint8).tobytes()
+    (tmp_path / "hurt.flac").write_bytes(bytes(data))
+    stats, got = ReadStats(), []
+    y, _ = read(tmp_path / "hurt.flac", stats=stats, on_warning=got.append)
+    assert y.shape == ref.shape                       # same length: later audio keeps its time
+    (a, b), = stats.gaps
+    assert 0 < b - a <= 20_000 and "silence" in got[0]
+    assert np.array_equal(y[:, :a], ref[:, :a]) and np.array_equal(y[:, b:], ref[:, b:])
+    assert not y[:, a:b].any()
