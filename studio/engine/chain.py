@@ -1,5 +1,6 @@
 """Chains: several operations run in sequence, each on the previous one's output.
 
+The window submits a chain to the host as `JobRequest(op_id="chain", params={"steps": [...]})`.
 A chain file is a JSON list of steps, `{"op": "filter.highpass", "params": {"cutoff": 80}}`,
 optionally with `"preset": "name"` (the preset's values, then `params` on top). The same chain
 runs from `studio batch --chain` and from the window. Steps that only analyse (no audio out)

@@ -33,6 +33,14 @@ SWITCH_INTERVAL = 0.002  # seconds; see the module docstring
 _FINAL = (JobFinished, JobFailed, JobCancelled)
 
 
+def _device_name(requested: str) -> str:
+    from studio.engine import devices
+    try:
+        return str(devices.resolve(requested))
+    except StudioError:
+        return requested  # the job itself fails with the explanation
+
+
 class _Worker(QObject):
     """Lives on the engine thread; pulls jobs from the host's queue and runs them."""
     reply = Signal(object)
@@ -61,7 +69,7 @@ class _Worker(QObject):
                 return
             request, cancel = job
             jid = request.job_id
-            self.reply.emit(JobStarted(jid, request.op_id, request.device))
+            self.reply.emit(JobStarted(jid, request.op_id, _device_name(request.device)))
             final = self._run_one(run_job, request, cancel)
             # forget the job before the final reply leaves, so that when the GUI thread sees
             # it, `pending()` no longer counts it

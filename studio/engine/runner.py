@@ -29,6 +29,7 @@ from studio.errors import BadAudioError, StudioError
 
 ProgressFn = Callable[[float, float, str], None]  # (done, total, message)
 
+CHAIN_OP = "chain"       # JobRequest(op_id="chain", params={"steps": [...]}) runs a chain
 MAX_HALVINGS = 3          # chunk length /2, /4, /8 before giving up on the GPU
 PROGRESS_INTERVAL = 0.05  # at most 20 progress messages per second
 
@@ -51,6 +52,8 @@ class _Throttle:
 def run_job(request: JobRequest, cancel_event: threading.Event | None = None,
             on_progress: ProgressFn | None = None, cache: dict | None = None,
             on_log: Callable[[str], None] | None = None) -> JobResult:
+    if request.op_id == CHAIN_OP:
+        return _run_chain_request(request, cancel_event, on_progress, cache)
     started = time.perf_counter()
     op = registry.get(request.op_id)
     params = op.schema.validate(request.params)
@@ -83,6 +86,17 @@ def run_job(request: JobRequest, cancel_event: threading.Event | None = None,
                      report=report, takes=tuple(takes), log=tuple(log),
                      elapsed=time.perf_counter() - started, device=str(device),
                      params=dict(params), offset=request.offset)
+
+
+def _run_chain_request(request: JobRequest, cancel_event, on_progress, cache) -> JobResult:
+    """A chain submitted like one op (the window sends chains through the same host)."""
+    from studio.engine.chain import parse_chain, run_chain
+    steps = parse_chain(request.params.get("steps"))
+    source = as_source(request.inputs)
+    audio = None if source is None else source.read(0, source.n_frames)
+    return run_chain(steps, audio, request.sample_rate, device=request.device,
+                     seed=request.seed, extras=request.extras, cancel_event=cancel_event,
+                     on_progress=on_progress, cache=cache, job_id=request.job_id)
 
 
 def _after_oom(op, request, source, ctx, chunk, halvings, device, error):

@@ -51,3 +51,15 @@ def test_chain_step_can_use_a_preset():
     steps = parse_chain([{"op": "filter.notch", "preset": "Mains hum 60 Hz",
                           "params": {"q": 5}}])
     assert steps[0].params == {"center": 60.0, "q": 5}
+
+
+def test_a_chain_runs_as_one_request():
+    """The host sends chains as ordinary requests (op_id "chain")."""
+    x = (np.random.default_rng(1).standard_normal((1, RATE)) * 0.1).astype(np.float32)
+    steps = [{"op": "edit.gain", "params": {"db": 6}}, {"op": "edit.gain", "params": {"db": -6}}]
+    r = run_job(JobRequest(op_id="chain", params={"steps": steps}, inputs=x, sample_rate=RATE,
+                           job_id="j1"))
+    assert r.job_id == "j1" and r.op_id == "chain"
+    np.testing.assert_allclose(r.audio, x, rtol=1e-6)
+    with pytest.raises(StudioError, match="non-empty JSON list"):
+        run_job(JobRequest(op_id="chain", params={}, inputs=x, sample_rate=RATE))
