@@ -1,6 +1,7 @@
 """`studio convert IN OUT [--rate R] [--subtype S] [--channels N] [--dither D]`: another
 format, sample format, rate or channel count, streamed (hours of audio in one block of
 memory) and written atomically (OUT may be IN: it is replaced only when complete).
+IN may also be a session file (.adsession): its audio is exported.
 
 Channel rule for --channels N with an input of C channels:
   N == 1      mix down: the mean of all channels;
@@ -114,21 +115,38 @@ def _run(args) -> int:
         return _main(args)
 
 
-def _main(args) -> int:
-    info = probe(args.input)
-    if info.frames == 0:
-        raise StudioError(f"{args.input} holds no audio (0 frames); nothing to convert")
-    mapping = channel_map(info.channels, args.channels) if args.channels is not None else None
-    keep_all = args.channels is None or mapping == list(range(info.channels))
+def _session_source(path: str):
+    """(channels, rate, frames, subtype, iterator of (frames, C) chunks) of a session's audio."""
+    from studio.core.session import load_session
+    state = load_session(path).state
+
+    def chunks():
+        for a in range(0, state.n_frames, 1 << 18):
+            yield state.read(a, min(state.n_frames, a + (1 << 18))).T
+    return state.n_channels, state.sample_rate, state.n_frames, "FLOAT", chunks()
+
+
+def _file_source(path: str):
+    info = probe(path)
     warn = lambda m: print(f"studio: warning: {m}", file=sys.stderr)  # noqa: E731
-    chunks = (c.T if keep_all else remap(c, mapping)
-              for c in iter_frames(args.input, info=info, on_warning=warn))
+    return (info.channels, info.samplerate, info.frames, info.subtype,
+            iter_frames(path, info=info, on_warning=warn, allow_empty=True))
+
+
+def _main(args) -> int:
+    from studio.core.session import SESSION_SUFFIX
+    is_session = args.input.lower().endswith(SESSION_SUFFIX)
+    channels, rate, frames, subtype, source = (_session_source if is_session else _file_source)(args.input)
+    if frames == 0:
+        raise StudioError(f"{args.input} holds no audio (0 frames); nothing to convert")
+    mapping = channel_map(channels, args.channels) if args.channels is not None else None
+    keep_all = args.channels is None or mapping == list(range(channels))
+    chunks = (c.T if keep_all else remap(c, mapping) for c in source)
     progress = TtyProgress(f"Converting {os.path.basename(args.input)}")
     try:
-        result = export.write(args.output, chunks, info.samplerate,
-                              subtype=default_subtype(args.subtype, args.output, args.input,
-                                                      info.subtype),
-                              target_rate=args.rate, dither=args.dither, frames=info.frames,
+        result = export.write(args.output, chunks, rate,
+                              subtype=default_subtype(args.subtype, args.output, args.input, subtype),
+                              target_rate=args.rate, dither=args.dither, frames=frames,
                               progress=progress)
     finally:
         progress.close()

@@ -2,7 +2,7 @@
 core commands the window's Edit menu runs (studio.core.commands), then an atomic export.
 
 Times (--start, --end, --at, --seconds) are seconds ("1.5", "1.5s"), minutes:seconds
-("1:02.5") or samples ("48000smp"). --start/--end default to the whole file; --select-channels
+("1:02.5") or samples ("48000smp"). IN may be a session file (.adsession). --start/--end default to the whole file; --select-channels
 takes 1-based channel numbers ("1,3") and defaults to all.
 
   gain --db D               normalize --peak-db D | --lufs L
@@ -164,12 +164,17 @@ def _run(args) -> int:
 def _main(args) -> int:
     from studio.cli.convert import TtyProgress, default_subtype
     from studio.core.loading import load_document
+    from studio.core.session import SESSION_SUFFIX, load_session
     from studio.io import export
 
     warn = lambda m: print(f"studio: warning: {m}", file=sys.stderr)  # noqa: E731
     progress = TtyProgress(f"Reading {os.path.basename(args.input)}")
     try:
-        doc = load_document(args.input, progress, on_warning=warn)
+        if args.input.lower().endswith(SESSION_SUFFIX):
+            doc = load_session(args.input, progress)
+            doc.source_info.setdefault("subtype", "FLOAT")
+        else:
+            doc = load_document(args.input, progress, on_warning=warn)
     finally:
         progress.close()
     doc.execute(build_command(doc, args))

@@ -115,16 +115,24 @@ def _run(args) -> int:
 
 def _main(args) -> int:
     from studio.cli.convert import TtyProgress
-    results = []
-    for path in args.files:
+    from studio.errors import StudioError
+    results, failed = [], []
+    for path in args.files:  # one bad file among many still describes the others
         progress = TtyProgress(f"Reading {path}")
         try:
             results.append(describe(path, progress=progress))
+        except StudioError as e:
+            if len(args.files) == 1:
+                raise
+            failed.append(str(e))
         finally:
             progress.close()
-    if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else results, indent=1))
-    else:
-        print("\n\n".join(format_text(d) for d in results))
-    sys.stdout.flush()
-    return 0
+    if results:
+        if args.json:
+            print(json.dumps(results[0] if len(args.files) == 1 else results, indent=1))
+        else:
+            print("\n\n".join(format_text(d) for d in results))
+        sys.stdout.flush()
+    for message in failed:
+        print(f"studio: {message}", file=sys.stderr)
+    return 1 if failed else 0

@@ -224,6 +224,15 @@ def save_session(doc: Document | Snapshot, path: os.PathLike | str, *,
         doc.mark_saved()
 
 
+def mark_saved_if_current(doc: Document, snap: Snapshot) -> bool:
+    """After saving a Snapshot in the background: mark `doc` saved only if it still holds the
+    state that was written (an edit made during the save keeps the document modified)."""
+    if doc.state is snap.state:
+        doc.mark_saved()
+        return True
+    return False
+
+
 def load_session(path: os.PathLike | str, progress: Progress | None = None,
                  cancelled=None) -> Document:
     """A Document whose state reads bit-identically to the one saved, with its selection,

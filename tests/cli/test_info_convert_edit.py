@@ -221,3 +221,23 @@ def test_damaged_mp3_gives_one_warning_line_not_decoder_noise(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("studio: warning:") and "could not be decoded" in lines[0]
     n = sf.info(tmp_path / "out.wav").frames
     assert 48000 * 3.5 < n <= 48000 * 4   # the damage was bridged, the rest decoded
+
+
+def test_info_on_many_files_reports_each_bad_one_and_fails(capsys, tmp_path, stereo):
+    path, _ = stereo
+    rc, out, err = studio(capsys, "info", "--json", path, tmp_path / "missing.wav", path)
+    assert rc == 1 and len(json.loads(out)) == 2
+    assert err.strip().count("\n") == 0 and "missing.wav" in err
+
+
+def test_session_files_convert_and_edit(capsys, tmp_path, stereo):
+    from studio.core.document import Document
+    from studio.core.session import save_session
+    _, x = stereo
+    save_session(Document.from_array(x, 24000), tmp_path / "s.adsession")
+    assert studio(capsys, "convert", tmp_path / "s.adsession", tmp_path / "o.wav", "--subtype", "FLOAT")[0] == 0
+    y, rate = _read(tmp_path / "o.wav")
+    assert rate == 24000 and np.array_equal(y, x)
+    assert studio(capsys, "edit", tmp_path / "s.adsession", tmp_path / "r.wav", "--op", "reverse",
+                  "--subtype", "FLOAT")[0] == 0
+    assert np.array_equal(_read(tmp_path / "r.wav")[0], x[:, ::-1])

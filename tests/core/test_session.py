@@ -147,3 +147,16 @@ def test_newer_format_is_refused(tmp_path):
             z.writestr(n, json.dumps(m) if n == "manifest.json" else b)
     with pytest.raises(AudioFileError, match="newer version"):
         load_session(tmp_path / "new.adsession")
+
+
+def test_background_save_marks_saved_only_if_nothing_changed(tmp_path):
+    from studio.core.session import Snapshot, mark_saved_if_current
+    doc = Document.from_array(np.ones((1, 100), np.float32), 8000)
+    doc.execute(commands.gain(doc, -1.0))
+    snap = Snapshot.of(doc)
+    doc.execute(commands.reverse(doc))            # an edit while the save runs
+    save_session(snap, tmp_path / "b.adsession")
+    assert not mark_saved_if_current(doc, snap) and doc.is_modified
+    snap = Snapshot.of(doc)
+    save_session(snap, tmp_path / "b.adsession")
+    assert mark_saved_if_current(doc, snap) and not doc.is_modified
