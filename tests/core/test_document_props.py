@@ -158,6 +158,7 @@ def _run(start_len, op_list, seed):
                 inserted = new.shape[1] - x.shape[1] + sel.length
                 noop = ((op in ("cut", "delete") and sel.is_empty) or (op == "paste" and new is x)
                         or (op in ("paste", "replace", "replace_len") and sel.is_empty and not inserted)
+                        or (op == "trim" and sel.length == x.shape[1])
                         or (x.shape[1] == 0 and op in ("silence", "gain", "reverse", "fade_in", "fade_out")))
                 if not noop:  # every other accepted edit is one undo step
                     undo.append(new)
