@@ -124,28 +124,32 @@ def _viterbi(obs: torch.Tensor, max_step: int) -> tuple[np.ndarray, np.ndarray]:
     The pitch transition is a triangle over +-max_step bins, so each step is a sliding-window
     max (unfold) rather than a dense nb x nb product; the loop body is kept to a few ops
     because it runs once per 5 ms frame."""
+    # numpy, not torch: the loop runs small ops once per frame, where torch's thread pool
+    # costs far more than the arithmetic on a busy machine
     B, T, _, nb = obs.shape
     K = max_step
-    k = torch.arange(-K, K + 1, dtype=obs.dtype)
-    tri = (K + 1 - k.abs())
-    log_tri = torch.log(tri / tri.sum())  # symmetric, so window order does not matter
-    log_sw = torch.log(torch.tensor([[1 - SWITCH_PROB, SWITCH_PROB],
-                                     [SWITCH_PROB, 1 - SWITCH_PROB]], dtype=obs.dtype))
-    log_sw = log_sw.view(1, 2, 2, 1)
-    log_obs = torch.log(obs.clamp(min=1e-30)).cpu()
-    buf = torch.full((B, 2, nb + 2 * K), float("-inf"), dtype=obs.dtype)
+    k = np.arange(-K, K + 1, dtype=np.float64)
+    tri = K + 1 - np.abs(k)
+    log_tri = np.log(tri / tri.sum())  # symmetric, so window order does not matter
+    log_sw = np.log(np.array([[1 - SWITCH_PROB, SWITCH_PROB],
+                              [SWITCH_PROB, 1 - SWITCH_PROB]])).reshape(1, 2, 2, 1)
+    log_obs = np.log(np.clip(obs.detach().cpu().double().numpy(), 1e-30, None))
+    buf = np.full((B, 2, nb + 2 * K), -np.inf)
     score = log_obs[:, 0] - math.log(2 * nb)
-    back_arg = torch.zeros((T, B, 2, nb), dtype=torch.int64)  # window index j: from b + j - K
-    back_src = torch.zeros((T, B, 2, nb), dtype=torch.int64)
+    back_arg_np = np.zeros((T, B, 2, nb), dtype=np.int16)  # window index j: from b + j - K
+    back_src_np = np.zeros((T, B, 2, nb), dtype=np.int8)
+    windows = np.lib.stride_tricks.sliding_window_view(buf, 2 * K + 1, axis=-1)
     for t in range(1, T):
         buf[..., K:K + nb] = score
-        best, arg = (buf.unfold(-1, 2 * K + 1, 1) + log_tri).max(dim=-1)  # (B, src, nb)
-        sbest, src = (best.unsqueeze(2) + log_sw).max(dim=1)               # (B, dst, nb)
-        score = sbest + log_obs[:, t]
-        back_arg[t] = arg
-        back_src[t] = src
-    back_arg_np, back_src_np = back_arg.numpy(), back_src.numpy()
-    state = score.reshape(B, -1).argmax(dim=1).numpy()
+        cand = windows + log_tri                                          # (B, src, nb, 2K+1)
+        arg = cand.argmax(axis=-1)
+        best = np.take_along_axis(cand, arg[..., None], -1)[..., 0]
+        trans = best[:, :, None, :] + log_sw                              # (B, src, dst, nb)
+        src = trans.argmax(axis=1)
+        score = np.take_along_axis(trans, src[:, None], 1)[:, 0] + log_obs[:, t]
+        back_arg_np[t] = arg
+        back_src_np[t] = src
+    state = score.reshape(B, -1).argmax(axis=1)
     voiced = np.zeros((B, T), dtype=bool)
     bins = np.zeros((B, T), dtype=np.int64)
     for bi in range(B):
