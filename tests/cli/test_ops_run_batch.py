@@ -139,6 +139,7 @@ def test_batch_with_no_matching_files_is_an_error(tmp_path, capsys):
     assert "no files match" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch: tens of seconds on a loaded machine
 def test_studio_command_runs_as_a_process(tmp_path):
     """The installed entry point, as a user runs it."""
     src = _write(tmp_path / "in.wav", _noise())

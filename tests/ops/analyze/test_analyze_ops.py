@@ -47,9 +47,9 @@ def test_gating_ignores_silence_and_quiet_parts():
 
 def test_integrated_matches_torchaudio():
     rng = np.random.default_rng(0)
-    for channels, rate in ((1, 44100), (2, 48000), (5, 48000)):
-        x = (rng.standard_normal((channels, rate * 4)) * 0.05).astype(np.float32)
-        x[:, : rate] *= 0.01  # a quiet first second, to exercise the relative gate
+    for channels, rate in ((1, 44100), (2, 48000), (5, 32000)):
+        x = (rng.standard_normal((channels, rate * 2)) * 0.05).astype(np.float32)
+        x[:, : rate // 2] *= 0.01  # a quiet start, to exercise the relative gate
         ours = _measure(x, rate).values["integrated_lufs"]
         peer = float(AF.loudness(torch.from_numpy(x), rate))
         assert ours == pytest.approx(peer, abs=0.02)
