@@ -14,7 +14,9 @@ from functools import lru_cache
 from math import gcd
 
 import numpy as np
-from scipy import signal
+
+# scipy.signal is imported inside the functions: it costs about a second at start-up, and
+# most exports and every `studio info` never resample.
 
 ZERO_CROSSINGS = 64
 ROLLOFF = 0.9475
@@ -28,6 +30,7 @@ def ratio(rate_in: int, rate_out: int) -> tuple[int, int]:
 
 @lru_cache(maxsize=16)
 def _filter(up: int, down: int) -> np.ndarray:
+    from scipy import signal
     m = max(up, down)
     h = signal.firwin(2 * ZERO_CROSSINGS * m + 1, ROLLOFF / m, window=("kaiser", KAISER_BETA))
     h.setflags(write=False)
@@ -38,6 +41,7 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int, axis: int = -1) -> np.n
     """Resample along `axis`; output length is ceil(n * rate_out / rate_in); float32 out."""
     if rate_in == rate_out:
         return np.asarray(x, dtype=np.float32)
+    from scipy import signal
     up, down = ratio(rate_in, rate_out)
     y = signal.resample_poly(np.asarray(x, dtype=np.float64), up, down, axis=axis,
                              window=_filter(up, down))
@@ -68,6 +72,7 @@ class StreamResampler:
         self.emitted = 0    # output samples returned so far
 
     def _segment(self, k_end: int) -> np.ndarray:
+        from scipy import signal
         y = signal.resample_poly(self.buf, self.up, self.down, axis=1,
                                  window=_filter(self.up, self.down))
         first = self.base * self.up // self.down
