@@ -193,3 +193,26 @@ def _as_dead(a):
     (a.folder / LOCK_NAME).write_text(json.dumps(lock))
     (entry,) = find_recoverable(a.root)
     return entry
+
+
+def test_a_failed_autosave_keeps_the_previous_one_and_the_thread_alive(tmp_path, monkeypatch):
+    import errno
+    doc = _doc()
+    errors = []
+    a = Autosaver(doc, interval=0.05, directory=tmp_path, on_error=errors.append).start()
+    try:
+        doc.execute(commands.gain(doc, -2.0))
+        assert _wait(lambda: a.saves >= 1)
+        saved = doc.state.read()
+
+        def full(*args):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        monkeypatch.setattr(os, "fsync", full)
+        doc.execute(commands.reverse(doc))
+        assert _wait(lambda: errors)
+        assert "no space left" in errors[0] and "\n" not in errors[0]
+        monkeypatch.undo()
+        a.stop(clean=False)
+        assert np.array_equal(recover(_as_dead(a)).state.read(), saved)
+    finally:
+        a.stop()
