@@ -11,6 +11,7 @@ count, so `memory_bytes()` costs O(blocks of the current state), not O(history).
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any, Callable, Iterable
 
 from studio.errors import StudioError
@@ -62,7 +63,7 @@ class History:
         self._group_name = ""
         self._current = None       # the document state after the last push/undo/redo
         self._state_refs: dict[int, list] = {}  # id(state) -> [state, count]
-        self._block_refs: dict[int, list] = {}  # id(block) -> [block, count]
+        self._block_refs: Counter[int] = Counter()  # id(block) -> states holding it
         self._bytes = 0            # bytes of every block some step holds
 
     # ----- queries
@@ -96,9 +97,8 @@ class History:
         cur = current_state if current_state is not None else self._current
         held = self._bytes
         if cur is not None:
-            for blk_id, blk in cur.blocks().items():
-                if blk_id in self._block_refs:
-                    held -= blk.nbytes
+            refs = self._block_refs
+            held -= sum(blk.nbytes for blk_id, blk in cur.blocks().items() if blk_id in refs)
         return held
 
     # ----- changes
@@ -208,13 +208,11 @@ class History:
                 ref[1] += 1
                 continue
             self._state_refs[id(st)] = [st, 1]
-            for blk_id, blk in st.blocks().items():
-                bref = self._block_refs.get(blk_id)
-                if bref is None:
-                    self._block_refs[blk_id] = [blk, 1]
-                    self._bytes += blk.nbytes
-                else:
-                    bref[1] += 1
+            blks = st.blocks()
+            refs = self._block_refs
+            new = [blk for blk_id, blk in blks.items() if blk_id not in refs]
+            self._bytes += sum(blk.nbytes for blk in new)
+            refs.update(blks.keys())  # Counter.update: a C loop, an hour is 1320 blocks
 
     def _unregister(self, cmd):
         for st in _states_of(cmd):
@@ -223,9 +221,11 @@ class History:
             if ref[1]:
                 continue
             del self._state_refs[id(st)]
+            refs = self._block_refs
             for blk_id, blk in st.blocks().items():
-                bref = self._block_refs[blk_id]
-                bref[1] -= 1
-                if not bref[1]:
-                    del self._block_refs[blk_id]
+                left = refs[blk_id] - 1
+                if left:
+                    refs[blk_id] = left
+                else:
+                    del refs[blk_id]
                     self._bytes -= blk.nbytes

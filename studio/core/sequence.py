@@ -30,16 +30,28 @@ def _split_even(x: np.ndarray, size: int) -> list[Block]:
 class Sequence:
     """Immutable list of Blocks for one channel. Never mutate `.blocks` or `.offsets`."""
 
-    __slots__ = ("blocks", "offsets", "ends", "_n")
+    __slots__ = ("blocks", "offsets", "ends", "_lens", "_n")
 
     def __init__(self, blocks: Iterable[Block] = ()):
-        self.blocks = tuple(b for b in blocks if len(b))
-        lens = np.fromiter((len(b) for b in self.blocks), np.int64, len(self.blocks))
+        blks = tuple(b for b in blocks if len(b))
+        self._set(blks, np.fromiter((len(b.samples) for b in blks), np.int64, len(blks)))
+
+    def _set(self, blks: tuple, lens: np.ndarray) -> None:
+        self.blocks = blks
+        self._lens = lens
         self.ends = np.cumsum(lens)
         self.offsets = self.ends - lens
         self._n = int(self.ends[-1]) if len(lens) else 0
         self.offsets.flags.writeable = False
         self.ends.flags.writeable = False
+
+    @classmethod
+    def _of(cls, blks: tuple, lens) -> "Sequence":
+        """Internal fast path: blocks with known (non-zero) lengths, no per-block Python loop,
+        so an edit of an hour-long channel costs O(blocks touched) Python work."""
+        seq = cls.__new__(cls)
+        seq._set(blks, np.asarray(lens, dtype=np.int64))
+        return seq
 
     # ----- construction
     @classmethod
@@ -131,15 +143,16 @@ class Sequence:
         if a > o0:
             first = Block.from_array(first.samples[a - o0:])
         last = self.blocks[i1].head(b - o1)
-        return Sequence((first,) + self.blocks[i0 + 1:i1] + (last,))
+        lens = np.concatenate(([len(first)], self._lens[i0 + 1:i1], [len(last)]))
+        return Sequence._of((first,) + self.blocks[i0 + 1:i1] + (last,), lens)
 
     def concat(self, other: "Sequence") -> "Sequence":
         if not other.blocks:
             return self
         if not self.blocks:
             return other
-        seam = len(self.blocks)
-        return Sequence(_mend(list(self.blocks) + list(other.blocks), seam))
+        return Sequence._of(*_mend(self.blocks + other.blocks,
+                                   np.concatenate((self._lens, other._lens)), len(self.blocks)))
 
     def insert(self, pos: int, other: "Sequence") -> "Sequence":
         return self.replace(pos, pos, other)
@@ -175,19 +188,19 @@ class Sequence:
         return Sequence(Block.from_array(blk.samples[::-1]) for blk in reversed(self.blocks))
 
 
-def _mend(blks: list[Block], seam: int) -> list[Block]:
+def _mend(blks: tuple, lens: np.ndarray, seam: int) -> tuple[tuple, np.ndarray]:
     """Re-block around the seam between blks[seam-1] and blks[seam] when either is short, so
     repeated edits do not leave a trail of tiny blocks. Copies at most three blocks."""
     size = _blocks.BLOCK_SAMPLES
     small = max(1, size // 4)
     lo, hi = seam - 1, seam + 1
-    if len(blks[lo]) >= small and len(blks[seam]) >= small:
-        return blks
-    total = len(blks[lo]) + len(blks[seam])
+    if lens[lo] >= small and lens[seam] >= small:
+        return blks, lens
+    total = int(lens[lo] + lens[seam])
     # still short after merging: take in a neighbour too (the shorter one)
     if total < small and (lo > 0 or hi < len(blks)):
-        left = len(blks[lo - 1]) if lo > 0 else None
-        right = len(blks[hi]) if hi < len(blks) else None
+        left = int(lens[lo - 1]) if lo > 0 else None
+        right = int(lens[hi]) if hi < len(blks) else None
         if right is None or (left is not None and left <= right):
             lo -= 1
             total += left
@@ -195,8 +208,9 @@ def _mend(blks: list[Block], seam: int) -> list[Block]:
             hi += 1
             total += right
     x = np.concatenate([b.samples for b in blks[lo:hi]])
-    blks[lo:hi] = _split_even(x, size)
-    return blks
+    new = tuple(_split_even(x, size))
+    new_lens = np.fromiter((len(b.samples) for b in new), np.int64, len(new))
+    return blks[:lo] + new + blks[hi:], np.concatenate((lens[:lo], new_lens, lens[hi:]))
 
 
 class SequenceBuilder:
