@@ -212,7 +212,7 @@ def _raw_chunks(info: AudioInfo, chunk_frames: int, stats: ReadStats) -> Iterato
         while True:
             try:
                 chunk = f.read(step, dtype="float32", always_2d=True)
-            except (sf.LibsndfileError, RuntimeError) as e:
+            except (sf.LibsndfileError, RuntimeError):
                 f.close()
                 reopened = None if careful else _open_at(info.path, position)
                 if reopened is not None:
@@ -221,7 +221,6 @@ def _raw_chunks(info: AudioInfo, chunk_frames: int, stats: ReadStats) -> Iterato
                 resumed = _resync(info, position) if len(stats.gaps) < MAX_GAPS else None
                 if resumed is None:
                     stats.damaged_at = position
-                    stats.warnings.append(sndfile_reason(e))
                     return
                 f, after = resumed
                 stats.gaps.append((position, after))
@@ -280,7 +279,6 @@ def iter_frames(path: os.PathLike | str, chunk_frames: int = CHUNK_FRAMES,
 
 
 def _report(info: AudioInfo, stats: ReadStats, nonfinite: str, on_warning) -> None:
-    stats.warnings.clear()  # libsndfile's own words for the failure; ours replace them
     for msg in info.warnings:
         _emit(f"{info.path}: {msg}", stats, on_warning)
     if stats.gaps:
