@@ -26,18 +26,20 @@ class Context:
         self._cancel = cancel_event or threading.Event()
         self._on_progress = on_progress
         self._on_log = on_log
-        self._generator: torch.Generator | None = None
+        # one generator per job, shared by the views `subspan` makes for chunks: chunk 2 goes
+        # on with the random stream where chunk 1 stopped instead of repeating it
+        self._shared: dict[str, Any] = {"generator": None}
         self.log_lines: list[str] = []
         self._span = (0.0, 1.0)  # progress is mapped into this span (chunks share a job)
 
     @property
     def generator(self) -> torch.Generator:
         """A generator seeded with the job's seed, on the job's device (same seed, same audio)."""
-        if self._generator is None:
-            g = torch.Generator(device=self.device)
+        g = self._shared["generator"]
+        if g is None:
+            g = self._shared["generator"] = torch.Generator(device=self.device)
             g.manual_seed(self.seed)
-            self._generator = g
-        return self._generator
+        return g
 
     def cancelled(self) -> bool:
         return self._cancel.is_set()

@@ -239,3 +239,19 @@ def test_other_runtime_errors_are_not_retried(scoped_registry):
     with pytest.raises(RuntimeError, match="shape mismatch"):
         run_job(JobRequest(op_id="edit.test_bug", inputs=_noise(), sample_rate=RATE))
     assert calls == [1]
+
+
+def test_chunks_continue_one_random_stream(scoped_registry):
+    """A chunked op drawing noise gets fresh noise in every chunk, and the same seed gives
+    the same audio."""
+    @operation(id="restore.test_dither", title="Dither", chunk=Chunking(seconds=0.25, overlap=0.0))
+    def run(inputs, p, ctx):
+        return Result(audio=inputs.audio + torch.rand(inputs.audio.shape, generator=ctx.generator,
+                                                      device=ctx.device))
+
+    x = np.zeros((1, RATE), np.float32)
+    a = run_job(JobRequest(op_id="restore.test_dither", inputs=x, sample_rate=RATE, seed=3))
+    b = run_job(JobRequest(op_id="restore.test_dither", inputs=x, sample_rate=RATE, seed=3))
+    np.testing.assert_array_equal(a.audio, b.audio)
+    quarter = RATE // 4
+    assert not np.array_equal(a.audio[:, :quarter], a.audio[:, quarter:2 * quarter])
