@@ -160,15 +160,16 @@ class Block:
     def sumsq_total(self) -> float:
         return float(self.sumsq[SUMMARY_LEVELS[-1]].sum()) if len(self.samples) else 0.0
 
-    def head(self, n: int) -> "Block":
+    def head(self, n: int, reuse_summaries: bool = False) -> "Block":
         """The first n samples as a new block. Summary entries are aligned to the block start,
-        so when the parent's are computed every full entry is reused and only the last partial
-        one is computed; otherwise the new block computes its own when first asked."""
+        so with `reuse_summaries` (and the parent's computed) every full entry is reused and
+        only the last partial one is computed. By default the new block computes its own when
+        first asked: edits stay a plain copy (about 20 small numpy calls cheaper)."""
         if n >= len(self.samples):
             return self
         a = self.samples[:n].copy()
         a.flags.writeable = False
-        if self._summ is None:
+        if self._summ is None or not reuse_summaries:
             return Block(a)
         mins, maxs, sumsq = {}, {}, {}
         for lv in SUMMARY_LEVELS:

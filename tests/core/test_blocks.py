@@ -36,8 +36,9 @@ def test_block_is_immutable_and_copies_its_input():
 @pytest.mark.parametrize("n", [1, 300, 4096, 5000, 65536 + 17])
 def test_head_reuses_summaries_and_equals_a_fresh_block(n):
     x = np.random.default_rng(1).standard_normal(70000).astype(np.float32)
-    parent = Block.from_array(x)
-    head, fresh = parent.head(n), Block.from_array(x[:n])
+    parent = Block.from_array(x).ensure_summaries()
+    head, fresh = parent.head(n, reuse_summaries=True), Block.from_array(x[:n])
+    assert head.has_summaries
     assert np.array_equal(head.samples, fresh.samples)
     for lv in SUMMARY_LEVELS:
         assert np.array_equal(head.mins[lv], fresh.mins[lv])
