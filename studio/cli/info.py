@@ -40,16 +40,21 @@ class ChannelLevels:
         self.full_scale = np.zeros(channels, np.int64)
 
     def add(self, chunk: np.ndarray) -> None:
-        nan, inf = np.isnan(chunk), np.isinf(chunk)
-        self.nan += nan.sum(axis=0)
-        self.inf += inf.sum(axis=0)
-        x = np.where(nan | inf, 0.0, chunk).astype(np.float64)
-        self.finite += len(chunk) - (nan | inf).sum(axis=0)
-        a = np.abs(x)
-        if len(a):
-            self.peak = np.maximum(self.peak, a.max(axis=0))
+        if len(chunk) == 0:
+            return
+        finite = np.isfinite(chunk)
+        if not finite.all():  # rare: count, then measure the rest as if those were silent
+            nan = np.isnan(chunk)
+            self.nan += nan.sum(axis=0)
+            self.inf += (~finite & ~nan).sum(axis=0)
+            self.finite += finite.sum(axis=0)
+            chunk = np.where(finite, chunk, np.float32(0))
+        else:
+            self.finite += len(chunk)
+        a = np.abs(chunk)  # float32: exact for peaks
+        self.peak = np.maximum(self.peak, a.max(axis=0))
         self.full_scale += (a >= 1.0).sum(axis=0)
-        self.sumsq += np.einsum("ij,ij->j", x, x)
+        self.sumsq += np.einsum("ij,ij->j", chunk, chunk, dtype=np.float64)
 
     def rows(self, names: list[str]) -> list[dict]:
         out = []
