@@ -47,6 +47,36 @@ def read_audio(path: str) -> tuple[np.ndarray, int, Any]:
     return audio, rate, info
 
 
+class FileSource:
+    """A file read lazily, [a, b) at a time, for chunked operations: a one-hour recording is
+    never held whole in memory (the output still is). NaN/Inf become silence, as
+    `audiofile.read` does."""
+
+    def __init__(self, path: str, info):
+        import soundfile as sf
+        self._file = sf.SoundFile(path)
+        self.n_channels, self.n_frames = info.channels, info.frames
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        self._file.seek(a)
+        block = self._file.read(b - a, dtype="float32", always_2d=True).T
+        if block.shape[1] != b - a:
+            raise StudioError(f"{self._file.name}: the audio ends early (truncated file?)")
+        return np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def open_input(path: str, op: Operation):
+    """(audio or a lazy source, rate, info): lazy for chunked ops over files libsndfile reads."""
+    info = audiofile.probe(path)
+    if op.chunk is not None and op.returns_audio and info.reader == "libsndfile" \
+            and info.frames > 0:
+        return FileSource(path, info), info.samplerate, info
+    return read_audio(path)
+
+
 def output_subtype(requested: str | None, out_path: str, in_path: str | None, info) -> str | None:
     """Keep the input's sample format when writing the same kind of file (a float WAV stays
     float), unless the user asked for one."""

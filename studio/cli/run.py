@@ -55,7 +55,7 @@ def _run(args) -> int:
     audio, rate, info, src = None, args.rate, None, None
     if main:
         src = args.inputs[0]
-        audio, rate, info = c.read_audio(src)
+        audio, rate, info = c.open_input(src, op)
     extras = {}
     for extra, path in zip(op.extras, args.inputs[main:]):
         a, r, _ = c.read_audio(path)
@@ -70,6 +70,8 @@ def _run(args) -> int:
                          on_progress=progress)
     finally:
         progress.close()
+        if isinstance(audio, c.FileSource):
+            audio.close()
     for line in result.log:
         print(f"studio: {line}", file=sys.stderr)
     if args.output and result.audio is not None:
