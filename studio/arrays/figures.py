@@ -56,16 +56,11 @@ def beamwidth_3db(power_db: np.ndarray, azimuth_deg: np.ndarray, steer_deg: floa
     return float(sum(widths))
 
 
-def sidelobe_level(power_db: np.ndarray, azimuth_deg: np.ndarray, steer_deg: float,
-                   exclude: list[float] = ()) -> float:
-    """Highest lobe outside the main lobe (bounded by its first minima on both sides), in dB
-    relative to the main-lobe peak. Directions in `exclude` (the mirror lobe of a linear
-    array) have their own lobes excluded too. -inf if there is no other lobe."""
-    p = np.asarray(power_db, dtype=float)
+def _outside_lobes(p: np.ndarray, peaks: list[int]) -> np.ndarray:
+    """Mask of the samples outside the lobes around `peaks` (each bounded by the first
+    minima on both sides; flat tops belong to their lobe)."""
     n = len(p)
     mask = np.ones(n, dtype=bool)
-    peaks = [_peak_index(p, azimuth_deg, steer_deg)]
-    peaks += [_peak_index(p, azimuth_deg, d) for d in exclude]
     for i in peaks:
         lo, _ = _walk(p, i, -1, lambda v, prev: v > prev)
         hi, _ = _walk(p, i, 1, lambda v, prev: v > prev)
@@ -79,6 +74,18 @@ def sidelobe_level(power_db: np.ndarray, azimuth_deg: np.ndarray, steer_deg: flo
         while k != lo:
             k = (k - 1) % n
             mask[k] = False
+    return mask
+
+
+def sidelobe_level(power_db: np.ndarray, azimuth_deg: np.ndarray, steer_deg: float,
+                   exclude: list[float] = ()) -> float:
+    """Highest lobe outside the main lobe (bounded by its first minima on both sides), in dB
+    relative to the main-lobe peak. Directions in `exclude` (the mirror lobe of a linear
+    array) have their own lobes excluded too. -inf if there is no other lobe."""
+    p = np.asarray(power_db, dtype=float)
+    peaks = [_peak_index(p, azimuth_deg, steer_deg)]
+    peaks += [_peak_index(p, azimuth_deg, d) for d in exclude]
+    mask = _outside_lobes(p, peaks)
     if not mask.any():
         return float("-inf")
     return float(p[mask].max() - p[peaks[0]])
@@ -140,13 +147,10 @@ def grating_lobes(power_db: np.ndarray, azimuth_deg: np.ndarray, steer_deg: floa
     p = np.asarray(power_db, dtype=float)
     n = len(p)
     main = _peak_index(p, azimuth_deg, steer_deg)
-    skip = {main}
-    if mirror_deg is not None:
-        skip.add(_peak_index(p, azimuth_deg, mirror_deg))
+    peaks = [main] if mirror_deg is None else [main, _peak_index(p, azimuth_deg, mirror_deg)]
+    outside = _outside_lobes(p, peaks)
     out = []
-    for i in range(n):
-        if i in skip or p[i] < p[main] + threshold_db:
-            continue
+    for i in np.flatnonzero(outside & (p >= p[main] + threshold_db)):
         if p[i] >= p[(i - 1) % n] and p[i] > p[(i + 1) % n]:
             # parabolic refinement of the peak position
             y0, y1, y2 = p[(i - 1) % n], p[i], p[(i + 1) % n]

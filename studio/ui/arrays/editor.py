@@ -1,0 +1,469 @@
+"""The microphone-array layout editor: top and side views, the coordinate table, presets,
+transforms, undo, and the array's figures recomputed while microphones are dragged.
+
+Figures come from `studio.arrays.live.ArrayFigures` (numpy out; a few milliseconds with its
+caches), computed in the GUI thread at most once per event-loop pass: every change only
+marks them stale and starts a 0 ms single-shot timer, so a burst of drag events between two
+frames costs one computation on the latest layout.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
+                               QLabel, QMenu, QPushButton, QSlider, QSpinBox, QSplitter,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from studio.arrays import formats, presets
+from studio.arrays.geometry import Layout, Microphone, Room, Source
+from studio.arrays.live import METHODS, ArrayFigures
+from studio.errors import StudioError
+from studio.ui.arrays.plan_view import PlanView
+from studio.ui.arrays.plots import FiguresPanel
+from studio.ui.arrays.table import UNITS, CoordinateTable
+
+SNAPS = {"off": 0.0, "1 mm": 0.001, "5 mm": 0.005, "1 cm": 0.01, "5 cm": 0.05}
+LOADING_RANGE = (-5.0, 1.0)  # log10 of the diagonal loading on the slider
+
+
+def default_layout() -> Layout:
+    lay = presets.circular(6, 0.0463).translated([3.0, 2.5, 1.2])
+    lay.room = Room((6.0, 5.0, 3.0), 0.3)
+    lay.sources = [Source(4.5, 3.5, 1.2, "source 1")]
+    lay.name = "UCA 6"
+    return lay
+
+
+class _LayoutCommand(QUndoCommand):
+    def __init__(self, editor: "ArrayEditor", before: dict, after: dict, text: str):
+        super().__init__(text)
+        self._editor, self._before, self._after = editor, before, after
+
+    def redo(self):
+        self._editor._apply_dict(self._after)
+
+    def undo(self):
+        self._editor._apply_dict(self._before)
+
+
+class ArrayEditor(QWidget):
+    layout_changed = Signal(dict)  # the layout as get_layout() returns it
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._layout = default_layout()
+        self._selected: set[int] = set()
+        self._figures = ArrayFigures()
+        self._steer = 0.0
+        self._polar_hz = 1000.0
+        self._drag: dict | None = None
+        self.undo_stack = QUndoStack(self)
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self._update_figures)
+        self._build()
+        self._refresh(full=True)
+
+    # ---- public API (the window stores the layout in the session) ---------------------------
+    def get_layout(self) -> dict:
+        return self._layout.to_dict()
+
+    def set_layout(self, layout_dict: dict | None) -> None:
+        """Show a stored layout (a fresh history: loading a session is not an edit)."""
+        self._layout = Layout.from_dict(layout_dict) if layout_dict else default_layout()
+        self._selected.clear()
+        self.undo_stack.clear()
+        self._refresh(full=True)
+
+    def layout(self) -> Layout:  # noqa: D401 - the editor's current Layout object
+        return self._layout
+
+    # ---- construction -----------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.addLayout(self._build_edit_bar())
+        root.addLayout(self._build_transform_bar())
+        root.addLayout(self._build_figure_bar())
+        self.top = PlanView((0, 1))
+        self.side = PlanView((0, 2))
+        self.top.setTitle("top (x-y)")
+        self.side.setTitle("side (x-z)")
+        for view in (self.top, self.side):
+            view.item_pressed.connect(self._on_item_pressed)
+            view.empty_clicked.connect(self._on_empty_clicked)
+            view.drag_started.connect(self._on_drag_started)
+            view.drag_moved.connect(self._on_drag_moved)
+            view.drag_finished.connect(self._on_drag_finished)
+            view.band_selected.connect(self._on_band_selected)
+        self.panel = FiguresPanel()
+        self.panel.steer_moved.connect(self._on_steer_changed)
+        self.panel.polar_freq_moved.connect(self._on_polar_freq_changed)
+        self.table = CoordinateTable()
+        self.table.edited.connect(self._on_table_edited)
+        self.table.rejected.connect(self._on_table_rejected)
+        views = QSplitter(Qt.Orientation.Vertical)
+        views.addWidget(self.top)
+        views.addWidget(self.side)
+        views.setSizes([300, 150])
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(views)
+        upper.addWidget(self.panel)
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(upper)
+        main.addWidget(self.table)
+        main.setSizes([500, 160])
+        root.addWidget(main, 1)
+        self.status = QLabel()
+        root.addWidget(self.status)
+        undo = self.undo_stack.createUndoAction(self, "Undo")
+        redo = self.undo_stack.createRedoAction(self, "Redo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        delete = QAction("Delete", self, shortcut=QKeySequence.StandardKey.Delete)
+        delete.triggered.connect(self.delete_selected)
+        for action in (undo, redo, delete):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        self.undo_button.setDefaultAction(undo)
+        self.redo_button.setDefaultAction(redo)
+
+    def _build_edit_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.presets_button = QToolButton(text="Presets", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.presets_button)
+        for name in presets.PRESETS:
+            menu.addAction(name, lambda n=name: self.apply_preset(n))
+        self.presets_button.setMenu(menu)
+        self.count = QSpinBox(minimum=1, maximum=256, value=6, prefix="n = ")
+        self.size = QDoubleSpinBox(decimals=4, minimum=0.001, maximum=10.0, value=0.0463,
+                                   singleStep=0.005, suffix=" m")
+        self.size.setToolTip("spacing (linear, rectangular) or radius (circular, spiral, disc)")
+        bar.addWidget(self.presets_button)
+        bar.addWidget(self.count)
+        bar.addWidget(self.size)
+        for text, slot in (("Add mic", self.add_microphone), ("Delete", self.delete_selected),
+                           ("Add source", self.add_source), ("Import…", self._on_import_clicked),
+                           ("Export…", self._on_export_clicked)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+        self.room_check = QCheckBox("room", checked=True)
+        self.room_check.toggled.connect(self._on_room_toggled)
+        bar.addWidget(self.room_check)
+        self.undo_button, self.redo_button = QToolButton(), QToolButton()
+        bar.addWidget(self.undo_button)
+        bar.addWidget(self.redo_button)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("units"))
+        self.units = QComboBox()
+        self.units.addItems(list(UNITS))
+        self.units.setCurrentText("cm")
+        self.units.currentTextChanged.connect(self._on_units_changed)
+        bar.addWidget(self.units)
+        bar.addWidget(QLabel("snap"))
+        self.snap = QComboBox()
+        self.snap.addItems(list(SNAPS))
+        self.snap.setCurrentText("1 mm")
+        bar.addWidget(self.snap)
+        return bar
+
+    def _build_transform_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("selection (or all):"))
+        self.rotate_by = QDoubleSpinBox(minimum=-360, maximum=360, value=15, suffix=" °")
+        self.scale_by = QDoubleSpinBox(decimals=3, minimum=0.01, maximum=100, value=1.1,
+                                       singleStep=0.1, prefix="× ")
+        self.move_by = [QDoubleSpinBox(decimals=3, minimum=-1e4, maximum=1e4, prefix=f"d{a} ")
+                        for a in "xyz"]
+        for widget, text, slot in ((self.rotate_by, "Rotate", self._on_rotate_clicked),
+                                   (self.scale_by, "Scale", self._on_scale_clicked)):
+            bar.addWidget(widget)
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+        for w in self.move_by:
+            bar.addWidget(w)
+        b = QPushButton("Move")
+        b.clicked.connect(self._on_move_clicked)
+        bar.addWidget(b)
+        bar.addStretch(1)
+        return bar
+
+    def _build_figure_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.method = QComboBox()
+        self.method.addItems(list(METHODS))
+        self.method.currentTextChanged.connect(self._schedule_figures)
+        bar.addWidget(self.method)
+        bar.addWidget(QLabel("steer"))
+        self.steer_slider = QSlider(Qt.Orientation.Horizontal, minimum=-180, maximum=180, value=0)
+        self.steer_slider.valueChanged.connect(lambda v: self._on_steer_changed(float(v)))
+        bar.addWidget(self.steer_slider, 1)
+        self.steer_label = QLabel("0°")
+        bar.addWidget(self.steer_label)
+        bar.addWidget(QLabel("loading"))
+        self.loading_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=600, value=300)
+        self.loading_slider.valueChanged.connect(self._on_loading_changed)
+        bar.addWidget(self.loading_slider, 1)
+        self.loading_label = QLabel()
+        bar.addWidget(self.loading_label)
+        bar.addWidget(QLabel("polar at"))
+        self.polar_freq = QDoubleSpinBox(decimals=0, minimum=20, maximum=8000, value=1000,
+                                         singleStep=100, suffix=" Hz")
+        self.polar_freq.valueChanged.connect(self._on_polar_freq_changed)
+        bar.addWidget(self.polar_freq)
+        self._on_loading_changed(self.loading_slider.value())
+        return bar
+
+    # ---- state changes ----------------------------------------------------------------------
+    @property
+    def loading(self) -> float:
+        lo, hi = LOADING_RANGE
+        return 10 ** (lo + (hi - lo) * self.loading_slider.value() / self.loading_slider.maximum())
+
+    def _apply_dict(self, d: dict) -> None:
+        self._layout = Layout.from_dict(d)
+        self._selected = {i for i in self._selected if i < len(self._layout.mics)}
+        self._refresh(full=True)
+
+    def _edit(self, change, text: str) -> None:
+        """Run `change(layout)` (which edits self._layout in place or returns a new one) as one
+        undoable step."""
+        before = self._layout.to_dict()
+        try:
+            result = change(self._layout)
+        except StudioError as e:
+            self.status.setText(str(e))
+            return
+        if isinstance(result, Layout):
+            self._layout = result
+        after = self._layout.to_dict()
+        if after != before:
+            self.undo_stack.push(_LayoutCommand(self, before, after, text))
+        else:
+            self._refresh(full=True)
+
+    def _refresh(self, full: bool = False, rows=None) -> None:
+        lay = self._layout
+        steer = (lay.centroid(), 0.3 * np.array([math.cos(math.radians(self._steer)),
+                                                  math.sin(math.radians(self._steer)), 0.0]))
+        for view in (self.top, self.side):
+            view.set_scene(lay.positions(), [m.enabled for m in lay.mics], self._selected,
+                           np.array([s.position for s in lay.sources]).reshape(-1, 3),
+                           None if lay.room is None else lay.room.size, steer)
+        self.table.fill(lay, None if full else rows)
+        if full:
+            self.room_check.blockSignals(True)
+            self.room_check.setChecked(lay.room is not None)
+            self.room_check.blockSignals(False)
+        self._schedule_figures()
+        self.layout_changed.emit(lay.to_dict())
+
+    def _schedule_figures(self, *_) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _update_figures(self) -> None:
+        fig = self._figures.compute(self._layout, self._steer, self.method.currentText(),
+                                    self.loading, self._polar_hz)
+        self.panel.show_figures(fig, self._steer)
+        self.last_figures = fig
+
+    # ---- handlers: views ----------------------------------------------------------------------
+    def _snap(self, v: float) -> float:
+        step = SNAPS[self.snap.currentText()]
+        return round(v / step) * step if step else v
+
+    def _on_item_pressed(self, kind: str, index: int, modifiers) -> None:
+        if kind != "mic":
+            return
+        if modifiers & Qt.KeyboardModifier.ControlModifier or modifiers & Qt.KeyboardModifier.ShiftModifier:
+            self._selected ^= {index}
+        else:
+            self._selected = {index}
+        self._refresh(rows=[])
+
+    def _on_empty_clicked(self, modifiers) -> None:
+        if not modifiers & Qt.KeyboardModifier.ControlModifier:
+            self._selected = set()
+            self._refresh(rows=[])
+
+    def _on_band_selected(self, a0, b0, a1, b1, modifiers) -> None:
+        view = self.sender() if isinstance(self.sender(), PlanView) else self.top
+        found = set(view.mics_in(a0, b0, a1, b1))
+        self._selected = (self._selected | found) if modifiers & Qt.KeyboardModifier.ControlModifier else found
+        self._refresh(rows=[])
+
+    def _on_drag_started(self, kind: str, index: int, modifiers) -> None:
+        if kind == "mic" and index not in self._selected:
+            if modifiers & Qt.KeyboardModifier.ControlModifier:
+                self._selected.add(index)
+            else:
+                self._selected = {index}
+        self._drag = {"before": self._layout.to_dict(), "positions": self._layout.positions(),
+                      "sources": [s.position for s in self._layout.sources]}
+
+    def _on_drag_moved(self, kind: str, index: int, a: float, b: float) -> None:
+        if self._drag is None:
+            return
+        axes = self.sender().axes if isinstance(self.sender(), PlanView) else (0, 1)
+        self.drag_item(kind, index, axes, a, b)
+
+    def drag_item(self, kind: str, index: int, axes, a: float, b: float) -> None:
+        """Move the grabbed item so it sits at (a, b) in the view's axes (snapped); selected
+        microphones move along with a grabbed microphone."""
+        if self._drag is None:
+            self._on_drag_started(kind, index, Qt.KeyboardModifier.NoModifier)
+        a, b = self._snap(a), self._snap(b)
+        lay = self._layout
+        if kind == "mic":
+            start = self._drag["positions"]
+            delta = np.zeros(3)
+            delta[axes[0]] = a - start[index, axes[0]]
+            delta[axes[1]] = b - start[index, axes[1]]
+            rows = sorted(self._selected | {index})
+            lay.set_positions(start[rows] + delta, rows)
+            self._refresh(rows=rows)
+        elif kind == "source":
+            s = lay.sources[index]
+            xyz = [s.x, s.y, s.z]
+            xyz[axes[0]], xyz[axes[1]] = a, b
+            s.x, s.y, s.z = xyz
+            self._refresh(rows=[])
+        elif kind == "room" and lay.room is not None:
+            size = list(lay.room.size)
+            size[axes[0]], size[axes[1]] = max(a, 0.5), max(b, 0.5)
+            lay.room.size = tuple(size)
+            self._refresh(rows=[])
+
+    def _on_drag_finished(self, kind: str, index: int, a: float, b: float) -> None:
+        if self._drag is None:
+            return
+        self._on_drag_moved(kind, index, a, b)
+        self.finish_drag(kind)
+
+    def finish_drag(self, kind: str = "mic") -> None:
+        before, self._drag = self._drag["before"], None
+        after = self._layout.to_dict()
+        if after != before:
+            what = {"mic": "Move microphones", "source": "Move source", "room": "Resize room"}
+            self.undo_stack.push(_LayoutCommand(self, before, after, what.get(kind, "Move")))
+        self._refresh(full=True)
+
+    # ---- handlers: table, bars --------------------------------------------------------------
+    def _on_table_edited(self, row: int, name: str, value) -> None:
+        def change(lay):
+            setattr(lay.mics[row], name, value)
+        self._edit(change, f"Edit microphone {row + 1} {name}")
+
+    def _on_table_rejected(self, message: str) -> None:
+        self.status.setText(message)
+        self.table.fill(self._layout)
+
+    def _on_units_changed(self, units: str) -> None:
+        self.table.set_units(units, self._layout)
+
+    def _indices(self) -> list[int] | None:
+        return sorted(self._selected) or None
+
+    def _on_rotate_clicked(self) -> None:
+        self._edit(lambda lay: lay.rotated(self.rotate_by.value(), self._indices()), "Rotate")
+
+    def _on_scale_clicked(self) -> None:
+        self._edit(lambda lay: lay.scaled(self.scale_by.value(), self._indices()), "Scale")
+
+    def _on_move_clicked(self) -> None:
+        scale = UNITS[self.units.currentText()]
+        offset = [w.value() / scale for w in self.move_by]
+        self._edit(lambda lay: lay.translated(offset, self._indices()), "Move")
+
+    def _on_room_toggled(self, on: bool) -> None:
+        def change(lay):
+            lay.room = Room((6.0, 5.0, 3.0), 0.3) if on else None
+        self._edit(change, "Room" if on else "No room")
+
+    def _on_steer_changed(self, degrees: float) -> None:
+        self._steer = float((degrees + 180) % 360 - 180)
+        self.steer_label.setText(f"{self._steer:.0f}°")
+        self.steer_slider.blockSignals(True)
+        self.steer_slider.setValue(int(round(self._steer)))
+        self.steer_slider.blockSignals(False)
+        self._refresh(rows=[])
+
+    def _on_loading_changed(self, _value=None) -> None:
+        self.loading_label.setText(f"{self.loading:.1e}")
+        self._schedule_figures()
+
+    def _on_polar_freq_changed(self, hz: float) -> None:
+        self._polar_hz = float(min(max(hz, 20.0), self._figures.freqs[-1]))
+        self.polar_freq.blockSignals(True)
+        self.polar_freq.setValue(self._polar_hz)
+        self.polar_freq.blockSignals(False)
+        self._schedule_figures()
+
+    # ---- editing commands ---------------------------------------------------------------------
+    def apply_preset(self, name: str) -> None:
+        builder, defaults = presets.PRESETS[name]
+        kwargs = {"count": self.count.value()} if "count" in defaults else {}
+        for key in ("spacing", "radius"):
+            if key in defaults:
+                kwargs[key] = self.size.value()
+
+        def change(lay):
+            centre = lay.centroid() if lay.mics else (
+                np.asarray(lay.room.size) / 2 if lay.room else np.zeros(3))
+            new = presets.preset(name, **kwargs).translated(centre)
+            new.room, new.sources = lay.room, lay.sources
+            return new
+        self._selected.clear()
+        self._edit(change, f"Preset: {name}")
+
+    def add_microphone(self) -> None:
+        def change(lay):
+            c = lay.centroid()
+            r = max(0.02, float(np.linalg.norm(lay.positions() - c, axis=1).max(initial=0.0)) + 0.02)
+            lay.mics.append(Microphone(float(c[0] + r), float(c[1]), float(c[2])))
+        self._edit(change, "Add microphone")
+
+    def delete_selected(self) -> None:
+        if not self._selected:
+            return
+        gone = set(self._selected)
+        self._selected.clear()
+
+        def change(lay):
+            lay.mics = [m for i, m in enumerate(lay.mics) if i not in gone]
+        self._edit(change, f"Delete {len(gone)} microphone(s)")
+
+    def add_source(self) -> None:
+        def change(lay):
+            c = lay.centroid()
+            lay.sources.append(Source(float(c[0] + 1.0), float(c[1] + 0.5), float(c[2]),
+                                      f"source {len(lay.sources) + 1}"))
+        self._edit(change, "Add source")
+
+    def _on_import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import array layout", "",
+                                              "Array layouts (*.json *.xml *.cfg)")
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str) -> None:
+        def change(lay):
+            new = formats.load_layout(path)
+            if new.room is None and not new.sources:
+                new.room, new.sources = lay.room, lay.sources
+            return new
+        self._edit(change, "Import layout")
+
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export array layout", f"{self._layout.name}.json",
+                                              "JSON (*.json);;acoular XML (*.xml);;ODAS (*.cfg)")
+        if path:
+            try:
+                formats.save_layout(self._layout, path)
+                self.status.setText(f"exported {path}")
+            except StudioError as e:
+                self.status.setText(str(e))
