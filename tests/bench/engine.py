@@ -38,6 +38,16 @@ def _rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _trim() -> None:
+    """Hand freed heap pages back to the OS (glibc keeps them per thread arena), so RSS
+    measures what is still referenced, not what the allocator caches."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
@@ -121,10 +131,11 @@ def bench_cancel_storm(app, host, jobs: int) -> dict:
         params = {"seconds": rng.uniform(0.01, 0.1)} if kind == "edit.bench_busy" else {}
         return JobRequest(op_id=kind, params=params, inputs=x, sample_rate=RATE)
 
-    for i in range(10):  # warm-up: lazy imports, torch pools, allocator caches
+    for i in range(30):  # warm-up: lazy imports, torch pools, allocator caches
         host.submit(one(i))
     settle()
     gc.collect()
+    _trim()
     threads0, rss0 = _threads(), _rss_bytes()
     outcomes = {"finished": 0, "cancelled": 0, "failed": 0}
     host.finished.connect(lambda m: outcomes.__setitem__("finished", outcomes["finished"] + 1))
@@ -144,7 +155,9 @@ def bench_cancel_storm(app, host, jobs: int) -> dict:
     settle()
     gc.collect()
     pump(200)
-    return {"jobs": jobs, "threads_before": threads0, "threads_after": _threads(),
+    untrimmed = _rss_bytes()
+    _trim()
+    return {"rss_untrimmed_mb": untrimmed / 2**20,"jobs": jobs, "threads_before": threads0, "threads_after": _threads(),
             "rss_before_mb": rss0 / 2**20, "rss_after_mb": _rss_bytes() / 2**20,
             "growth_pct": 100 * (_rss_bytes() - rss0) / rss0, **outcomes}
 
@@ -187,6 +200,9 @@ def bench_memory(seconds: float, op_id: str) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="10 s job, 50 jobs, gain over 1 h")
+    ap.add_argument("--only", default="latency,leak,memory",
+                    help="comma-separated parts to run (latency, leak, memory)")
+    ap.add_argument("--seconds", type=float, help="length of the busy job (latency)")
     ap.add_argument("--child-memory", nargs=2, metavar=("SECONDS", "OP"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child_memory:
@@ -201,6 +217,9 @@ def main() -> int:
     _register_bench_ops()
     job_seconds, storm, mem_op = (10.0, 50, "edit.gain") if args.quick else \
         (60.0, 200, "filter.lowpass")
+    job_seconds = args.seconds or job_seconds
+    parts = set(args.only.split(","))
+    rows = []
 
     threads_start = _threads()
     host = EngineHost()
@@ -208,8 +227,23 @@ def main() -> int:
     while not host.is_ready() and time.monotonic() - t0 < 120:
         app.processEvents()
         time.sleep(0.01)
-    lat = bench_latency(app, host, job_seconds)
-    leak = bench_cancel_storm(app, host, storm)
+    if "latency" in parts:
+        lat = bench_latency(app, host, job_seconds)
+        rows.append((f"event-loop lateness p99, {job_seconds:.0f} s busy job",
+                     f"{lat['p99_ms']:.1f} ms", "<= 50 ms", lat["p99_ms"] <= 50,
+                     f"idle p99 {lat['base_p99_ms']:.1f} ms, busy p50 {lat['p50_ms']:.1f} ms, "
+                     f"max {lat['max_ms']:.1f} ms, {lat['ticks']} ticks"))
+    if "leak" in parts:
+        leak = bench_cancel_storm(app, host, storm)
+        rows.append((f"extra threads after {storm} random cancels",
+                     f"{leak['threads_after'] - leak['threads_before']:+d}", "<= 0",
+                     leak["threads_after"] <= leak["threads_before"],
+                     f"{leak['finished']} finished, {leak['cancelled']} cancelled, "
+                     f"{leak['failed']} failed"))
+        rows.append((f"RSS growth after {storm} random cancels", f"{leak['growth_pct']:+.1f} %",
+                     "< 10 %", leak["growth_pct"] < 10,
+                     f"{leak['rss_before_mb']:.0f} -> {leak['rss_after_mb']:.0f} MiB "
+                     f"after malloc_trim; {leak['rss_untrimmed_mb']:.0f} MiB before it)"))
     host.shutdown()
     t0 = time.monotonic()  # the engine thread's OpenMP helpers exit just after it
     while _threads() > threads_start and time.monotonic() - t0 < 5:
@@ -218,29 +252,17 @@ def main() -> int:
     threads_end = _threads()
     names = sorted(open(f"/proc/self/task/{t}/comm").read().strip()
                    for t in os.listdir("/proc/self/task"))
-    mem = bench_memory(3600.0, mem_op)
-
-    ratio = mem["peak_rss"] / mem["input_bytes"]
-    rows = [
-        (f"event-loop lateness p99, {job_seconds:.0f} s busy job", f"{lat['p99_ms']:.1f} ms",
-         "<= 50 ms", lat["p99_ms"] <= 50,
-         f"idle p99 {lat['base_p99_ms']:.1f} ms, busy p50 {lat['p50_ms']:.1f} ms, "
-         f"max {lat['max_ms']:.1f} ms, {lat['ticks']} ticks"),
-        (f"extra threads after {storm} random cancels",
-         f"{leak['threads_after'] - leak['threads_before']:+d}", "<= 0",
-         leak["threads_after"] <= leak["threads_before"],
-         f"{leak['finished']} finished, {leak['cancelled']} cancelled, {leak['failed']} failed"),
-        (f"RSS growth after {storm} random cancels", f"{leak['growth_pct']:+.1f} %", "< 10 %",
-         leak["growth_pct"] < 10,
-         f"{leak['rss_before_mb']:.0f} -> {leak['rss_after_mb']:.0f} MiB"),
-        ("engine threads left after shutdown", f"{threads_end - threads_start:+d}", "<= 0",
-         threads_end <= threads_start,
-         f"{threads_start} -> {threads_end} native threads ({', '.join(names)})"),
-        (f"peak RSS / input float32 size, 1 h stereo 48 kHz, {mem_op}", f"{ratio:.2f}x",
-         "<= 2x", ratio <= 2 and mem["ok"],
-         f"peak {mem['peak_rss'] / 2**30:.2f} GiB (torch+imports {mem['baseline_rss'] / 2**30:.2f}"
-         f" GiB) for {mem['input_bytes'] / 2**30:.2f} GiB input, {mem['elapsed']:.0f} s"),
-    ]
+    rows.append(("engine threads left after shutdown", f"{threads_end - threads_start:+d}",
+                 "<= 0", threads_end <= threads_start,
+                 f"{threads_start} -> {threads_end} native threads ({', '.join(names)})"))
+    if "memory" in parts:
+        mem = bench_memory(3600.0, mem_op)
+        ratio = mem["peak_rss"] / mem["input_bytes"]
+        rows.append((f"peak RSS / input float32 size, 1 h stereo 48 kHz, {mem_op}",
+                     f"{ratio:.2f}x", "<= 2x", ratio <= 2 and mem["ok"],
+                     f"peak {mem['peak_rss'] / 2**30:.2f} GiB (torch+imports "
+                     f"{mem['baseline_rss'] / 2**30:.2f} GiB) for "
+                     f"{mem['input_bytes'] / 2**30:.2f} GiB input, {mem['elapsed']:.0f} s"))
     w = max(len(r[0]) for r in rows)
     print(f"{'figure':<{w}}  {'measured':>10}  {'target':>8}  result  notes")
     for name, val, target, ok, note in rows:
