@@ -31,8 +31,11 @@ class InputKind(enum.Enum):
 
 @dataclass(frozen=True)
 class Chunking:
-    """How a long input may be split: chunks of `seconds` with `overlap` seconds cross-faded.
-    `channels_independent` lets the runner also split channels apart."""
+    """How a long input may be split: chunks of `seconds` sharing `overlap` seconds, joined by
+    `engine.chunking.overlap_add` (a quarter of the overlap on each side is a guard band where
+    one chunk alone is used, so the op's edge transients must die out within overlap / 4).
+    `channels_independent` declares that channels could be processed apart (a hint for a
+    future memory fallback; the runner splits in time only)."""
     seconds: float = 10.0
     overlap: float = 0.5
     channels_independent: bool = True

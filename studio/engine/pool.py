@@ -14,8 +14,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+Outcome = tuple[T, "R | None", "BaseException | None"]
+
+
 def run_all(fn: Callable[[T], R], items: Iterable[T], jobs: int = 1,
-            stop: threading.Event | None = None) -> Iterator[tuple[T, R | None, BaseException | None]]:
+            stop: threading.Event | None = None) -> Iterator[Outcome]:
     """Yield (item, result, error) as each item finishes (in order when jobs == 1). An item
     that raises yields its exception and the others go on. Setting `stop` (or closing the
     iterator) starts nothing new and waits for the running ones."""

@@ -157,8 +157,8 @@ def bench_cancel_storm(app, host, jobs: int) -> dict:
     pump(200)
     untrimmed = _rss_bytes()
     _trim()
-    return {"rss_untrimmed_mb": untrimmed / 2**20,"jobs": jobs, "threads_before": threads0, "threads_after": _threads(),
-            "rss_before_mb": rss0 / 2**20, "rss_after_mb": _rss_bytes() / 2**20,
+    return {"jobs": jobs, "threads_before": threads0, "threads_after": _threads(),
+            "rss_untrimmed_mb": untrimmed / 2**20, "rss_before_mb": rss0 / 2**20, "rss_after_mb": _rss_bytes() / 2**20,
             "growth_pct": 100 * (_rss_bytes() - rss0) / rss0, **outcomes}
 
 
