@@ -113,7 +113,11 @@ def overlap_add(process: Process, read: Callable[[int, int], np.ndarray], n_fram
             ratio, channels = Fraction(r), y.shape[0]
             total_out = math.ceil(n_frames * ratio)
             if ratio.denominator > 1:  # start every chunk on an exact output frame
-                hop = max(ratio.denominator, hop // ratio.denominator * ratio.denominator)
+                hop = hop // ratio.denominator * ratio.denominator
+                if hop == 0 and n_frames > length:
+                    raise RuntimeError(f"chunks of {length} frames are too short for a rate "
+                                       f"ratio of {ratio} (chunk starts must be multiples of "
+                                       f"{ratio.denominator} frames)")
             begin = getattr(sink, "begin", None)
             if begin is not None:
                 begin(channels, total_out)
