@@ -224,6 +224,7 @@ class TimbreModel:
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
         tmp = st.with_suffix(".safetensors.tmp")
         save_file(weights, str(tmp), metadata={"format": FORMAT})
+        tmp.chmod(0o644)  # safetensors writes 0600; presets are meant to be shared
         tmp.replace(st)
         tmpj = js.with_suffix(".json.tmp")
         tmpj.write_text(json.dumps(self.config, indent=1, sort_keys=True))
