@@ -67,6 +67,9 @@ class PlanView(pg.PlotWidget):
                      self.source_item):
             self.addItem(item)
         self._vb.addItem(self.band_item, ignoreBounds=True)
+        # the same brush objects every time: the scatter item caches its rendered symbols per
+        # brush, and fresh brushes on every drag step would re-render all of them
+        self._brushes = [pg.mkBrush(MIC_BRUSH), pg.mkBrush(MIC_OFF_BRUSH), pg.mkBrush(SELECTED_BRUSH)]
         self._mics = np.zeros((0, 2))
         self._sources = np.zeros((0, 2))
         self._room_corner: np.ndarray | None = None
@@ -80,8 +83,7 @@ class PlanView(pg.PlotWidget):
         a, b = self.axes
         self._mics = np.asarray(mics, dtype=float).reshape(-1, 3)[:, [a, b]]
         self._sources = np.asarray(sources, dtype=float).reshape(-1, 3)[:, [a, b]]
-        brushes = [pg.mkBrush(SELECTED_BRUSH if k in selected else
-                              MIC_BRUSH if enabled[k] else MIC_OFF_BRUSH)
+        brushes = [self._brushes[2 if k in selected else 0 if enabled[k] else 1]
                    for k in range(len(self._mics))]
         self.mic_item.setData(pos=self._mics, brush=brushes, data=list(range(len(self._mics))))
         self.source_item.setData(pos=self._sources)
