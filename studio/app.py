@@ -32,40 +32,42 @@ def make_app(argv=None):
     return app
 
 
-def offer_recovery(window) -> bool:
-    """Ask to recover a session that did not close cleanly; True when one was recovered."""
-    try:
-        from studio.engine import autosave
-    except ImportError:
-        return False
+def describe(entry) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.saved_at)) if entry.saved_at \
+        else "unknown time"
+    src = f" ({entry.source_path})" if entry.source_path else ""
+    return f"{entry.title}{src}, autosaved {when}"
+
+
+def offer_recovery(window, wait: bool = False) -> bool:
+    """At start: offer the newest autosave of a session that did not close cleanly. Accepting
+    loads it in the background (True); declining deletes every such autosave."""
+    from studio.engine import autosave
     try:
         found = autosave.find_recoverable()
-    except Exception:  # noqa: BLE001 - a broken autosave folder must not stop the start
+    except Exception:  # noqa: BLE001 - a broken recovery folder must not stop the start
         return False
     if not found:
         return False
     from studio.ui.dialogs.recovery import ask_recover
-    items = found if isinstance(found, (list, tuple)) else [found]
-    if not ask_recover(window, [str(getattr(i, "description", i)) for i in items]):
-        discard = getattr(autosave, "discard", None)
-        if discard:
-            for i in items:
-                discard(i)
+    if not ask_recover(window, [describe(e) for e in found]):
+        for entry in found:
+            autosave.discard(entry)
         return False
-    doc = autosave.recover(items[0])
-    window.set_document(doc)
-    window.notify("Recovered unsaved work")
-    return True
+    for entry in found[1:]:  # older crashes: the prompt said only the newest comes back
+        autosave.discard(entry)
+    tid = window.files.recover(found[0])
+    return window.files.wait(tid) if wait else True
 
 
 def arrange_view(window, view: str) -> None:
+    from PySide6.QtCore import Qt
     if view == "spectrogram":
         window.splitter.setSizes([200, 800])
     elif view == "array":
         window.array_dock.show()
         window.array_dock.raise_()
-        window.resizeDocks([window.array_dock], [int(window.height() * 0.6)],
-                           __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.Vertical)
+        window.resizeDocks([window.array_dock], [int(window.height() * 0.6)], Qt.Vertical)
     else:
         window.splitter.setSizes([550, 450])
 
@@ -88,10 +90,11 @@ def run_gui(file: str | None = None, screenshot: str | None = None, view: str = 
     if size:
         window.resize(*size)
     window.show()
+    app.aboutToQuit.connect(window.shutdown)
     recovered = False if screenshot else offer_recovery(window)
     if not recovered:
         target = file or demo_path()
-        if not window.actions_.open_path(target) and screenshot:
+        if not window.actions_.open_path(target, wait=bool(screenshot)) and screenshot:
             print(f"studio: cannot open {target}", file=sys.stderr)
             return 1
     arrange_view(window, view)
@@ -115,8 +118,7 @@ def _screenshot(app, window, path: str) -> int:
     app.processEvents()
     ok = window.grab().save(path, "PNG")
     window.quiet = True
-    window.close()
-    window.jobs.host.shutdown()  # no app.exec(), so aboutToQuit never stops the engine thread
+    window.close()  # stops autosave, the task lanes and the engine thread (no app.exec())
     if not ok:
         print(f"studio: cannot write the screenshot to {path}", file=sys.stderr)
         return 1

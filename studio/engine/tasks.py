@@ -13,8 +13,10 @@ The context is also callable as a plain progress callback, and `ctx.cancelled` a
 
 Every task ends with exactly one of the signals `finished(task_id, result)`,
 `failed(task_id, message, traceback)` or `cancelled(task_id)`, always delivered on the
-runner's (GUI) thread, never from inside `submit` or `cancel`. Replies cross threads through
-one queued signal and are checked on the GUI thread: a task that was cancelled or superseded
+runner's (GUI) thread, never from inside `submit` or `cancel`. Replies cross threads in a
+deque; a queued signal without arguments wakes the GUI thread to drain it (no Python object
+rides through Qt's queued-signal marshalling, which mishandled refcounts under load in
+testing), and they are checked on the GUI thread: a task that was cancelled or superseded
 while it ran reports `cancelled`, whatever its function returned (a stale result is dropped).
 
 Latest wins by key: submitting with the `key` of a task still queued or running cancels it.
@@ -22,6 +24,7 @@ Latest wins by key: submitting with the `key` of a task still queued or running 
 """
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import threading
@@ -107,7 +110,7 @@ class _Lane(QThread):
             except Exception as e:  # noqa: BLE001 - a task's bug must not kill the lane
                 reply = ("failed", task.task_id,
                          (f"{type(e).__name__}: {e}", traceback.format_exc()))
-            r._reply.emit(reply)
+            r._post(reply)
 
 
 class TaskRunner(QObject):
@@ -115,7 +118,7 @@ class TaskRunner(QObject):
     failed = Signal(int, str, str)        # task_id, message, traceback
     cancelled = Signal(int)               # task_id
     progress = Signal(int, float, str)    # task_id, fraction, message
-    _reply = Signal(object)
+    _wake = Signal()
 
     def __init__(self, parent=None, lanes: tuple[str, ...] = LANES):
         super().__init__(parent)
@@ -126,7 +129,8 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._seq = itertools.count()
         self._stopping = False
-        self._reply.connect(self._on_reply, Qt.QueuedConnection)
+        self._replies: collections.deque = collections.deque()
+        self._wake.connect(self._on_wake, Qt.QueuedConnection)
         self._lanes = {name: _Lane(self, name) for name in lanes}
         for lane in self._lanes.values():
             lane.start()
@@ -207,7 +211,7 @@ class TaskRunner(QObject):
             q = self._queues[t.lane]
             q.remove(t)
             heapq.heapify(q)
-            self._reply.emit(("cancelled", task_id, None))
+            self._post(("cancelled", task_id, None))
         return True
 
     def _take(self, lane: str) -> _Task | None:
@@ -223,11 +227,23 @@ class TaskRunner(QObject):
             return task
 
     def _send_progress(self, task_id: int, fraction: float, message: str) -> None:
-        self._reply.emit(("progress", task_id, (fraction, message)))
+        self._post(("progress", task_id, (fraction, message)))
 
-    @Slot(object)
-    def _on_reply(self, reply) -> None:
-        kind, task_id, payload = reply
+    def _post(self, reply: tuple) -> None:
+        """Any thread: queue a reply; the first one queued since the last drain wakes the GUI."""
+        self._replies.append(reply)
+        self._wake.emit()
+
+    @Slot()
+    def _on_wake(self) -> None:
+        while self._replies:
+            try:
+                reply = self._replies.popleft()
+            except IndexError:
+                return
+            self._on_reply(*reply)
+
+    def _on_reply(self, kind: str, task_id: int, payload) -> None:
         with self._cond:
             t = self._tasks.get(task_id)
             if t is None:

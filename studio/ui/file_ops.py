@@ -1,75 +1,150 @@
-"""Opening, saving and exporting, with progress and cancel, kept out of the window class.
+"""Opening, saving and exporting in the background, with progress and cancel.
 
-Loading: core's `load_state(path, progress, cancelled)` reads the file block by block and calls
-`progress`; the engine host runs registry operations only, and only the engine owns threads,
-so the load runs here with a modal progress dialog that pumps the event loop from the progress
-callback (the window repaints, Cancel works). Blocks are built as the file streams in, so even
-a one-hour file never needs a second full copy.
+The work runs on the engine's task runner ("io" lane); this module only submits it and turns
+the replies into signals the window acts on, on the GUI thread. What crosses the thread is
+immutable: a save writes a `Snapshot` (the AudioState is never mutated, so the user can keep
+editing while it is written), an export reads one AudioState. A load builds its Document off
+the GUI thread and hands it over whole, so a cancelled or failed load changes nothing.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QProgressDialog
+import dataclasses
+import os
 
-from studio.errors import Cancelled
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
+from studio.core.session import SESSION_SUFFIX
+
+SESSION_EXTS = (SESSION_SUFFIX, ".studio")  # .studio: sessions saved by early builds
 AUDIO_FILTER = ("Audio files (*.wav *.flac *.ogg *.oga *.aiff *.aif *.mp3 *.w64 *.rf64 *.caf);;"
-                "Sessions (*.studio);;All files (*)")
-SESSION_EXT = ".studio"
+                f"Sessions (*{SESSION_SUFFIX} *.studio);;All files (*)")
+SESSION_FILTER = f"Sessions (*{SESSION_SUFFIX})"
+EXPORT_CHUNK = 1 << 18
 
 
-class _Progress:
-    def __init__(self, parent, title: str):
-        self.dialog = QProgressDialog(title, "Cancel", 0, 1000, parent)
-        self.dialog.setWindowModality(Qt.WindowModal)
-        self.dialog.setMinimumDuration(400)
-        self.dialog.setAutoClose(False)
-        self.dialog.setValue(0)
-
-    def __call__(self, fraction: float, message: str = "") -> None:
-        self.dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
-        if message:
-            self.dialog.setLabelText(message)
-        QApplication.processEvents()
-
-    def cancelled(self) -> bool:
-        return self.dialog.wasCanceled()
-
-    def close(self) -> None:
-        self.dialog.reset()
-        self.dialog.close()
+def is_session(path: str) -> bool:
+    return str(path).lower().endswith(SESSION_EXTS)
 
 
-def load_document(path: str, parent=None):
-    """Open an audio file or a session as a core Document (raises StudioError / Cancelled)."""
-    prog = _Progress(parent, f"Opening {path}…")
-    try:
-        if str(path).endswith(SESSION_EXT):
-            from studio.core import session
-            return session.load_session(path, progress=prog, cancelled=prog.cancelled)
-        from studio.core.loading import load_document as load
-        doc = load(path, progress=prog, cancelled=prog.cancelled)
-        if prog.cancelled():
-            raise Cancelled()
-        return doc
-    finally:
-        prog.close()
+# task functions: run on the io lane, no Qt --------------------------------------------------
+
+def read_document(ctx, path: str):
+    """An audio file or a session as a core Document (raises StudioError / Cancelled)."""
+    if is_session(path):
+        from studio.core import session
+        return session.load_session(path, progress=ctx, cancelled=ctx.cancelled)
+    from studio.core.loading import load_document
+    doc = load_document(path, progress=ctx, cancelled=ctx.cancelled)
+    ctx.check_cancelled()
+    return doc
 
 
-def save_session(doc, path: str, parent=None) -> None:
+def write_session(ctx, snap, path: str) -> str:
     from studio.core import session
-    session.save_session(doc, path)
-    doc.mark_saved()
+    session.save_session(snap, path, progress=ctx, cancelled=ctx.cancelled)
+    return path
 
 
-def export_audio(state, path: str, a: int, b: int, fmt: str, subtype: str,
-                 rate: int | None, parent=None):
+def write_export(ctx, state, path: str, a: int, b: int, fmt, subtype, rate):
     from studio.io import export
-    prog = _Progress(parent, f"Exporting {path}…")
-    try:
-        chunks = (state.read(i, min(b, i + (1 << 18))) for i in range(a, b, 1 << 18))
-        return export.write(path, chunks, state.sample_rate, format=fmt, subtype=subtype,
-                            target_rate=rate, progress=prog, cancelled=prog.cancelled,
-                            frames=b - a)
-    finally:
-        prog.close()
+    chunks = (state.read(i, min(b, i + EXPORT_CHUNK)) for i in range(a, b, EXPORT_CHUNK))
+    return export.write(path, chunks, state.sample_rate, format=fmt, subtype=subtype,
+                        target_rate=rate, progress=ctx, cancelled=ctx.cancelled, frames=b - a)
+
+
+def recover_document(ctx, entry):
+    from studio.engine import autosave
+    ctx.check_cancelled()
+    return autosave.recover(entry)
+
+
+# the window's side -------------------------------------------------------------------------
+
+class FileTasks(QObject):
+    """Submits file work and reports its end. Every submitted task ends in `done` (kind,
+    title, result) or `ended_without_result` (kind, title, message: "" when cancelled)."""
+    done = Signal(str, object, object)             # kind, info dict, result
+    ended_without_result = Signal(str, object, str)  # kind, info dict, message
+    started = Signal(int, str)                     # task id, title (for the progress widget)
+
+    def __init__(self, tasks, parent=None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self._mine: dict[int, tuple[str, dict]] = {}
+        tasks.finished.connect(self._on_finished)
+        tasks.failed.connect(self._on_failed)
+        tasks.cancelled.connect(self._on_cancelled)
+
+    def _submit(self, kind: str, title: str, fn, *args, key=None, **info) -> int:
+        tid = self.tasks.submit(fn, *args, key=key, priority=1, lane="io")
+        self._mine[tid] = (kind, dict(info, title=title))
+        self.started.emit(tid, title)
+        return tid
+
+    def open(self, path: str) -> int:
+        """Load in the background; opening another file before this one ends supersedes it."""
+        return self._submit("open", f"Opening {os.path.basename(path)}", read_document, path,
+                            key="open", path=path)
+
+    def recover(self, entry) -> int:
+        return self._submit("recover", f"Recovering {entry.title}", recover_document, entry,
+                            key="open", entry=entry)
+
+    def save_session(self, doc, path: str, extensions: dict | None = None) -> int:
+        from studio.core.session import Snapshot
+        snap = Snapshot.of(doc)
+        if extensions:
+            snap = dataclasses.replace(snap, extensions={**snap.extensions, **extensions})
+        return self._submit("save", f"Saving {os.path.basename(path)}", write_session, snap,
+                            path, key=("save", os.path.abspath(path)), path=path, doc=doc,
+                            state=snap.state)
+
+    def export(self, state, path: str, a: int, b: int, fmt, subtype, rate) -> int:
+        return self._submit("export", f"Exporting {os.path.basename(path)}", write_export,
+                            state, path, a, b, fmt, subtype, rate,
+                            key=("export", os.path.abspath(path)), path=path)
+
+    def busy(self) -> bool:
+        return bool(self._mine)
+
+    def wait(self, task_id: int, timeout_ms: int = 600_000) -> bool:
+        """Run a local event loop (the window stays live) until `task_id` ends; True when it
+        finished with a result. For the close prompt, screenshots and tests."""
+        outcome: list[bool] = []
+        loop = QEventLoop()
+
+        def check(tid, *_rest, ok):
+            if tid == task_id:
+                outcome.append(ok)
+                loop.quit()
+        conns = [(self.tasks.finished, lambda t, r: check(t, ok=True)),
+                 (self.tasks.failed, lambda t, m, tb: check(t, ok=False)),
+                 (self.tasks.cancelled, lambda t: check(t, ok=False))]
+        for sig, slot in conns:
+            sig.connect(slot)
+        try:
+            if task_id in self._mine:
+                QTimer.singleShot(timeout_ms, loop.quit)
+                loop.exec()
+        finally:
+            for sig, slot in conns:
+                sig.disconnect(slot)
+        return bool(outcome and outcome[0])
+
+    def _take(self, tid: int):
+        return self._mine.pop(tid, None)
+
+    def _on_finished(self, tid: int, result) -> None:
+        mine = self._take(tid)
+        if mine is not None:
+            self.done.emit(mine[0], mine[1], result)
+
+    def _on_failed(self, tid: int, message: str, tb: str) -> None:
+        mine = self._take(tid)
+        if mine is not None:
+            self.ended_without_result.emit(mine[0], mine[1], message or "internal error")
+
+    def _on_cancelled(self, tid: int) -> None:
+        mine = self._take(tid)
+        if mine is not None:
+            self.ended_without_result.emit(mine[0], mine[1], "")

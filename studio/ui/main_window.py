@@ -1,16 +1,24 @@
 """The main window: views in the centre (overview, waveform, spectrogram, kept in sync), docks
 for operations, takes, history, jobs and the array editor, the transport toolbar, menus and the
-status bar. Menus and handlers live in menus.py and edit_actions.py; this class wires parts."""
+status bar. Menus and handlers live in menus.py and edit_actions.py; this class wires parts.
+
+Background work: operations go to the engine host (JobController); file loading, saving,
+exporting and spectrogram tiles go to the engine's TaskRunner (`self.tasks`); autosave is the
+engine's Autosaver. `shutdown()` stops all three and leaves no thread behind."""
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from studio.engine.tasks import TaskRunner
 
 from studio.ui import theme
 from studio.ui.doc_model import DocumentModel
-from studio.ui.docks.array import make_array_widget
+from studio.ui.file_ops import FileTasks
+from studio.ui.docks.array import EXTENSION_KEY, ArrayDock
 from studio.ui.docks.history import HistoryPanel
 from studio.ui.docks.jobs import JobsPanel
 from studio.ui.docks.operations import OperationsPanel
@@ -21,16 +29,26 @@ from studio.ui.playback import Player
 from studio.ui.ruler import format_frequency, format_time
 from studio.ui.settings import Settings
 from studio.ui.spectrogram_view import SpectrogramView
+from studio.ui.task_progress import TaskProgress
 from studio.ui.transport import Transport
 from studio.ui.waveform_view import WaveformView
 
 APP_TITLE = "Audio Diffusion Studio"
+AUTOSAVE_INTERVAL_S = 30.0
 
 
 class MainWindow(QMainWindow):
+    _autosave_failed = Signal(str)    # from the autosave thread, delivered queued
+    _autosaved = Signal(float)
+
     def __init__(self, settings: Settings | None = None, host=None):
         super().__init__()
         self.settings = settings or Settings()
+        self.tasks = TaskRunner(self)
+        self.files = FileTasks(self.tasks, self)
+        self._autosaver = None
+        self._recovered_entry = None
+        self._shut_down = False
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -62,7 +80,7 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         self.overview = OverviewStrip(self.model)
         self.waveform = WaveformView(self.model)
-        self.spectrogram = SpectrogramView(self.model)
+        self.spectrogram = SpectrogramView(self.model, self.tasks)
         self.spectrogram.vb.setXLink(None)
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(self.waveform)
@@ -89,7 +107,7 @@ class MainWindow(QMainWindow):
         self.takes = TakesPanel(self.model)
         self.history = HistoryPanel(self.model)
         self.jobs_panel = JobsPanel(self.jobs)
-        self.array_widget = make_array_widget()
+        self.array_panel = ArrayDock()
         self.ops_dock = self._dock("Operations", self.operations, Qt.RightDockWidgetArea, "opsDock")
         self.takes_dock = self._dock("Takes / compare", self.takes, Qt.RightDockWidgetArea,
                                      "takesDock")
@@ -98,7 +116,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.takes_dock, self.history_dock)
         self.takes_dock.raise_()
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.BottomDockWidgetArea, "jobsDock")
-        self.array_dock = self._dock("Array", self.array_widget, Qt.BottomDockWidgetArea,
+        self.array_dock = self._dock("Array", self.array_panel, Qt.BottomDockWidgetArea,
                                      "arrayDock")
         self.tabifyDockWidget(self.jobs_dock, self.array_dock)
         self.jobs_dock.raise_()
@@ -115,7 +133,8 @@ class MainWindow(QMainWindow):
         self.hover_label.setMinimumWidth(300)
         for w in (self.hover_label, self.selection_label):
             sb.addWidget(w)
-        for w in (self.format_label, self.device_label):
+        self.task_progress = TaskProgress(self.tasks)
+        for w in (self.task_progress, self.format_label, self.device_label):
             sb.addPermanentWidget(w)
         self._show_device()
 
@@ -139,6 +158,12 @@ class MainWindow(QMainWindow):
         self.takes.take_chosen.connect(self.player.set_take)
         self.takes.ab_toggled.connect(self._on_ab_changed)
         self.transport.ab.toggled.connect(self._on_ab_changed)
+        self.files.started.connect(self.task_progress.track)
+        self.files.done.connect(self._on_file_task_done)
+        self.files.ended_without_result.connect(self._on_file_task_ended)
+        self._autosave_failed.connect(self.notify)
+        self._autosaved.connect(self._on_autosaved)
+        self.array_panel.layout_changed.connect(self._on_array_layout_changed)
 
     # document ----------------------------------------------------------------------------
     def set_document(self, doc) -> None:
@@ -147,6 +172,10 @@ class MainWindow(QMainWindow):
 
     def _on_document_changed(self) -> None:
         has = self.model.document is not None
+        self._restart_autosave()
+        if has:
+            ext = getattr(self.model.document, "extensions", None) or {}
+            self.array_panel.set_layout_dict(ext.get(EXTENSION_KEY))
         self.empty_hint.setVisible(not has)
         self.splitter.setVisible(has)
         self.overview.setVisible(has)
@@ -156,6 +185,93 @@ class MainWindow(QMainWindow):
         self._on_format_changed()
         self._on_selection_changed()
         self._update_title()
+
+    # background file work -----------------------------------------------------------------
+    def _on_file_task_done(self, kind: str, info: dict, result) -> None:
+        name = os.path.basename(info.get("path") or "")
+        if kind in ("open", "recover"):
+            if not self.actions_.confirm_discard():  # edited while the file was loading
+                return
+            self.set_document(result)
+            if kind == "recover":
+                self._recovered_entry = info["entry"]
+                self.notify("Recovered unsaved work: save it as a session to keep it")
+            else:
+                self.settings.add_recent(info["path"])
+                self.actions_.refresh_recent()
+                self.notify(f"Opened {name}")
+        elif kind == "save":
+            doc = info["doc"]
+            doc.session_path = info["path"]
+            if doc.state is info["state"]:  # not edited while it was written
+                doc.mark_saved()
+            self.settings.add_recent(info["path"])
+            self.actions_.refresh_recent()
+            self.notify(f"Saved session {name}")
+            self._update_title()
+        elif kind == "export":
+            self.notify(f"Exported {name}")
+
+    def _on_file_task_ended(self, kind: str, info: dict, message: str) -> None:
+        if not message:
+            self.notify(f"Cancelled: {info['title'][0].lower()}{info['title'][1:]}; "
+                        "nothing changed")
+            return
+        self.notify(message)
+        if not getattr(self, "quiet", False):
+            QMessageBox.warning(self, APP_TITLE, message)
+
+    # autosave and recovery ---------------------------------------------------------------
+    def _restart_autosave(self) -> None:
+        """One Autosaver per open document; replacing or closing the document stops the old
+        one cleanly (its recovery data goes: the user chose to let it go)."""
+        old, self._autosaver = self._autosaver, None
+        if old is not None:
+            old.stop(clean=True)
+            self._discard_recovered()
+        doc = self.model.document
+        if doc is None or self._shut_down:
+            return
+        from studio.engine import autosave
+        interval = float(self.settings.value("autosave_interval", AUTOSAVE_INTERVAL_S))
+        try:
+            self._autosaver = autosave.Autosaver(
+                doc, interval=interval, on_error=self._autosave_failed.emit,
+                on_saved=self._autosaved.emit).start()
+        except Exception as e:  # noqa: BLE001 - editing goes on without autosave
+            self.notify(f"Autosave is off: {e}")
+
+    def _on_autosaved(self, when: float) -> None:
+        # the recovered work now lives in this session's own autosave
+        self._discard_recovered()
+
+    def _discard_recovered(self) -> None:
+        entry, self._recovered_entry = self._recovered_entry, None
+        if entry is not None:
+            from studio.engine import autosave
+            autosave.discard(entry)
+
+    def _on_array_layout_changed(self) -> None:
+        doc = self.model.document
+        data = self.array_panel.layout_dict()
+        if doc is None or data is None:
+            return
+        if getattr(doc, "extensions", None) is None:
+            doc.extensions = {}
+        doc.extensions[EXTENSION_KEY] = data
+
+    def shutdown(self) -> None:
+        """Stop autosave (cleanly), the task lanes, the player and the engine thread."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.player.stop()
+        if self._autosaver is not None:
+            self._autosaver.stop(clean=True)
+            self._autosaver = None
+        self._discard_recovered()
+        self.tasks.shutdown()
+        self.jobs.host.shutdown()
 
     def _update_title(self) -> None:
         doc = self.model.document
@@ -250,8 +366,8 @@ class MainWindow(QMainWindow):
         if not self.actions_.confirm_discard():
             ev.ignore()
             return
-        self.player.stop()
         self.settings.save_layout(self.saveGeometry(), self.saveState())
         self.settings.set("theme", theme.current_name())
         self.settings.sync()
+        self.shutdown()
         ev.accept()

@@ -60,17 +60,14 @@ class Actions:
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str) -> bool:
+    def open_path(self, path: str, wait: bool = False) -> bool:
+        """Start opening `path` in the background (True when started; the window fills in when
+        it arrives). `wait=True` runs a local event loop until it ends and returns whether it
+        opened (screenshots, tests)."""
         if not self.confirm_discard():
             return False
-        doc = self.guarded(lambda: file_ops.load_document(path, self.w))
-        if doc is None:
-            return False
-        self.w.set_document(doc)
-        self.w.settings.add_recent(path)
-        self.refresh_recent()
-        self.w.notify(f"Opened {os.path.basename(path)}")
-        return True
+        tid = self.w.files.open(path)
+        return self.w.files.wait(tid) if wait else True
 
     def refresh_recent(self) -> None:
         m = self.recent_menu
@@ -85,30 +82,30 @@ class Actions:
         clear.triggered.connect(lambda: (self.w.settings.clear_recent(), self.refresh_recent()))
         clear.setEnabled(bool(files))
 
-    def save_session(self, path: str | None = None) -> bool:
+    def save_session(self, path: str | None = None, wait: bool = False) -> bool:
+        """Write a snapshot of the document in the background (the user may keep editing)."""
         doc = self.w.model.document
         if doc is None:
             return False
         if not path:
-            base = os.path.splitext(doc.path or "untitled")[0] + file_ops.SESSION_EXT
+            base = getattr(doc, "session_path", None) or (
+                os.path.splitext(doc.path or "untitled")[0] + file_ops.SESSION_EXTS[0])
             path, _ = QFileDialog.getSaveFileName(self.w, "Save session", base,
-                                                  "Sessions (*.studio)")
+                                                  file_ops.SESSION_FILTER)
             if not path:
                 return False
-        ok = self.guarded(lambda: file_ops.save_session(doc, path, self.w) or True)
-        if ok:
-            self.w.settings.add_recent(path)
-            self.refresh_recent()
-            self.w.notify(f"Saved session {os.path.basename(path)}")
-            self.w._update_title()
-        return bool(ok)
+        tid = self.w.files.save_session(doc, path)
+        return self.w.files.wait(tid) if wait else True
 
     def open_session(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open session", "", "Sessions (*.studio)")
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open session", "",
+                                              file_ops.AUDIO_FILTER.split(";;")[1])
         if path:
             self.open_path(path)
 
-    def export(self, options: dict | None = None) -> bool:
+    def export(self, options: dict | None = None, wait: bool = False) -> bool:
+        """Export in the background from the current AudioState (immutable: edits made
+        meanwhile do not reach the file)."""
         from studio.ui.dialogs.export import ExportDialog
         doc = self.w.model.document
         if doc is None:
@@ -122,12 +119,9 @@ class Actions:
             options = dlg.options()
         a, b = (sel.start, sel.end) if options.get("selection_only") and not sel.is_empty \
             else (0, doc.state.n_frames)
-        res = self.guarded(lambda: file_ops.export_audio(
-            doc.state, options["path"], a, b, options.get("format"), options.get("subtype"),
-            options.get("rate"), self.w))
-        if res is not None:
-            self.w.notify(f"Exported {os.path.basename(options['path'])}")
-        return res is not None
+        tid = self.w.files.export(doc.state, options["path"], a, b, options.get("format"),
+                                  options.get("subtype"), options.get("rate"))
+        return self.w.files.wait(tid) if wait else True
 
     def confirm_discard(self) -> bool:
         doc = self.w.model.document
@@ -138,7 +132,7 @@ class Actions:
                                  QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
                                  QMessageBox.Save)
         if r == QMessageBox.Save:
-            return self.save_session()
+            return self.save_session(wait=True)
         return r == QMessageBox.Discard
 
     def close_document(self) -> None:

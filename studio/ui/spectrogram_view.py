@@ -1,10 +1,9 @@
-"""The spectrogram view: STFT tiles of the visible range only (studio.dsp.tiles), computed in
-the background by a TileScheduler and cached; linear, log or mel frequency axis; dB range and
+"""The spectrogram view: STFT tiles of the visible range only (studio.dsp.tiles), computed on the
+engine's task runner (tiles lane, visible tiles first) and cached by bytes (TileFeeder); linear, log or mel frequency axis; dB range and
 gain; colour map; a rectangular time-frequency selection (sets Selection.f_lo/f_hi); hover
 reports time, frequency and level. Its X range is linked to the waveform view's."""
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -16,11 +15,11 @@ from studio.core.selection import Selection
 from studio.dsp import tiles as T
 from studio.ui import theme
 from studio.ui.ruler import format_frequency
-from studio.ui.tile_scheduler import TileScheduler
+from studio.ui.tile_scheduler import TileFeeder
 from studio.ui.viewbox import EditViewBox
 
 COLORMAPS = ("inferno", "magma", "viridis", "plasma", "turbo", "grey")
-CACHE_TILES = 192
+PREFETCH_TILES = 1  # computed either side of the view, after the visible ones
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
     sigHover = Signal(float, float, float)   # seconds, Hz, dB
     sigContextMenu = Signal(object, float, float)
 
-    def __init__(self, model, parent=None):
+    def __init__(self, model, tasks, parent=None):
         super().__init__(parent)
         self.model = model
         self.settings = SpectrogramSettings()
@@ -78,9 +77,8 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
         self.plot.hideButtons()
         self.vb.setYRange(0, 1, padding=0)
         self.vb.setLimits(yMin=0, yMax=1)
-        self.scheduler = TileScheduler(self)
-        self.scheduler.tile_ready.connect(self._on_tile_changed)
-        self._cache: OrderedDict = OrderedDict()  # key -> dB tile
+        self.feeder = TileFeeder(tasks, parent=self)
+        self.feeder.tile_ready.connect(self._on_tile_changed)
         self._images: dict = {}                   # key -> ImageItem on screen
         self._token = 0                           # bumps when the audio or channels change
         self._wanted: set = set()
@@ -174,32 +172,30 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
         (x0, x1), _ = self.vb.viewRange()
         a = max(0, int(x0 * spec.rate))
         b = min(state.n_frames + spec.nfft, int(np.ceil(x1 * spec.rate)) + 1)
-        wanted = {(self._token, spec, i) for i in T.visible_tiles(spec, a, b)
-                  if i * spec.tile_frames < state.n_frames + spec.nfft}
-        self._wanted = wanted
-        for key in list(self._images):
-            if key not in wanted:
-                self.vb.removeItem(self._images.pop(key))
-        self.scheduler.retain(lambda k: k in self._wanted)
-        reader = None
         n = state.n_frames
-        for key in sorted(wanted, key=lambda k: k[2]):
-            if key in self._images:
-                continue
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                self._show(key, self._cache[key])
-            else:
-                reader = reader or self._reader()
-                self.scheduler.submit(key, lambda r=reader, s=key[1], i=key[2]:
-                                      T.compute_tile(r, n, s, i))
+        last = (n + spec.nfft - 1) // spec.tile_frames  # the last tile holding any signal
+        visible = [i for i in T.visible_tiles(spec, a, b) if i <= last]
+        if not visible:
+            self._clear_images()
+            return
+        # visible tiles from the centre outwards, then one neighbour either side
+        mid = 0.5 * (visible[0] + visible[-1])
+        order = sorted(visible, key=lambda i: abs(i - mid))
+        extra = [i for k in range(1, PREFETCH_TILES + 1) for i in (visible[0] - k, visible[-1] + k)
+                 if 0 <= i <= last]
+        key = lambda i: (self._token, spec, i)  # noqa: E731
+        self._wanted = {key(i) for i in visible}
+        for k in list(self._images):
+            if k not in self._wanted:
+                self.vb.removeItem(self._images.pop(k))
+        read = self._reader()
+        wanted = [(key(i), lambda i=i: T.compute_tile(read, n, spec, i), 2) for i in order]
+        wanted += [(key(i), lambda i=i: T.compute_tile(read, n, spec, i), 1) for i in extra]
+        for k, data in self.feeder.request(wanted):
+            if k in self._wanted and k not in self._images:
+                self._show(k, data)
 
     def _on_tile_changed(self, key, data) -> None:
-        if key[0] != self._token:
-            return
-        self._cache[key] = data
-        while len(self._cache) > CACHE_TILES:
-            self._cache.popitem(last=False)
         if key in self._wanted and key not in self._images:
             self._show(key, data)
 
@@ -220,7 +216,7 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
             self.vb.removeItem(img)
         self._images.clear()
         self._wanted = set()
-        self.scheduler.retain(lambda k: False)
+        self.feeder.retain(())
 
     def is_ready(self) -> bool:
         """True when every visible tile is on screen (screenshots wait for this)."""
@@ -229,8 +225,8 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
 
     def _on_audio_changed(self) -> None:
         self._token += 1
-        self._cache.clear()
         self._clear_images()
+        self.feeder.cache.clear()
         self.axis.rate = self.model.rate
         self.axis.picture = None
         self.axis.update()
@@ -275,7 +271,7 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
             k = int(round(seconds * spec.rate / spec.hop)) - index * spec.frames
             if 0 <= k < spec.frames:
                 row = min(spec.rows - 1, max(0, int(y * spec.rows)))
-                return float(self._cache.get(key, img.image)[k, row])
+                return float(img.image[k, row])
         return None
 
     def _on_hover_changed(self, x, y) -> None:

@@ -1,64 +1,116 @@
-"""Runs spectrogram tile computations without blocking the window.
+"""Feeds spectrogram tiles from the engine's task runner to the view, through a byte-bounded
+LRU cache.
 
-Choice (documented for the lead): the engine host runs operations from the registry on its one
-worker thread; a tile is not an operation, and only the engine owns threads, so the window does
-not start its own. Tiles are small by construction (studio.dsp.tiles keeps frames x FFT size
-constant, ~5 ms of numpy each), so they run here in time slices from a zero-interval QTimer:
-each slice computes tiles until ~8 ms have passed, then yields to the event loop, so input and
-painting stay smooth while the visible tiles fill in. Requests are LIFO-deduplicated: the
-newest visible range is served first and tiles scrolled out of view are dropped.
+The view says which tiles it wants, most urgent first (`request`); tiles in the cache come
+back at once, the others go to the runner's "tiles" lane (visible ones at a higher priority
+than the prefetched neighbours) and arrive later through `tile_ready`, on the GUI thread,
+which then only uploads an image. A tile that scrolls out of view before it ran is cancelled;
+one already running when it is cancelled is dropped by the runner (its result is stale).
 """
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
-from typing import Callable
+from typing import Callable, Hashable, Iterable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+import numpy as np
+from PySide6.QtCore import QObject, Signal
 
-SLICE_S = 0.008
+CACHE_BYTES = 96 << 20
 
 
-class TileScheduler(QObject):
-    tile_ready = Signal(object, object)  # key, result
+class TileCache:
+    """Least recently used first out once the arrays held pass `max_bytes`."""
 
-    def __init__(self, parent=None):
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self.max_bytes = int(max_bytes)
+        self.nbytes = 0
+        self._d: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+
+    def get(self, key):
+        data = self._d.get(key)
+        if data is not None:
+            self._d.move_to_end(key)
+        return data
+
+    def put(self, key, data: np.ndarray) -> None:
+        old = self._d.pop(key, None)
+        if old is not None:
+            self.nbytes -= old.nbytes
+        self._d[key] = data
+        self.nbytes += data.nbytes
+        while self.nbytes > self.max_bytes and len(self._d) > 1:
+            _, dropped = self._d.popitem(last=False)
+            self.nbytes -= dropped.nbytes
+
+    def clear(self) -> None:
+        self._d.clear()
+        self.nbytes = 0
+
+    def __contains__(self, key) -> bool:
+        return key in self._d
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+def _run_tile(ctx, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    ctx.check_cancelled()
+    return compute()
+
+
+class TileFeeder(QObject):
+    tile_ready = Signal(object, object)  # key, dB array
+
+    def __init__(self, tasks, max_bytes: int = CACHE_BYTES, parent=None):
         super().__init__(parent)
-        self._queue: OrderedDict = OrderedDict()  # key -> callable
-        self._timer = QTimer(self, interval=0)
-        self._timer.timeout.connect(self._on_slice_changed)
+        self.tasks = tasks
+        self.cache = TileCache(max_bytes)
+        self._inflight: dict[Hashable, int] = {}   # tile key -> task id
+        self._keys: dict[int, Hashable] = {}       # task id -> tile key
         self.computed = 0
+        tasks.finished.connect(self._on_task_finished)
+        tasks.failed.connect(self._on_task_ended)
+        tasks.cancelled.connect(self._on_task_ended)
 
-    def submit(self, key, fn: Callable[[], object]) -> None:
-        if key in self._queue:
-            self._queue.move_to_end(key)
-        else:
-            self._queue[key] = fn
-        if not self._timer.isActive():
-            self._timer.start()
+    def request(self, wanted: Iterable[tuple[Hashable, Callable[[], np.ndarray], int]]) -> list:
+        """`wanted`: (key, compute, priority), most urgent first. Returns [(key, data)] of the
+        ones already cached; queues the missing ones and cancels queued tiles not wanted."""
+        wanted = list(wanted)
+        keep = {k for k, _, _ in wanted}
+        self.retain(keep)
+        ready = []
+        for key, compute, priority in wanted:
+            data = self.cache.get(key)
+            if data is not None:
+                ready.append((key, data))
+            elif key not in self._inflight and not self.tasks.is_shut_down:
+                tid = self.tasks.submit(_run_tile, compute, priority=priority, lane="tiles")
+                self._inflight[key] = tid
+                self._keys[tid] = key
+        return ready
 
-    def retain(self, keep: Callable[[object], bool]) -> None:
-        """Drop queued tiles the views no longer need."""
-        for key in [k for k in self._queue if not keep(k)]:
-            del self._queue[key]
+    def retain(self, keep) -> None:
+        for key in [k for k in self._inflight if k not in keep]:
+            self.tasks.cancel(self._inflight.pop(key))
+
+    def clear(self) -> None:
+        self.retain(())
+        self.cache.clear()
 
     def pending(self) -> int:
-        return len(self._queue)
+        return len(self._inflight)
 
-    def run_all(self) -> None:
-        """Compute everything queued now (benchmarks, screenshots, tests)."""
-        while self._queue:
-            self._run_one()
-
-    def _run_one(self) -> None:
-        key, fn = self._queue.popitem(last=True)  # newest request first
-        result = fn()
+    def _on_task_finished(self, tid: int, data) -> None:
+        key = self._keys.pop(tid, None)
+        if key is None:
+            return
+        if self._inflight.get(key) == tid:
+            del self._inflight[key]
         self.computed += 1
-        self.tile_ready.emit(key, result)
+        self.cache.put(key, data)
+        self.tile_ready.emit(key, data)
 
-    def _on_slice_changed(self) -> None:
-        t_end = time.perf_counter() + SLICE_S
-        while self._queue and time.perf_counter() < t_end:
-            self._run_one()
-        if not self._queue:
-            self._timer.stop()
+    def _on_task_ended(self, tid: int, *_) -> None:
+        key = self._keys.pop(tid, None)
+        if key is not None and self._inflight.get(key) == tid:
+            del self._inflight[key]

@@ -6,6 +6,14 @@ from studio.paths import resource
 DEMO = str(resource("demo", "demo.flac"))
 
 
+@pytest.fixture(autouse=True)
+def recovery_dir(tmp_path, monkeypatch):
+    """Autosaves of the windows under test go to a private folder, never the user's."""
+    d = tmp_path / "recovery"
+    monkeypatch.setenv("STUDIO_RECOVERY_DIR", str(d))
+    return d
+
+
 @pytest.fixture
 def settings(tmp_path):
     from PySide6.QtCore import QSettings
@@ -24,13 +32,14 @@ def window(qtbot, settings):
     w.resize(1400, 850)
     w.show()
     yield w
-    w.player.stop()
-    w.jobs.host.shutdown()
+    w.quiet = True
+    w.shutdown()  # autosave, task lanes and the engine thread: no thread outlives a test
+    assert w.tasks.threads_alive() == 0
 
 
 @pytest.fixture
 def demo_window(window, qtbot):
-    assert window.actions_.open_path(DEMO)
+    assert window.actions_.open_path(DEMO, wait=True)
     qtbot.waitUntil(lambda: window.waveform.paint_count > 0, timeout=5000)
     return window
 

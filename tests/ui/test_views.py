@@ -64,7 +64,7 @@ def test_export_selection_reads_back(demo_window, tmp_path):
     w.model.set_selection(Selection(22050, 66150))
     out = tmp_path / "part.wav"
     assert w.actions_.export({"path": str(out), "format": "wav", "subtype": "FLOAT",
-                              "rate": None, "selection_only": True})
+                              "rate": None, "selection_only": True}, wait=True)
     data, rate = sf.read(out, dtype="float32", always_2d=True)
     assert rate == 44100
     np.testing.assert_allclose(data.T, w.model.state.read(22050, 66150), atol=1e-7)
@@ -115,7 +115,7 @@ def test_spectrogram_tiles_match_scipy(demo_window, qtbot):
     # an independent check of one tile column: scipy's STFT of the mix at the same frame
     key = sorted(spec_view._images, key=lambda k: k[2])[0]
     spec, index = key[1], key[2]
-    tile = spec_view._cache[key]
+    tile = spec_view.feeder.cache.get(key)
     k = 40
     centre = (index * spec.frames + k) * spec.hop
     mix = w.model.state.read(centre - spec.nfft // 2, centre + spec.nfft // 2).mean(axis=0)
