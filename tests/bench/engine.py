@@ -95,8 +95,6 @@ def bench_latency(app, host, seconds: float) -> dict:
     from studio.engine.protocol import JobRequest
     x = np.zeros((1, 100), np.float32)
     base = _tick_lateness(app, min(seconds, 5.0))
-    done = []
-    host.finished.connect(done.append)
     during = _tick_lateness(app, seconds, lambda: host.submit(JobRequest(
         op_id="edit.bench_busy", params={"seconds": seconds + 1}, inputs=x, sample_rate=RATE)))
     host.cancel_all()
