@@ -62,9 +62,12 @@ def prediction_error(x: torch.Tensor, a: torch.Tensor, backward: bool = False) -
     return e.reshape(*lead, x.shape[-1])
 
 
-def lsar_fill(x: torch.Tensor, missing: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+def lsar_fill(x: torch.Tensor, missing: torch.Tensor, a: torch.Tensor,
+              damping: float = 1e-9) -> torch.Tensor:
     """Least-squares AR interpolation of the samples of the 1-D signal x where `missing`,
-    given AR coefficients a; the other samples are returned unchanged."""
+    given AR coefficients a; the other samples are returned unchanged. `damping` (relative
+    to r_b(0)) adds mu * |x_m|^2 to the cost: a model with zeros near the unit circle
+    otherwise lets the fill grow at that frequency at no cost."""
     idx = torch.nonzero(missing).flatten()
     if idx.numel() == 0:
         return x.clone()
@@ -84,7 +87,7 @@ def lsar_fill(x: torch.Tensor, missing: torch.Tensor, a: torch.Tensor) -> torch.
     loc = torch.nonzero(m).flatten()
     lag = (loc[:, None] - loc[None, :]).abs()
     R = torch.where(lag <= p, rb[lag.clamp_max(p)], torch.zeros((), dtype=dt, device=x.device))
-    R = R + 1e-9 * rb[0] * torch.eye(len(loc), dtype=dt, device=x.device)
+    R = R + max(damping, 1e-12) * rb[0] * torch.eye(len(loc), dtype=dt, device=x.device)
     sol = -torch.linalg.solve(R, g[loc])
     out = x.clone()
     out[lo + loc] = sol.to(x.dtype)
@@ -92,7 +95,7 @@ def lsar_fill(x: torch.Tensor, missing: torch.Tensor, a: torch.Tensor) -> torch.
 
 
 def lsar_interpolate(x: torch.Tensor, missing: torch.Tensor, order: int,
-                     context: int | None = None) -> torch.Tensor:
+                     context: int | None = None, damping: float = 1e-9) -> torch.Tensor:
     """Fill the missing samples of a 1-D signal with one AR model fitted (covariance method)
     on the known samples around them (`context` samples each side, default 8 * order)."""
     idx = torch.nonzero(missing).flatten()
@@ -102,7 +105,7 @@ def lsar_interpolate(x: torch.Tensor, missing: torch.Tensor, order: int,
     lo = max(0, int(idx[0]) - context)
     hi = min(x.numel(), int(idx[-1]) + 1 + context)
     a = fit_covariance(known_runs(x[lo:hi], missing[lo:hi]), order)
-    return lsar_fill(x, missing, a)
+    return lsar_fill(x, missing, a, damping)
 
 
 def known_runs(x: torch.Tensor, missing: torch.Tensor) -> list[torch.Tensor]:
