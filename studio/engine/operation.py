@@ -117,6 +117,10 @@ class Operation:
     description: str = ""
     changes_length: bool = False  # output length may differ from input (resample, trim)
     returns_audio: bool = True    # False for analysis ops that only report
+    # Parameter values that make a runnable example when the defaults cannot run by themselves
+    # (a gap to inpaint, an array layout): the generic test and the docs use them.
+    example: Mapping[str, Any] | None = None
+    min_seconds: float = 0.0      # shortest input that makes sense (the runner enforces it)
 
     def describe(self) -> dict:
         return {
@@ -126,7 +130,9 @@ class Operation:
                        for e in self.extras],
             "chunk": None if self.chunk is None else {
                 "seconds": self.chunk.seconds, "overlap": self.chunk.overlap},
-            "returns_audio": self.returns_audio,
+            "returns_audio": self.returns_audio, "changes_length": self.changes_length,
+            "min_seconds": self.min_seconds,
+            "example": None if self.example is None else dict(self.example),
             "params": self.schema.describe(),
         }
 
@@ -135,7 +141,8 @@ def operation(*, id: str, title: str, category: str | None = None,
               params: list[Param] | tuple[Param, ...] = (),
               inputs: InputKind = InputKind.SELECTION, extras: tuple[Extra, ...] = (),
               chunk: Chunking | None = None, description: str = "",
-              changes_length: bool = False, returns_audio: bool = True):
+              changes_length: bool = False, returns_audio: bool = True,
+              example: Mapping[str, Any] | None = None, min_seconds: float = 0.0):
     """Declare an operation; the decorated function is its `run`. Registers it."""
     category = category or id.split(".", 1)[0]
     if "." not in id or category not in CATEGORIES:
@@ -147,7 +154,9 @@ def operation(*, id: str, title: str, category: str | None = None,
         op = Operation(id=id, title=title, category=category, run=fn,
                        schema=Schema(tuple(params)), inputs=inputs, extras=tuple(extras),
                        chunk=chunk, description=description or (fn.__doc__ or "").strip(),
-                       changes_length=changes_length, returns_audio=returns_audio)
+                       changes_length=changes_length, returns_audio=returns_audio,
+                       example=None if example is None else dict(example),
+                       min_seconds=float(min_seconds))
         registry.register(op)
         fn.operation = op  # type: ignore[attr-defined]
         return fn

@@ -137,6 +137,9 @@ def _check_inputs(op: Operation, source: AudioSource | None, request: JobRequest
         return None
     if source is None or source.n_frames == 0 or source.n_channels == 0:
         raise BadAudioError(f"{op.title} needs audio, and the input is empty")
+    if source.n_frames < op.min_seconds * request.sample_rate:
+        raise BadAudioError(f"{op.title} needs at least {op.min_seconds:g} s of audio "
+                            f"(got {source.n_frames / request.sample_rate:.2f} s)")
     if op.inputs is InputKind.MULTICHANNEL and source.n_channels < 2:
         raise StudioError(f"{op.title} needs a multichannel recording "
                           f"(this one has {source.n_channels} channel)")

@@ -255,3 +255,14 @@ def test_chunks_continue_one_random_stream(scoped_registry):
     np.testing.assert_array_equal(a.audio, b.audio)
     quarter = RATE // 4
     assert not np.array_equal(a.audio[:, :quarter], a.audio[:, quarter:2 * quarter])
+
+
+def test_min_seconds_is_enforced(scoped_registry):
+    @operation(id="convert.test_long", title="Needs long input", min_seconds=2.0,
+               example={"x": 1.0}, params=[Float("x", default=0.0)])
+    def run(inputs, p, ctx):
+        return Result(audio=inputs.audio)
+
+    with pytest.raises(BadAudioError, match="at least 2 s of audio"):
+        run_job(JobRequest(op_id="convert.test_long", inputs=_noise(RATE), sample_rate=RATE))
+    run_job(JobRequest(op_id="convert.test_long", inputs=_noise(2 * RATE), sample_rate=RATE))

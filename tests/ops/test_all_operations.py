@@ -1,6 +1,7 @@
 """Every registered operation, whoever wrote it: a valid schema, and a run on a short input on
 the CPU with its default parameters (generators with no input, multichannel ops with 4
-channels, extras given as short clips)."""
+channels, extras given as short clips). An op whose defaults cannot run alone declares an
+`example` (parameter values) and/or `min_seconds` (input length) and is run with those."""
 import json
 import math
 
@@ -37,6 +38,9 @@ def test_schema_is_valid(op_id):
         if p.kind == "choice":
             assert p.options and (p.default is None or p.default in p.options)
     op.schema.validate({})  # every default passes its own checks
+    if op.example is not None:
+        op.schema.validate(op.example)
+    assert 0 <= op.min_seconds <= 60
     if op.chunk is not None:
         assert op.chunk.seconds > 0 and 0 <= op.chunk.overlap < op.chunk.seconds
 
@@ -52,11 +56,12 @@ def _clip(channels, seconds=0.5, seed=0):
 def test_runs_with_defaults_on_a_short_input(op_id):
     op = registry.get(op_id)
     channels = 4 if op.inputs is InputKind.MULTICHANNEL else 2
-    x = None if op.inputs is InputKind.NONE else _clip(channels)
-    extras = {e.name: (_clip(1, seed=i + 1), RATE) for i, e in enumerate(op.extras)}
+    seconds = max(0.5, op.min_seconds)
+    x = None if op.inputs is InputKind.NONE else _clip(channels, seconds)
+    extras = {e.name: (_clip(1, seconds, seed=i + 1), RATE) for i, e in enumerate(op.extras)}
     before = None if x is None else x.copy()
-    r = run_job(JobRequest(op_id=op_id, inputs=x, sample_rate=RATE, device="cpu", seed=1,
-                           extras=extras))
+    r = run_job(JobRequest(op_id=op_id, params=dict(op.example or {}), inputs=x,
+                           sample_rate=RATE, device="cpu", seed=1, extras=extras))
     assert r.device == "cpu"
     if before is not None:
         np.testing.assert_array_equal(x, before)  # the input snapshot is never modified
