@@ -78,7 +78,8 @@ def fastica(x: torch.Tensor, n_src: int, n_iter: int, generator: torch.Generator
                help="auxiva / ilrma / fastmnmf2: room recordings; fastica: instantaneous mixes"),
         Int("sources", default=2, lo=1, hi=16),
         Int("iterations", default=0, lo=0, hi=2000, help="0 = the method's default"),
-        Choice("fft_size", default="2048", options=("512", "1024", "2048", "4096")),
+        Choice("fft_size", default="1024", options=("512", "1024", "2048", "4096"),
+               help="Longer frames fit longer reverberation but leave fewer frames to learn from"),
     ])
 def run(inputs, p, ctx) -> Result:
     """One take per separated source (no change to the document)."""
