@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import shiboken6
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter,
                                QVBoxLayout, QWidget)
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.model = DocumentModel(self)
+        self._owns_host = host is None  # a "render to new window" window shares its parent's
         self.jobs = JobController(self.model, host=host, parent=self)
         self.player = Player(self.model, self)
         self._build_views()
@@ -270,8 +272,14 @@ class MainWindow(QMainWindow):
             self._autosaver.stop(clean=True)
             self._autosaver = None
         self._discard_recovered()
+        for child in getattr(self, "children_windows", []):
+            if shiboken6.isValid(child):
+                child.quiet = True
+                child.shutdown()
+                child.close()
         self.tasks.shutdown()
-        self.jobs.host.shutdown()
+        if self._owns_host:
+            self.jobs.host.shutdown()
 
     def _update_title(self) -> None:
         doc = self.model.document

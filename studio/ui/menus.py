@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import shiboken6
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
@@ -71,6 +73,8 @@ class Actions:
 
     def refresh_recent(self) -> None:
         m = self.recent_menu
+        if not shiboken6.isValid(m):  # the window is being torn down
+            return
         m.clear()
         files = self.w.settings.recent_files()
         for p in files:

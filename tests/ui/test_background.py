@@ -22,6 +22,7 @@ def long_wav(tmp_path):
 
 def test_open_runs_in_the_background_and_fills_in(window, qtbot, long_wav):
     path, data = long_wav
+    qtbot.waitUntil(window.jobs.host.is_ready, timeout=60000)  # torch loaded: less GIL noise
     ticks = []
     from PySide6.QtCore import QTimer
     timer = QTimer(interval=10)

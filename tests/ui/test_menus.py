@@ -94,7 +94,8 @@ def _crashed_autosave(recovery_dir, data, rate=8000):
     return doc.state.read(), saver.folder
 
 
-def test_recovery_prompt_offers_and_recovers(window, recovery_dir, monkeypatch):
+def test_recovery_prompt_offers_and_recovers(fresh_window, recovery_dir, monkeypatch):
+    window = fresh_window
     import numpy as np
     from studio import app
     import studio.ui.dialogs.recovery as recovery
