@@ -97,13 +97,15 @@ def run_gui(file: str | None = None, screenshot: str | None = None, view: str = 
         if not window.actions_.open_path(target, wait=bool(screenshot)) and screenshot:
             print(f"studio: cannot open {target}", file=sys.stderr)
             return 1
+    if screenshot:
+        window._default_dock_sizes()
     arrange_view(window, view)
     if screenshot:
-        return _screenshot(app, window, screenshot)
+        return _screenshot(app, window, screenshot, size)
     return app.exec()
 
 
-def _screenshot(app, window, path: str) -> int:
+def _screenshot(app, window, path: str, size=None) -> int:
     deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
     settled = 0
     while time.monotonic() < deadline:
@@ -115,6 +117,10 @@ def _screenshot(app, window, path: str) -> int:
         else:
             settled = 0
         time.sleep(0.02)
+    if size and (window.width(), window.height()) != tuple(size):
+        window.resize(*size)  # a status-bar progress strip may have grown it by a few pixels
+        for _ in range(5):
+            app.processEvents()
     app.processEvents()
     ok = window.grab().save(path, "PNG")
     window.quiet = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import shiboken6
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter,
                                QVBoxLayout, QWidget)
 
@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
             self.resize(1500, 900)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # dock sizes only hold once the window has its real size
+            QTimer.singleShot(0, self._default_dock_sizes)
         self._update_title()
 
     # construction ------------------------------------------------------------------------
@@ -122,9 +124,15 @@ class MainWindow(QMainWindow):
                                      "arrayDock")
         self.tabifyDockWidget(self.jobs_dock, self.array_dock)
         self.jobs_dock.raise_()
+        self._default_dock_sizes()
+
+    def _default_dock_sizes(self) -> None:
+        """The views get the room: a narrow operations column, a short jobs strip."""
+        h = max(600, self.height())
         self.resizeDocks([self.ops_dock], [400], Qt.Horizontal)
-        self.resizeDocks([self.ops_dock, self.takes_dock], [520, 260], Qt.Vertical)
-        self.resizeDocks([self.jobs_dock], [110], Qt.Vertical)
+        self.resizeDocks([self.ops_dock, self.takes_dock], [int(h * 0.55), int(h * 0.3)],
+                         Qt.Vertical)
+        self.resizeDocks([self.jobs_dock], [120], Qt.Vertical)
 
     def _build_status(self) -> None:
         sb = self.statusBar()

@@ -25,6 +25,8 @@ class TaskProgress(QWidget):
         self.bar.setTextVisible(False)
         self.cancel_button = QToolButton(text="Cancel")
         self.cancel_button.setToolTip("Stop this task; nothing changes")
+        self.cancel_button.setAutoRaise(True)
+        self.cancel_button.setMaximumHeight(self.label.sizeHint().height() + 2)
         self.cancel_button.clicked.connect(self.cancel_current)
         for w in (self.label, self.bar, self.cancel_button):
             lay.addWidget(w)

@@ -4,7 +4,8 @@
 - redraw of the waveform view at several zoom levels (median and 99th percentile of
   `repaint()`), plus the summary fetch a range change costs;
 - the spectrogram of a 30 s visible range at FFT 2048, until every visible tile is on screen,
-  against a plain scipy STFT of the same samples as the baseline (ratio).
+  against a plain scipy STFT of the same samples as the baseline (ratio). The tiles are computed
+  on the engine's TaskRunner ("tiles" lane) while the GUI thread keeps its event loop turning.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/ui.py [--minutes 60]
 Figures taken while other processes load the machine are noisy; the ratios travel better.
@@ -18,6 +19,7 @@ import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("STUDIO_RECOVERY_DIR", __import__("tempfile").mkdtemp(prefix="studio-bench-"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 import numpy as np  # noqa: E402
@@ -76,8 +78,20 @@ def main(argv=None) -> int:
     w.resize(1600, 900)
     w.show()
     app.processEvents()
+    # torch loads on the engine thread at start; timing while that import holds the GIL would
+    # measure the import, not the window (a user's first open races it only once per run)
+    while not w.jobs.host.is_ready():
+        app.processEvents()
+        time.sleep(0.01)
 
     rows = []
+    # opening a file computes the blocks' summaries on the io lane before the document
+    # reaches the window (file_ops.read_document); do the same here, off the clock
+    from studio.engine.tasks import run_inline
+    from studio.ui.file_ops import warm_summaries
+    tw = time.perf_counter()
+    run_inline(warm_summaries, state)
+    warm_s = time.perf_counter() - tw
     t0 = time.perf_counter()
     w.set_document(doc)
     w.waveform.refresh()
@@ -86,6 +100,7 @@ def main(argv=None) -> int:
     w.overview.viewport().repaint()
     first_paint = time.perf_counter() - t0
     rows.append(("first paint after open (waveform + overview)", first_paint * 1e3, "ms", 1000))
+    rows.append(("  summaries on the io lane before it (not GUI)", warm_s * 1e3, "ms", None))
 
     spans = [3600.0, 600.0, 60.0, 10.0, 1.0, 0.1, 0.01, 0.002]
     paints, fetches = [], []
@@ -118,9 +133,10 @@ def main(argv=None) -> int:
     app.processEvents()
     spec._on_audio_changed()  # cold cache
     ts = time.perf_counter()
-    spec.refresh()
-    spec.scheduler.run_all()
-    app.processEvents()
+    spec.refresh()  # tiles go to the engine's task runner; the GUI only uploads them
+    while not spec.is_ready() and time.perf_counter() - ts < 10:
+        app.processEvents()
+        time.sleep(0.0005)
     ready = spec.is_ready()
     spec_s = time.perf_counter() - ts
     a, b = int(start * RATE), int((start + 30.0) * RATE)
@@ -134,13 +150,14 @@ def main(argv=None) -> int:
     rows.append(("  ratio window / baseline", spec_s / base_s, "x", None))
 
     print(f"\nUI benchmark: {args.minutes:g} min, {RATE} Hz stereo, 1600x900 "
-          f"(document built in {build_s:.1f} s, not counted)")
+          f"(document built in {build_s:.1f} s, not counted); load average "
+          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"{'measure':<52} {'value':>10}  {'target':>8}")
     for name, value, unit, target in rows:
         tgt = f"<= {target}" if target else ""
         flag = "" if target is None or value <= target else "  (over)"
         print(f"{name:<52} {value:>8.2f} {unit:<2} {tgt:>8}{flag}")
-    w.jobs.host.shutdown()
+    w.shutdown()
     return 0
 
 
