@@ -67,7 +67,7 @@ def arrange_view(window, view: str) -> None:
     elif view == "array":
         window.array_dock.show()
         window.array_dock.raise_()
-        window.resizeDocks([window.array_dock], [int(window.height() * 0.6)], Qt.Vertical)
+        window.resizeDocks([window.array_dock], [int(window.height() * 0.72)], Qt.Vertical)
     else:
         window.splitter.setSizes([550, 450])
 

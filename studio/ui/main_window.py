@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
                                      "arrayDock")
         self.tabifyDockWidget(self.jobs_dock, self.array_dock)
         self.jobs_dock.raise_()
+        self.array_dock.visibilityChanged.connect(self.array_panel.on_dock_visibility_changed)
         self._default_dock_sizes()
 
     def _default_dock_sizes(self) -> None:

@@ -54,17 +54,22 @@ class ArrayDock(QWidget):
             label = QLabel(self.error, wordWrap=True, alignment=Qt.AlignCenter)
             label.setObjectName("arrayPlaceholder")
             self._lay.addWidget(label)
+            label.show()
             return None
         self._lay.addWidget(self.editor)
+        self.editor.show()  # added to a host already on screen: Qt does not show it by itself
         if self._pending is not None:
             self.editor.set_layout(self._pending)
             self._pending = None
         self.editor.layout_changed.connect(lambda *_: self.layout_changed.emit())
         return self.editor
 
-    def showEvent(self, ev):
-        self.ensure_editor()
-        super().showEvent(ev)
+    def on_dock_visibility_changed(self, visible: bool) -> None:
+        """Connected to the dock's visibilityChanged, which (unlike showEvent) says whether
+        its tab is the current one: a hidden tab must not build the editor, whose minimum
+        height would stretch the whole bottom dock area."""
+        if visible:
+            self.ensure_editor()
 
     def layout_dict(self) -> dict | None:
         """The layout to store (None when the editor was never built nor given one)."""
