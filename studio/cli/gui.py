@@ -16,7 +16,7 @@ def _size(text: str) -> tuple[int, int]:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("gui", help="open the editor window (the demo session by default)")
-    p.add_argument("file", nargs="?", help="an audio file or a .studio session")
+    p.add_argument("file", nargs="?", help="an audio file or a session (.adsession)")
     p.add_argument("--screenshot", metavar="PATH",
                    help="render the window, save it as a PNG and exit")
     p.add_argument("--view", choices=("waveform", "spectrogram", "array"), default="waveform")
