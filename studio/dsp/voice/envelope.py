@@ -43,7 +43,7 @@ def cepstral_smooth(log_mag: torch.Tensor, order: torch.Tensor | float) -> torch
 
 
 def true_envelope(log_mag: torch.Tensor, order: torch.Tensor | float,
-                  iterations: int = 16, tolerance_db: float = 1.0) -> torch.Tensor:
+                  iterations: int = 12, tolerance_db: float = 1.0) -> torch.Tensor:
     """Röbel's true envelope of (…, K) log amplitudes; stops early once every frame is
     within `tolerance_db` of its peaks."""
     n_fft = 2 * (log_mag.shape[-1] - 1)
@@ -70,9 +70,11 @@ def spectral_envelope(spec: torch.Tensor, f0: torch.Tensor, sr: int) -> torch.Te
     """Envelope (…, T, K) of complex frames: true envelope where f0 > 0, else smoothed noise."""
     log_mag = log_magnitude(spec)
     order = cepstral_order(f0, sr)
-    voiced_env = true_envelope(log_mag, order)
-    noise_env = cepstral_smooth(log_mag, order) + 0.5 * EULER_GAMMA
-    return torch.where((f0 > 0).unsqueeze(-1), voiced_env, noise_env)
+    env = cepstral_smooth(log_mag, order) + 0.5 * EULER_GAMMA
+    voiced = f0 > 0
+    if voiced.any():  # the iterative true envelope only where there are harmonics to ride on
+        env[voiced] = true_envelope(log_mag[voiced], order[voiced])
+    return env
 
 
 def analyze_envelope(x: torch.Tensor, f0: torch.Tensor, sr: int, hop: int | None = None,

@@ -23,7 +23,7 @@ from studio.dsp.voice._frames import frame, hop_for, n_frames, next_pow2
 
 F0_MIN = 40.0
 F0_MAX = 1600.0
-BINS_PER_OCTAVE = 60          # 20-cent pitch states
+BINS_PER_OCTAVE = 36          # 33-cent pitch states (exact f0 comes from the candidates)
 MAX_OCTAVES_PER_SECOND = 36.0  # pYIN's transition limit (librosa's default, 35.92)
 SWITCH_PROB = 0.01            # voiced <-> unvoiced transition probability per frame
 ABSOLUTE_MIN_PRIOR = 0.01     # mass given to the global minimum when no trough passes
@@ -143,10 +143,10 @@ def _viterbi(obs: torch.Tensor, max_step: int) -> tuple[np.ndarray, np.ndarray]:
         buf[..., K:K + nb] = score
         cand = windows + log_tri                                          # (B, src, nb, 2K+1)
         arg = cand.argmax(axis=-1)
-        best = np.take_along_axis(cand, arg[..., None], -1)[..., 0]
+        best = cand.max(axis=-1)
         trans = best[:, :, None, :] + log_sw                              # (B, src, dst, nb)
         src = trans.argmax(axis=1)
-        score = np.take_along_axis(trans, src[:, None], 1)[:, 0] + log_obs[:, t]
+        score = trans.max(axis=1) + log_obs[:, t]
         back_arg_np[t] = arg
         back_src_np[t] = src
     state = score.reshape(B, -1).argmax(axis=1)

@@ -15,7 +15,7 @@ import math
 
 import torch
 
-CHUNK = 8192
+CHUNK = 2048
 NYQUIST_GUARD = 0.48
 
 
@@ -52,12 +52,20 @@ def harmonic_synth(f0: torch.Tensor, amplitudes: torch.Tensor, hop: int, n_sampl
     for start in range(0, n_samples, CHUNK):
         stop = min(n_samples, start + CHUNK)
         i0, i1, w = _frame_positions(start, stop, hop, T, device)
+        lo, hi = int(i0[0]), int(i1[-1]) + 1
+        if not bool(amps[:, lo:hi].any()):  # silent or unvoiced stretch: nothing to play
+            out[:, start:stop] = 0.0
+            continue
+        # only the harmonics some frame of this chunk plays
+        n_h = int(amps[:, lo:hi].abs().amax(dim=(0, 1)).nonzero().max()) + 1
         wv = w.view(1, -1, 1)
-        a = amps[:, i0] * (1 - wv) + amps[:, i1] * wv                       # (B, C, H)
-        arg = phase[:, start:stop].float().unsqueeze(-1) * h                # (B, C, H)
+        a0 = amps[:, i0, :n_h]
+        a = torch.addcmul(a0, amps[:, i1, :n_h] - a0, wv)                   # (B, C, H)
+        arg = phase[:, start:stop].float().unsqueeze(-1) * h[:n_h]          # (B, C, H)
         if phase_offsets is not None:
-            arg = arg + phase_offsets[:, i0].float() * (1 - wv) + phase_offsets[:, i1].float() * wv
-        out[:, start:stop] = (a * torch.sin(arg)).sum(-1)
+            p0 = phase_offsets[:, i0, :n_h].float()
+            arg += torch.addcmul(p0, phase_offsets[:, i1, :n_h].float() - p0, wv)
+        out[:, start:stop] = (a * torch.sin_(arg)).sum(-1)
         if progress is not None:
             progress(stop / n_samples)
     return out

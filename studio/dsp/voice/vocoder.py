@@ -77,7 +77,8 @@ def synthesize(an: VoiceAnalysis, generator: torch.Generator | None = None,
     sr, hop, n_fft = an.sr, an.hop, an.n_fft
     voiced = an.voiced
     f0 = _fill_f0(an.f0).to(an.log_env.device)
-    H = int(min(MAX_HARMONICS, max(1, (0.5 * sr) // float(f0.min()))))
+    lowest = float(f0[voiced].min()) if voiced.any() else float(f0.min())
+    H = int(min(MAX_HARMONICS, max(1, (0.5 * sr) // lowest)))
     h = torch.arange(1, H + 1, device=f0.device, dtype=f0.dtype)
     fh = f0.unsqueeze(-1) * h                                                # (B, T, H)
     peak = torch.exp(sample_bins(an.log_env, fh, sr, n_fft))
