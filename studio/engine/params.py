@@ -186,6 +186,26 @@ class FreqRange(Param):
         return {"lo": self.lo, "hi": self.hi, "unit": "Hz"}
 
 
+@dataclass(frozen=True)
+class Text(Param):
+    """Free text: JSON (an array layout, a list of positions) or a path. Forms show a line
+    edit (`multiline` asks for a text box); the command line takes it as given. A dict or
+    list value (from a preset) is kept as its JSON."""
+    multiline: bool = False
+    kind = "text"
+
+    def coerce(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, (dict, list)):
+            import json
+            return json.dumps(value)
+        return str(value)
+
+    def _extra(self) -> dict:
+        return {"multiline": self.multiline}
+
+
 class Params(Mapping[str, Any]):
     """Validated parameter values, readable as `p.name` or `p["name"]`."""
 

@@ -1,12 +1,10 @@
-"""What the array operations share: the `Text` parameter (JSON or a path), reading the
-`layout` parameter and matching it to the recording's channels, STFT helpers, and a scoped
-seed for the numpy random state pyroomacoustics draws from."""
+"""What the array operations share: the `layout` parameter (a `Text`: JSON or a path),
+reading it and matching it to the recording's channels, STFT helpers, and a scoped seed
+for the numpy random state pyroomacoustics draws from."""
 from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -14,31 +12,20 @@ import torch
 from studio.arrays.formats import parse_layout
 from studio.arrays.geometry import Layout
 from studio.arrays.validate import require_valid
-from studio.engine.params import Param
+from studio.engine.params import Text  # noqa: F401 - re-exported for the array ops
 from studio.errors import StudioError
-
-
-@dataclass(frozen=True)
-class Text(Param):
-    """Free text: JSON (a layout, a list of positions) or a path. Forms show a line edit
-    (`multiline` asks for a text box); the command line takes it as given."""
-    multiline: bool = False
-    kind = "text"
-
-    def coerce(self, value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, (dict, list)):
-            return json.dumps(value)
-        return str(value)
-
-    def _extra(self) -> dict:
-        return {"multiline": self.multiline}
-
 
 LAYOUT_PARAM = Text("layout", default="", multiline=True,
                     help="Array geometry: a layout file (.json, acoular .xml, ODAS .cfg) or its "
                          "JSON; the session's array layout when run from the window")
+
+
+def example_layout(count: int = 4, radius: float = 0.05, centre=(2.0, 2.0, 1.2)) -> str:
+    """The JSON of a small circular array (omni microphones) standing in a room, for the ops'
+    `example` values: what the docs show and the generic all-operations test runs."""
+    from studio.arrays.presets import circular
+    return json.dumps(circular(count, radius).translated(np.asarray(centre, dtype=float)).to_dict(),
+                      separators=(",", ":"))
 
 
 def layout_for(value: str, n_channels: int | None = None, least: int = 2) -> Layout:

@@ -11,8 +11,8 @@ from studio.arrays import beam
 from studio.engine.operation import InputKind, Report, Result, operation
 from studio.engine.params import Choice, Float
 from studio.errors import StudioError
-from studio.ops.array._common import (LAYOUT_PARAM, Text, enabled_channels, istft, layout_for,
-                                      parse_list, stft)
+from studio.ops.array._common import (LAYOUT_PARAM, Text, enabled_channels, example_layout, istft,
+                                      layout_for, parse_list, stft)
 
 METHODS = ("delay-and-sum", "mvdr", "souden-mvdr", "lcmv")
 QUIET_FRACTION = 0.1  # no noise segment given: the quietest 10 % of frames stand for noise
@@ -49,7 +49,8 @@ def apply(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
 
 
 @operation(
-    id="array.beamform", title="Beamform", inputs=InputKind.MULTICHANNEL, changes_length=False,
+    id="array.beamform", title="Beamform", inputs=InputKind.MULTICHANNEL,
+    example={"layout": example_layout(4)}, changes_length=False,
     params=[
         LAYOUT_PARAM,
         Choice("method", default="delay-and-sum", options=METHODS),

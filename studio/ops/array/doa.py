@@ -9,7 +9,8 @@ from studio.arrays.geometry import SPEED_OF_SOUND
 from studio.engine.operation import Curve, InputKind, Report, Result, operation
 from studio.engine.params import Bool, Choice, Float, FreqRange, Int
 from studio.errors import StudioError
-from studio.ops.array._common import LAYOUT_PARAM, enabled_channels, layout_for, stft
+from studio.ops.array._common import (LAYOUT_PARAM, enabled_channels, example_layout, layout_for,
+                                      stft)
 
 METHODS = {"NormMUSIC": "NormMUSIC", "MUSIC": "MUSIC", "SRP-PHAT": "SRP", "TOPS": "TOPS"}
 
@@ -47,6 +48,7 @@ def locate(X: np.ndarray, mic_xy: np.ndarray, rate: int, n_fft: int, method: str
 
 @operation(
     id="array.doa", title="Locate sources (DOA)", inputs=InputKind.MULTICHANNEL,
+    example={"layout": example_layout(4)},
     returns_audio=False,
     params=[
         LAYOUT_PARAM,

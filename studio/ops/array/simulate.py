@@ -9,7 +9,8 @@ import torchaudio.functional as AF
 from studio.engine.operation import Extra, InputKind, Report, Result, operation
 from studio.engine.params import Bool, Float, Int
 from studio.errors import StudioError
-from studio.ops.array._common import LAYOUT_PARAM, Text, layout_for, numpy_seed, positions_list
+from studio.ops.array._common import (LAYOUT_PARAM, Text, example_layout, layout_for, numpy_seed,
+                                      positions_list)
 
 MAX_SOURCES = 4
 NOISELESS_DB = 100.0
@@ -64,6 +65,9 @@ def simulate_room(signals: list[np.ndarray], sources: np.ndarray, mics: np.ndarr
 @operation(
     id="array.simulate", title="Simulate array recording", inputs=InputKind.NONE,
     changes_length=True,
+    # a 4 x 4 x 2.5 m room with one source per extra input around a 4-microphone circle
+    example={"layout": example_layout(4), "room": "4, 4, 2.5", "rt60": 0.2,
+             "sources": "[[3, 2, 1.2], [2, 3, 1.2], [1, 2, 1.2], [2, 1, 1.2]]"},
     extras=tuple(Extra(f"source{k}", help=f"the signal of source {k}", required=(k == 1))
                  for k in range(1, MAX_SOURCES + 1)),
     params=[
