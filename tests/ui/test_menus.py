@@ -24,6 +24,11 @@ def answered(monkeypatch, tmp_path):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
     monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.Discard)
     monkeypatch.setattr(QDialog, "exec", lambda self: QDialog.Accepted)
+    # the export dialog proposes a path beside the source (resources/): send it to tmp_path
+    from studio.ui.dialogs.export import ExportDialog
+    options = ExportDialog.options
+    monkeypatch.setattr(ExportDialog, "options", lambda self: {
+        **options(self), "path": str(tmp_path / "export.wav")})
     return tmp_path
 
 
@@ -68,6 +73,7 @@ def test_every_menu_action_runs(demo_window, answered, qtbot):
     # the session saved by "Save session…" opens again
     saved = answered / "s.adsession"
     assert saved.exists()
+    assert (answered / "export.wav").exists()  # "Export…" wrote where the dialog said
     assert w.actions_.open_path(str(saved), wait=True)
     assert w.model.n_channels == 2
 
