@@ -26,6 +26,15 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
+    import os
+    import sys
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if headless and "QT_QPA_PLATFORM" not in os.environ:
+        if not args.screenshot:
+            raise StudioError("no display: set DISPLAY (or run under xvfb-run), or use "
+                              "--screenshot PATH to render without one")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     from studio.app import run_gui
     size = _size(args.size) if args.size else ((1600, 900) if args.screenshot else None)
     return run_gui(args.file, screenshot=args.screenshot, view=args.view, size=size,
