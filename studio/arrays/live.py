@@ -1,10 +1,10 @@
 """The array's figures for the layout editor, recomputed while a microphone is dragged.
 
 `ArrayFigures.compute(layout, ...)` returns plain numpy (`Figures`) so the Qt layer never
-touches torch. The (F, D, M) steering tensor and the (F, M, M) diffuse coherence are cached
-and, when only a few microphones moved, updated in their columns alone; the superdirective
-inverse follows by rank-2 updates. A drag then costs one batched real matrix product for the
-pattern and a few O(F M^2) products, well under a frame (see `studio bench arrays`).
+touches torch. A one-microphone move updates the delay-and-sum pattern by one term per
+direction and frequency (O(F D), not O(F D M)); the superdirective weights change in every
+entry, so its pattern is one batched real product against the cached steering block (the
+floor), with the inverse coherence kept by rank-2 updates (see `studio bench arrays`).
 """
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ class Figures:
 
 
 class ArrayFigures:
+    """Figures of one layout at a time, with caches that make a one-microphone move cheap:
+
+    * `_sum` (F, D) complex64, delay-and-sum only: S = sum_m conj(a0_m) a_m(d). Moving
+      microphone m changes one term, so S is updated by subtracting its old term and adding
+      the new one, O(F D) instead of the O(F D M) product (power = |S|^2 / (sum |a0|^2)^2).
+      It is rebuilt after REBUILD_AFTER updates (float32 drift) or when the look changes.
+    * `_steer` (F, 2M, D) float32, superdirective only: the steering vectors as real rows
+      (real parts, then imaginary parts), so the pattern W^H A is one real batched
+      (2 x 2M)(2M x D) product, the floor for weights that change in every entry. Moved
+      columns are refreshed lazily, when that product is next needed.
+    * `_gamma64` (F, M, M) float64 diffuse coherence (rows/columns of moved microphones
+      updated) and `_ginv`, (Gamma + loading I)^-1 kept by rank-2 Woodbury updates.
+    """
+    REBUILD_AFTER = 256
+
     def __init__(self, n_azimuth: int = 360, n_freqs: int = 257, f_max: float = 8000.0,
                  c: float = SPEED_OF_SOUND, dtype: torch.dtype = torch.float32):
         self.c = c
@@ -52,24 +67,23 @@ class ArrayFigures:
         self._dirs = beam.unit_vectors(self.azimuth, 0.0, dtype)
         self._f = torch.as_tensor(self.freqs, dtype=dtype)
         self._f64 = torch.as_tensor(self.freqs, dtype=torch.float64)
+        self._k = (2 * math.pi / c) * self._f          # (F,) wavenumbers
         self._key = None
+        self._pos: np.ndarray | None = None
+        self._gains = None
         self._gamma64: torch.Tensor | None = None
+        self._gamma: torch.Tensor | None = None   # what DI is computed against
         self._ginv: torch.Tensor | None = None
         self._ginv_loading = None
         self._ginv_updates = 0
-        self._pos: np.ndarray | None = None
-        self._steer: torch.Tensor | None = None   # (F, 2M, D) real
-        self._gamma: torch.Tensor | None = None   # (F, M, M)
+        self._steer: torch.Tensor | None = None   # (F, 2M, D) real, see above
+        self._stale: set[int] = set()             # microphones whose _steer columns are old
+        self._sum: torch.Tensor | None = None     # (F, D) complex, see above
+        self._sum_look = None
+        self._sum_updates = 0
+        self._omni = False
 
     # ---- cache ----------------------------------------------------------------------------
-    # _steer holds the steering vectors as real (F, 2M, D): rows 0..M-1 the real parts, rows
-    # M..2M-1 the imaginary parts, so the pattern is one real batched (2 x 2M)(2M x D)
-    # product (several times faster than the complex matrix-vector form on a CPU).
-    # _ginv holds (Gamma + loading I)^-1 in float64, kept current across drags by rank-2
-    # Woodbury updates (a moved microphone changes one row and column of Gamma) instead of
-    # a fresh batched Cholesky per frame; it is rebuilt every REBUILD_AFTER updates.
-    REBUILD_AFTER = 64
-
     def _resp(self, layout: Layout):
         alpha, axes = layout.directivity()
         return alpha, axes, layout.gains()
@@ -85,46 +99,63 @@ class ArrayFigures:
         moved = np.flatnonzero((p != self._pos).any(axis=1))
         if len(moved) == 0:
             return
-        if len(moved) > max(1, len(p) // 8) or not layout.is_omni():
+        if len(moved) > max(1, len(p) // 8) or not self._omni:
             self._build(p, alpha, axes, gains)
             return
-        t = lambda x: torch.as_tensor(x, dtype=self.dtype)  # noqa: E731
-        m_all = len(p)
-        cols = beam.far_field_steering(
-            t(p[moved]), self._dirs, self._f, self.c, t(alpha[moved]), t(axes[moved]),
-            t(gains[moved])).transpose(1, 2)                              # (F, K, D)
+        old = self._pos
+        if self._sum is not None:
+            self._sum += self._terms(p[moved], moved) - self._terms(old[moved], moved)
+            self._sum_updates += 1
+        self._stale.update(moved.tolist())
         d = torch.cdist(torch.as_tensor(p[moved]), torch.as_tensor(p))   # (K, M) float64
         rows = torch.sinc((2.0 / self.c) * self._f64[:, None, None] * d[None])
         g = torch.as_tensor(gains)
         rows = rows * (g[moved][:, None] * g[None, :])[None]             # (F, K, M)
-        for k, m in enumerate(moved.tolist()):  # basic slicing: far cheaper than index_put
-            self._steer[:, m, :] = cols[:, k].real
-            self._steer[:, m_all + m, :] = cols[:, k].imag
+        for k, m in enumerate(moved.tolist()):
             if self._ginv is not None:
                 self._woodbury(m, rows[:, k] - self._gamma64[:, m, :])
             self._gamma64[:, m, :] = rows[:, k]
             self._gamma64[:, :, m] = rows[:, k]
-        self._gamma = self._gamma64
         self._pos = p.copy()
 
+    def _terms(self, positions: np.ndarray, idx: np.ndarray) -> torch.Tensor:
+        """(F, D) sum over the given omni microphones of conj(a0_m) a_m(d) for the cached look
+        direction u0: g_m^2 exp(j k p_m.(u_d - u0))."""
+        p = torch.as_tensor(positions, dtype=self.dtype)
+        proj = (self._dirs - self._sum_look) @ p.T                     # (D, K)
+        g2 = self._gains[idx] ** 2
+        out = None
+        for k in range(len(idx)):  # K is 1 in a drag: plain (F, D) element-wise work
+            phase = torch.outer(self._k, proj[:, k])                    # (F, D)
+            term = torch.complex(torch.cos(phase), torch.sin(phase))
+            term = term if g2[k] == 1 else term * float(g2[k])
+            out = term if out is None else out.add_(term)
+        return out
+
     def _woodbury(self, m: int, delta: torch.Tensor) -> None:
-        """Update _ginv for Gamma += e_m delta^T + delta e_m^T (delta[:, m] = 0)."""
+        """Update _ginv for Gamma += e_m delta^T + delta e_m^T (delta[:, m] = 0), i.e.
+        U V^T with U = [e_m, delta], V = [delta, e_m]: G -= [g, h] S^-1 [h; g]^T with g = G e_m,
+        h = G delta and the 2 x 2 S = I + V^T G U inverted in closed form (G symmetric)."""
         delta = delta.clone()
         delta[:, m] = 0
-        ginv = self._ginv
-        b = torch.stack([ginv[:, :, m], (ginv @ delta.unsqueeze(-1)).squeeze(-1)], -1)  # (F, M, 2)
-        u_t_b = torch.stack([b[:, m, :], (delta.unsqueeze(1) @ b).squeeze(1)], 1)    # (F, 2, 2)
-        swap = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=ginv.dtype)
-        s = swap + u_t_b
-        ginv -= b @ torch.linalg.solve(s, b.transpose(1, 2))
+        G = self._ginv
+        g = G[:, :, m].clone()                                   # (F, M)
+        h = torch.bmm(G, delta.unsqueeze(-1)).squeeze(-1)        # (F, M)
+        s11, s12 = 1 + (delta * g).sum(-1), (delta * h).sum(-1)
+        s21, s22 = g[:, m], 1 + h[:, m]
+        det = s11 * s22 - s12 * s21
+        p1 = (s22 / det)[:, None] * h - (s12 / det)[:, None] * g
+        p2 = (s11 / det)[:, None] * g - (s21 / det)[:, None] * h
+        G.baddbmm_(torch.stack([g, h], -1), torch.stack([p1, p2], 1), alpha=-1)
         self._ginv_updates += 1
 
     def _build(self, p, alpha, axes, gains) -> None:
-        t = lambda x: torch.as_tensor(x, dtype=self.dtype)  # noqa: E731
-        a = beam.far_field_steering(t(p), self._dirs, self._f, self.c, t(alpha), t(axes),
-                                    t(gains)).transpose(1, 2)              # (F, M, D)
-        self._steer = torch.cat([a.real, a.imag], 1).contiguous()
-        if (alpha == 1).all():
+        self._pos = p.copy()
+        self._gains = np.asarray(gains, dtype=float)
+        self._omni = bool((alpha == 1).all())
+        self._steer, self._stale = None, set()
+        self._sum = None
+        if self._omni:
             self._gamma64 = beam.diffuse_coherence(p, self._f64, self.c, gains)
             self._gamma = self._gamma64  # DI is computed in float64 against it
         else:
@@ -132,7 +163,25 @@ class ArrayFigures:
             self._gamma = beam.diffuse_coherence_quadrature(
                 p, self.freqs, self.c, alpha, axes, gains).to(beam.complex_of(self.dtype))
         self._ginv = None
-        self._pos = p.copy()
+
+    def _steering_block(self, layout: Layout) -> torch.Tensor:
+        """_steer, built or with its stale columns refreshed."""
+        t = lambda x: torch.as_tensor(x, dtype=self.dtype)  # noqa: E731
+        alpha, axes, gains = self._resp(layout)
+        if self._steer is None:
+            a = beam.far_field_steering(t(self._pos), self._dirs, self._f, self.c, t(alpha),
+                                        t(axes), t(gains)).transpose(1, 2)   # (F, M, D)
+            self._steer = torch.cat([a.real, a.imag], 1).contiguous()
+        elif self._stale:
+            idx = sorted(self._stale)
+            cols = beam.far_field_steering(t(self._pos[idx]), self._dirs, self._f, self.c,
+                                           t(alpha[idx]), t(axes[idx]), t(gains[idx]))
+            m_all = len(self._pos)
+            for k, m in enumerate(idx):  # basic slicing: far cheaper than index_put
+                self._steer[:, m, :] = cols[:, :, k].real
+                self._steer[:, m_all + m, :] = cols[:, :, k].imag
+        self._stale = set()
+        return self._steer
 
     def _superdirective(self, a0: torch.Tensor, loading: float) -> torch.Tensor:
         if self._gamma64 is None:  # directional microphones: a direct complex solve
@@ -152,19 +201,32 @@ class ArrayFigures:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r} ({', '.join(METHODS)})")
 
-    def _pattern_power(self, w: torch.Tensor) -> torch.Tensor:
-        """(F, D) |w^H a|^2 from the cached real steering block."""
+    def _pattern(self, w: torch.Tensor, layout: Layout) -> torch.Tensor:
+        """(F, D) complex w^H a from the real steering block."""
+        steer = self._steering_block(layout)
         wr, wi = w.real, w.imag
         rows = torch.stack([torch.cat([wr, wi], -1), torch.cat([-wi, wr], -1)], 1)  # (F, 2, 2M)
-        b = rows @ self._steer                                                       # (F, 2, D)
-        return b[:, 0].square() + b[:, 1].square()
+        b = rows @ steer                                                             # (F, 2, D)
+        return torch.complex(b[:, 0], b[:, 1])
+
+    def _das_power(self, a0: torch.Tensor, u0: torch.Tensor, layout: Layout) -> torch.Tensor:
+        """(F, D) delay-and-sum power |a0^H a|^2 / (a0^H a0)^2 from the running sum."""
+        if (self._sum is None or not torch.equal(self._sum_look, u0[0])
+                or self._sum_updates >= self.REBUILD_AFTER):
+            self._sum_look = u0[0].clone()
+            self._sum = self._pattern(a0, layout)           # w = a0: S = a0^H a
+            self._sum_updates = 0
+        norm = beam.power(a0).sum(-1)                       # (F,)
+        return beam.power(self._sum) / (norm * norm)[:, None]
 
     def compute(self, layout: Layout, steer_deg: float = 0.0, method: str = "delay-and-sum",
                 loading: float = 1e-2, polar_hz: float = 1000.0) -> Figures:
         t0 = time.perf_counter()
-        issues = [i for i in validate(layout) if i.level == "error"]
-        if issues:
-            return self._empty(polar_hz, [str(i.message) for i in issues], t0)
+        self._check(method)
+        issues = validate(layout)
+        errors = [str(i.message) for i in issues if i.level == "error"]
+        if errors:
+            return self._empty(polar_hz, errors, t0)
         self._refresh(layout)
         u0 = beam.unit_vectors([steer_deg], 0.0, self.dtype)
         alpha, axes, gains = self._resp(layout)
@@ -172,29 +234,37 @@ class ArrayFigures:
         resp = [torch.as_tensor(x, dtype=self.dtype) for x in (alpha, axes, gains)]
         with torch.no_grad():
             a0 = beam.far_field_steering(p, u0, self._f, self.c, *resp)[:, 0]   # (F, M)
-            self._check(method)
-            w = (beam.delay_and_sum(a0) if method == "delay-and-sum"
-                 else self._superdirective(a0, loading))
-            power = self._pattern_power(w)                                 # (F, D)
+            if method == "delay-and-sum":
+                w = beam.delay_and_sum(a0)
+                power = self._das_power(a0, u0, layout)
+            else:
+                w = self._superdirective(a0, loading)
+                power = beam.power(self._pattern(w, layout))                   # (F, D)
             map_db = beam.to_db(power, FLOOR_DB).numpy()
             wng = beam.to_db(beam.white_noise_gain(w, a0)).numpy()
             di = beam.to_db(beam.directivity_factor(w, a0, self._gamma)).numpy()
-            # the polar pattern at exactly polar_hz (not the nearest bin)
-            fp = torch.tensor([polar_hz], dtype=self.dtype)
-            steer_p = beam.far_field_steering(p, self._dirs, fp, self.c, *resp)
-            a0p = beam.far_field_steering(p, u0, fp, self.c, *resp)[:, 0]
-            gamma_p = (beam.diffuse_coherence(p, fp, self.c, resp[2]) if layout.is_omni() else
-                       beam.diffuse_coherence_quadrature(self._pos, [polar_hz], self.c, alpha,
-                                                         axes, gains).to(a0p.dtype))
-            wp = (beam.delay_and_sum(a0p) if method == "delay-and-sum"
-                  else beam.mvdr(a0p, gamma_p, loading))
-            polar_db = beam.to_db(beam.power(beam.pattern(wp, steer_p)), FLOOR_DB)[0].numpy()
+            polar_db = self._polar(layout, p, u0, resp, method, loading, polar_hz)
         out = Figures(self.azimuth, self.freqs, map_db, polar_db, polar_hz, wng, di)
-        self._scalars(out, layout, steer_deg)
+        self._scalars(out, layout, steer_deg, issues)
         out.compute_ms = (time.perf_counter() - t0) * 1e3
         return out
 
-    def _scalars(self, out: Figures, layout: Layout, steer_deg: float) -> None:
+    def _polar(self, layout, p, u0, resp, method, loading, polar_hz) -> np.ndarray:
+        """(D,) the polar pattern in dB at exactly polar_hz (not the nearest bin)."""
+        fp = torch.tensor([polar_hz], dtype=self.dtype)
+        steer_p = beam.far_field_steering(p, self._dirs, fp, self.c, *resp)
+        a0p = beam.far_field_steering(p, u0, fp, self.c, *resp)[:, 0]
+        if method == "delay-and-sum":
+            wp = beam.delay_and_sum(a0p)
+        else:
+            alpha, axes, gains = self._resp(layout)
+            gamma_p = (beam.diffuse_coherence(p, fp, self.c, resp[2]) if self._omni else
+                       beam.diffuse_coherence_quadrature(self._pos, [polar_hz], self.c, alpha,
+                                                         axes, gains).to(a0p.dtype))
+            wp = beam.mvdr(a0p, gamma_p, loading)
+        return beam.to_db(beam.power(beam.pattern(wp, steer_p)), FLOOR_DB)[0].numpy()
+
+    def _scalars(self, out: Figures, layout: Layout, steer_deg: float, issues=None) -> None:
         pos = self._pos
         out.mirror_deg = figures.front_back_mirror_azimuth(pos, steer_deg)
         excl = [] if out.mirror_deg is None else [out.mirror_deg]
@@ -204,7 +274,8 @@ class ArrayFigures:
         out.grating_deg = figures.grating_lobes(out.polar_db, self.azimuth, steer_deg,
                                                 mirror_deg=out.mirror_deg)
         warn = out.warnings
-        warn += [str(i) for i in validate(layout) if i.level == "warning"]
+        issues = validate(layout) if issues is None else issues
+        warn += [str(i) for i in issues if i.level == "warning"]
         if out.aliasing_hz < self.freqs[-1]:
             warn.append(f"spatial aliasing above {out.aliasing_hz:.0f} Hz")
         if out.grating_deg:
