@@ -15,6 +15,8 @@ MIN_SECONDS = 3.0
 
 @operation(
     id="convert.learn_timbre", title="Learn timbre", returns_audio=False,
+    # the op refuses less than MIN_SECONDS; a quick fit keeps the runnable example short
+    min_seconds=MIN_SECONDS, example={"steps": 50},
     extras=(Extra("example", required=False,
                   help="10 s or more of one instrument playing notes (default: the selection)"),),
     params=[
@@ -33,8 +35,8 @@ def run(inputs, p, ctx) -> Result:
     x = audio.float().mean(0).cpu()  # one instrument: channels are pooled
     seconds = x.shape[-1] / sr
     if seconds < MIN_SECONDS:
-        raise StudioError(f"the example is {seconds:.1f} s long; give 10 s or more of one "
-                          "instrument")
+        raise StudioError(f"the example is {seconds:.1f} s long; give {MIN_SECONDS:g} s at "
+                          "least (10 s or more is best) of one instrument")
     out = Path(p.output) if p.output else \
         presets.user_dir() / time.strftime("learned-%Y%m%d-%H%M%S.json")
     name = out.with_suffix("").name
