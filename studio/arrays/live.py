@@ -59,7 +59,13 @@ class ArrayFigures:
     REBUILD_AFTER = 256
 
     def __init__(self, n_azimuth: int = 360, n_freqs: int = 257, f_max: float = 8000.0,
-                 c: float = SPEED_OF_SOUND, dtype: torch.dtype = torch.float32):
+                 c: float = SPEED_OF_SOUND, dtype: torch.dtype = torch.float32,
+                 threads: int | None = 1):
+        # Its tensors are small (a few hundred thousand entries): on a loaded machine the
+        # fork/join of a multi-threaded op costs more than the op (measured: 2 threads made a
+        # drag update 6x slower at load 7 on 2 cores). `threads` applies during compute()
+        # only, in the calling thread; None leaves torch's setting alone.
+        self.threads = threads
         self.c = c
         self.dtype = dtype
         self.azimuth = np.arange(n_azimuth) * (360.0 / n_azimuth) - 180.0
@@ -104,7 +110,8 @@ class ArrayFigures:
             return
         old = self._pos
         if self._sum is not None:
-            self._sum += self._terms(p[moved], moved) - self._terms(old[moved], moved)
+            o = self._origin
+            self._sum += self._terms(p[moved] - o, moved) - self._terms(old[moved] - o, moved)
             self._sum_updates += 1
         self._stale.update(moved.tolist())
         d = torch.cdist(torch.as_tensor(p[moved]), torch.as_tensor(p))   # (K, M) float64
@@ -151,6 +158,10 @@ class ArrayFigures:
 
     def _build(self, p, alpha, axes, gains) -> None:
         self._pos = p.copy()
+        # phases are taken relative to this point (the centroid when the cache was built): a
+        # common offset does not change any figure, and float32 phases of an array 5 m from
+        # the room's corner would lose 1e-4 rad
+        self._origin = p.mean(0) if len(p) else np.zeros(3)
         self._gains = np.asarray(gains, dtype=float)
         self._omni = bool((alpha == 1).all())
         self._steer, self._stale = None, set()
@@ -169,13 +180,13 @@ class ArrayFigures:
         t = lambda x: torch.as_tensor(x, dtype=self.dtype)  # noqa: E731
         alpha, axes, gains = self._resp(layout)
         if self._steer is None:
-            a = beam.far_field_steering(t(self._pos), self._dirs, self._f, self.c, t(alpha),
-                                        t(axes), t(gains)).transpose(1, 2)   # (F, M, D)
+            a = beam.far_field_steering(t(self._pos - self._origin), self._dirs, self._f, self.c,
+                                        t(alpha), t(axes), t(gains)).transpose(1, 2)  # (F, M, D)
             self._steer = torch.cat([a.real, a.imag], 1).contiguous()
         elif self._stale:
             idx = sorted(self._stale)
-            cols = beam.far_field_steering(t(self._pos[idx]), self._dirs, self._f, self.c,
-                                           t(alpha[idx]), t(axes[idx]), t(gains[idx]))
+            cols = beam.far_field_steering(t(self._pos[idx] - self._origin), self._dirs, self._f,
+                                           self.c, t(alpha[idx]), t(axes[idx]), t(gains[idx]))
             m_all = len(self._pos)
             for k, m in enumerate(idx):  # basic slicing: far cheaper than index_put
                 self._steer[:, m, :] = cols[:, :, k].real
@@ -221,6 +232,16 @@ class ArrayFigures:
 
     def compute(self, layout: Layout, steer_deg: float = 0.0, method: str = "delay-and-sum",
                 loading: float = 1e-2, polar_hz: float = 1000.0) -> Figures:
+        before = torch.get_num_threads()
+        if self.threads is not None and self.threads != before:
+            torch.set_num_threads(self.threads)
+        try:
+            return self._compute(layout, steer_deg, method, loading, polar_hz)
+        finally:
+            if torch.get_num_threads() != before:
+                torch.set_num_threads(before)
+
+    def _compute(self, layout, steer_deg, method, loading, polar_hz) -> Figures:
         t0 = time.perf_counter()
         self._check(method)
         issues = validate(layout)
@@ -230,7 +251,7 @@ class ArrayFigures:
         self._refresh(layout)
         u0 = beam.unit_vectors([steer_deg], 0.0, self.dtype)
         alpha, axes, gains = self._resp(layout)
-        p = torch.as_tensor(self._pos, dtype=self.dtype)
+        p = torch.as_tensor(self._pos - self._origin, dtype=self.dtype)
         resp = [torch.as_tensor(x, dtype=self.dtype) for x in (alpha, axes, gains)]
         with torch.no_grad():
             a0 = beam.far_field_steering(p, u0, self._f, self.c, *resp)[:, 0]   # (F, M)

@@ -60,6 +60,7 @@ class ArrayEditor(QWidget):
         self._steer = 0.0
         self._polar_hz = 1000.0
         self._drag: dict | None = None
+        self._pending_rows: list[int] | None = None  # rows moved by a drag, not yet shown
         self.undo_stack = QUndoStack(self)
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._update_figures)
@@ -246,26 +247,41 @@ class ArrayEditor(QWidget):
             self._refresh(full=True)
 
     def _refresh(self, full: bool = False, rows=None) -> None:
+        """Show the layout in the views and the table and schedule the figures. During a drag
+        the views, the table rows and the figures are refreshed once per frame by the timer
+        (a burst of mouse moves costs one refresh), and the layout is reported to the window
+        only when the drag ends."""
+        if self._drag is not None and not full:
+            self._pending_rows = sorted(set(self._pending_rows or []) | set(rows or []))
+            self._schedule_figures()
+            return
+        self._pending_rows = None
+        self._show_layout(full, rows)
+        self._schedule_figures()
+        self.layout_changed.emit(self._layout.to_dict())
+
+    def _show_layout(self, full: bool, rows) -> None:
         lay = self._layout
         steer = (lay.centroid(), 0.3 * np.array([math.cos(math.radians(self._steer)),
                                                   math.sin(math.radians(self._steer)), 0.0]))
         for view in (self.top, self.side):
             view.set_scene(lay.positions(), [m.enabled for m in lay.mics], self._selected,
                            np.array([s.position for s in lay.sources]).reshape(-1, 3),
-                           None if lay.room is None else lay.room.size, steer)
+                           None if lay.room is None else lay.room.size, steer, fit=full)
         self.table.fill(lay, None if full else rows)
         if full:
             self.room_check.blockSignals(True)
             self.room_check.setChecked(lay.room is not None)
             self.room_check.blockSignals(False)
-        self._schedule_figures()
-        self.layout_changed.emit(lay.to_dict())
 
     def _schedule_figures(self, *_) -> None:
         if not self._timer.isActive():
             self._timer.start()
 
     def _update_figures(self) -> None:
+        if self._pending_rows is not None:  # a drag's coalesced view and table refresh
+            rows, self._pending_rows = self._pending_rows, None
+            self._show_layout(False, rows)
         fig = self._figures.compute(self._layout, self._steer, self.method.currentText(),
                                     self.loading, self._polar_hz)
         self.panel.show_figures(fig, self._steer)

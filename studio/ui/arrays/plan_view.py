@@ -8,6 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
+from studio.ui.arrays.plots import cache_axes
+
 HIT_PIXELS = 9.0
 MIC_BRUSH, MIC_OFF_BRUSH, SELECTED_BRUSH = QColor(60, 140, 230), QColor(150, 150, 150), QColor(250, 160, 30)
 SOURCE_BRUSH = QColor(220, 60, 60)
@@ -55,6 +57,7 @@ class PlanView(pg.PlotWidget):
         self.setLabel("bottom", names[axes[0]], units="m")
         self.setLabel("left", names[axes[1]], units="m")
         self.showGrid(x=True, y=True, alpha=0.25)
+        cache_axes(self)
         self.room_item = pg.PlotDataItem(pen=pg.mkPen((120, 120, 120), width=1.5))
         self.room_handle = pg.ScatterPlotItem(symbol="s", size=10, brush=pg.mkBrush(120, 120, 120))
         self.steer_item = pg.PlotDataItem(pen=pg.mkPen((250, 160, 30), width=1, style=Qt.DashLine))
@@ -67,6 +70,8 @@ class PlanView(pg.PlotWidget):
                      self.source_item):
             self.addItem(item)
         self._vb.addItem(self.band_item, ignoreBounds=True)
+        self._vb.disableAutoRange()  # framed by set_scene(fit=True), see there
+        self._fitted = False
         # the same brush objects every time: the scatter item caches its rendered symbols per
         # brush, and fresh brushes on every drag step would re-render all of them
         self._brushes = [pg.mkBrush(MIC_BRUSH), pg.mkBrush(MIC_OFF_BRUSH), pg.mkBrush(SELECTED_BRUSH)]
@@ -79,7 +84,10 @@ class PlanView(pg.PlotWidget):
 
     # ---- drawing ------------------------------------------------------------------------
     def set_scene(self, mics: np.ndarray, enabled, selected, sources: np.ndarray,
-                  room_size=None, steer: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                  room_size=None, steer: tuple[np.ndarray, np.ndarray] | None = None,
+                  fit: bool = False) -> None:
+        """Draw the scene; `fit` frames it (a new layout). The range is otherwise left alone,
+        so a drag never rescales the view under the mouse nor regenerates the axes."""
         a, b = self.axes
         self._mics = np.asarray(mics, dtype=float).reshape(-1, 3)[:, [a, b]]
         self._sources = np.asarray(sources, dtype=float).reshape(-1, 3)[:, [a, b]]
@@ -102,6 +110,9 @@ class PlanView(pg.PlotWidget):
             self.steer_item.setData([o[0], o[0] + d[0]], [o[1], o[1] + d[1]])
         else:
             self.steer_item.setData([], [])
+        if fit or not self._fitted:
+            self._vb.autoRange(padding=0.15)
+            self._fitted = True
 
     # ---- hit testing ----------------------------------------------------------------------
     def _pixel_size(self) -> float:

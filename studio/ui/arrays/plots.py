@@ -4,12 +4,25 @@ lines, white-noise gain and directivity index against frequency, and inline warn
 It draws `studio.arrays.live.Figures` (numpy); it computes nothing."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QWidget
 
 POLAR_RANGE_DB = 40.0
+
+
+def cache_axes(plot: pg.PlotWidget) -> None:
+    """Let Qt keep each axis (ticks, labels and its grid lines, which span the whole plot) as
+    a pixmap: the axes of a plot whose range does not change are then blitted, not redrawn
+    from their recorded text and lines, whenever a curve in the plot changes (which marks
+    the whole plot area, grid included, for repainting)."""
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getPlotItem().getAxis(name)
+        if axis is not None:
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class FiguresPanel(QWidget):
@@ -25,6 +38,11 @@ class FiguresPanel(QWidget):
         self.polar.hideAxis("bottom")
         self.polar.hideAxis("left")
         self.polar.setMouseEnabled(False, False)
+        # fixed ranges everywhere: an auto-ranged plot re-measures its items and regenerates
+        # its axes on every update, which cost more than the figures themselves
+        self.polar.setRange(xRange=(-POLAR_RANGE_DB, POLAR_RANGE_DB),
+                            yRange=(-POLAR_RANGE_DB, POLAR_RANGE_DB), padding=0.02)
+        self.polar.disableAutoRange()
         for level in (10, 20, 30, 40):  # rings every 10 dB
             t = np.linspace(0, 2 * np.pi, 121)
             r = level
@@ -37,6 +55,7 @@ class FiguresPanel(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("inferno"))
         self.map.addItem(self.image)
+        self.map.disableAutoRange()
         self.steer_line = pg.InfiniteLine(0.0, angle=90, movable=True,
                                           pen=pg.mkPen((80, 220, 255), width=2))
         self.freq_line = pg.InfiniteLine(1000.0, angle=0, movable=True,
@@ -49,8 +68,11 @@ class FiguresPanel(QWidget):
         self.gains.setLabel("bottom", "frequency", units="Hz")
         self.gains.setLabel("left", "dB")
         self.gains.addLegend(offset=(5, 5))
+        self.gains.disableAutoRange()
         self.wng_curve = self.gains.plot(pen=pg.mkPen((60, 140, 230), width=2), name="WNG")
         self.di_curve = self.gains.plot(pen=pg.mkPen((230, 90, 60), width=2), name="DI")
+        for plot in (self.polar, self.map, self.gains):
+            cache_axes(plot)
         self.summary = QLabel()
         self.warnings = QLabel(wordWrap=True)
         self.warnings.setStyleSheet("color: #d9822b;")
@@ -60,6 +82,9 @@ class FiguresPanel(QWidget):
         grid.addWidget(self.summary, 2, 0, 1, 2)
         grid.addWidget(self.warnings, 3, 0, 1, 2)
         self._quiet = False
+        self._map_rect = None
+        self._gains_range = None
+        self._polar_title = None
         self.frames = 0  # figures drawn (the benchmark counts them)
 
     def _on_steer_line_changed(self) -> None:
@@ -70,6 +95,17 @@ class FiguresPanel(QWidget):
         if not self._quiet:
             self.polar_freq_moved.emit(float(self.freq_line.value()))
 
+    def _fit_gains(self, lo: float, hi: float) -> None:
+        """Keep the dB axis on 10 dB steps, changed only when the curves leave it or use less
+        than half of it (not on every frame of a drag)."""
+        lo, hi = float(lo), float(hi)  # float32 limits would overflow in pyqtgraph's checks
+        want = (10 * math.floor(lo / 10), 10 * math.ceil(hi / 10) + (10 if hi % 10 == 0 else 0))
+        cur = self._gains_range
+        if (cur is None or lo < cur[0] or hi > cur[1]
+                or (want[1] - want[0]) < 0.5 * (cur[1] - cur[0])):
+            self.gains.setYRange(*want, padding=0.02)
+            self._gains_range = want
+
     def show_figures(self, fig, steer_deg: float) -> None:
         self._quiet = True
         try:
@@ -79,16 +115,26 @@ class FiguresPanel(QWidget):
             self.polar_curve.setData(r * np.cos(t), r * np.sin(t))
             s = np.radians(steer_deg)
             self.polar_steer.setData([0, POLAR_RANGE_DB * np.cos(s)], [0, POLAR_RANGE_DB * np.sin(s)])
-            self.polar.setTitle(f"polar pattern at {fig.polar_hz:.0f} Hz")
+            title = f"polar pattern at {fig.polar_hz:.0f} Hz"
+            if title != self._polar_title:  # a new title re-lays the plot out
+                self.polar.setTitle(title)
+                self._polar_title = title
             az, f = fig.azimuth, fig.freqs
             step_a, step_f = az[1] - az[0], f[1] - f[0]
             self.image.setImage(fig.map_db, autoLevels=False, levels=(-40.0, 0.0))
-            self.image.setRect(az[0] - step_a / 2, f[0] - step_f / 2, step_a * len(az),
-                               step_f * len(f))
+            rect = (az[0] - step_a / 2, f[0] - step_f / 2, step_a * len(az), step_f * len(f))
+            if rect != self._map_rect:
+                self.image.setRect(*rect)
+                self.map.setRange(xRange=(rect[0], rect[0] + rect[2]),
+                                  yRange=(rect[1], rect[1] + rect[3]), padding=0)
+                self.gains.setRange(xRange=(0.0, float(f[-1])), padding=0.02)
+                self._map_rect = rect
             self.steer_line.setValue(steer_deg)
             self.freq_line.setValue(fig.polar_hz)
-            self.wng_curve.setData(f, np.nan_to_num(fig.wng_db, nan=-60.0))
-            self.di_curve.setData(f, np.nan_to_num(fig.di_db, nan=-60.0))
+            wng, di = np.nan_to_num(fig.wng_db, nan=-60.0), np.nan_to_num(fig.di_db, nan=-60.0)
+            self.wng_curve.setData(f, wng)
+            self.di_curve.setData(f, di)
+            self._fit_gains(min(wng.min(), di.min()), max(wng.max(), di.max()))
             cond = "" if fig.condition is None else f"   cond(A) {fig.condition:.3g}"
             self.summary.setText(
                 f"beamwidth {fig.beamwidth_deg:.1f}°   sidelobes "
