@@ -62,6 +62,8 @@ def fill_gap(x: torch.Tensor, s: int, e: int, iterations: int = 20, on_iteration
         Float("gap_end", default=-1.0, unit="s", help="gap end from the input's start"),
         Int("iterations", default=20, lo=1, hi=200, help="Janssen iterations (long gaps)"),
     ],
+    example={"gap_start": 0.2, "gap_end": 0.21},
+    min_seconds=0.3,
 )
 def run(inputs: Inputs, p, ctx) -> Result:
     """Fill a dropout of up to 100 ms by autoregressive interpolation."""
