@@ -122,8 +122,9 @@ def _viterbi(obs: torch.Tensor, max_step: int) -> tuple[np.ndarray, np.ndarray]:
     """Decode (B, T, 2, nb) observation probabilities; returns voiced (B, T) and bin (B, T).
 
     The pitch transition is a triangle over +-max_step bins, so each step is a sliding-window
-    max (unfold) rather than a dense nb x nb product; the loop body is kept to a few ops
-    because it runs once per 5 ms frame."""
+    max rather than a dense nb x nb product. The forward loop runs once per 5 ms frame, so
+    it keeps only maxima (no argmax) in one padded score table; the backtrace recomputes the
+    best predecessor of the one state on the path per frame, which is far cheaper."""
     # numpy, not torch: the loop runs small ops once per frame, where torch's thread pool
     # costs far more than the arithmetic on a busy machine
     B, T, _, nb = obs.shape
@@ -132,35 +133,36 @@ def _viterbi(obs: torch.Tensor, max_step: int) -> tuple[np.ndarray, np.ndarray]:
     tri = K + 1 - np.abs(k)
     log_tri = np.log(tri / tri.sum())  # symmetric, so window order does not matter
     log_sw = np.log(np.array([[1 - SWITCH_PROB, SWITCH_PROB],
-                              [SWITCH_PROB, 1 - SWITCH_PROB]])).reshape(1, 2, 2, 1)
+                              [SWITCH_PROB, 1 - SWITCH_PROB]]))            # (src, dst)
+    log_sw4 = log_sw.reshape(1, 2, 2, 1)
     log_obs = np.log(np.clip(obs.detach().cpu().double().numpy(), 1e-30, None))
-    buf = np.full((B, 2, nb + 2 * K), -np.inf)
-    score = log_obs[:, 0] - math.log(2 * nb)
-    back_arg_np = np.zeros((T, B, 2, nb), dtype=np.int16)  # window index j: from b + j - K
-    back_src_np = np.zeros((T, B, 2, nb), dtype=np.int8)
-    windows = np.lib.stride_tricks.sliding_window_view(buf, 2 * K + 1, axis=-1)
+    # scores[t, b, s, K + i]: best log probability of state (s, bin i) at frame t; the K
+    # -inf cells either side make the window of every bin the same shape
+    scores = np.full((T, B, 2, nb + 2 * K), -np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(scores, 2 * K + 1, axis=-1)
+    cand = np.empty((B, 2, nb, 2 * K + 1))
+    best = np.empty((B, 2, nb))
+    scores[0, ..., K:K + nb] = log_obs[:, 0] - math.log(2 * nb)
     for t in range(1, T):
-        buf[..., K:K + nb] = score
-        cand = windows + log_tri                                          # (B, src, nb, 2K+1)
-        arg = cand.argmax(axis=-1)
-        best = cand.max(axis=-1)
-        trans = best[:, :, None, :] + log_sw                              # (B, src, dst, nb)
-        src = trans.argmax(axis=1)
-        score = trans.max(axis=1) + log_obs[:, t]
-        back_arg_np[t] = arg
-        back_src_np[t] = src
-    state = score.reshape(B, -1).argmax(axis=1)
+        np.add(windows[t - 1], log_tri, out=cand)                          # (B, src, nb, 2K+1)
+        cand.max(axis=-1, out=best)
+        trans = best[:, :, None, :] + log_sw4                              # (B, src, dst, nb)
+        np.add(trans.max(axis=1), log_obs[:, t], out=scores[t, ..., K:K + nb])
+    last = scores[T - 1, ..., K:K + nb].reshape(B, -1).argmax(axis=1)
     voiced = np.zeros((B, T), dtype=bool)
     bins = np.zeros((B, T), dtype=np.int64)
+    width = 2 * K + 1
     for bi in range(B):
-        s, b = divmod(int(state[bi]), nb)
+        s, b = divmod(int(last[bi]), nb)
         for t in range(T - 1, -1, -1):
             voiced[bi, t] = s == 0
             bins[bi, t] = b
             if t:
-                src = int(back_src_np[t, bi, s, b])
-                b = b + int(back_arg_np[t, bi, src, b]) - K
-                s = src
+                # the same sums as the forward pass, so the same maximum is found
+                c = windows[t - 1, bi, :, b, :] + log_tri                  # (src, 2K+1)
+                c += log_sw[:, s, None]
+                s, j = divmod(int(c.argmax()), width)
+                b = b + j - K
     return voiced, bins
 
 

@@ -15,7 +15,7 @@ import math
 
 import torch
 
-CHUNK = 2048
+CHUNK = 8192  # samples per block: few, large tensor ops (each op syncs torch's thread pool)
 NYQUIST_GUARD = 0.48
 
 
