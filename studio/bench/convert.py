@@ -13,11 +13,16 @@ from melodies this benchmark never plays). Reported: log-mel distance (dB) to th
 render against the unconverted piano's, the f0 gross-error rate (> 50 cents from the MIDI
 note) of the output, and speed.
 
+Speed: both operations on 10 s of 16 kHz mono (speech; a piano line), best of three, with
+torch limited to 1 and to 2 intra-op threads, beside the machine's load average (on an
+oversubscribed machine torch's 2-thread pool can be several times slower than 1 thread).
+
     studio bench convert [--quick]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -214,10 +219,49 @@ def bench_timbre(quick: bool, log=print) -> None:
               flush=True)
 
 
+def bench_speed(log=print) -> None:
+    items = speech(1, rate=SR, log=log)
+    if not items:
+        log("speed: no speech synthesiser; skipped")
+        return
+    ten = 10 * SR
+    voice = np.tile(items[0].audio.astype(np.float32), ten // len(items[0].audio) + 1)[:ten]
+    _, lo, hi = material.INSTRUMENTS["piano"]
+    piano = material.render(material.melody(1, max(lo, 55), min(hi, 84), seconds=11),
+                            "piano", SR)[:ten]
+    cases = [("convert.voice", voice, {"preset": "male_to_female"}),
+             ("convert.voice", voice, {"preset": "female_to_male"}),
+             ("convert.timbre", piano, {"model": "violin"})]
+    print("\n### Speed (10 s of 16 kHz mono, best of 3, multiples of real time)\n")
+    # CPU seconds of this process with 1 thread are what an idle core would take in wall time
+    print("| op | params | ×RT 1 thread | ×RT 1 thread, CPU time | ×RT 2 threads | "
+          "load average (1 min) |")
+    print("|---|---|---|---|---|---|")
+    before = torch.get_num_threads()
+    try:
+        _run_op("convert.voice", voice[:SR], preset="male_to_female")  # warm up
+        for op_id, x, params in cases:
+            wall, cpu = {}, {}
+            for threads in (1, 2):
+                torch.set_num_threads(threads)
+                for _ in range(3):
+                    c0 = time.process_time()
+                    w = _run_op(op_id, x, **params)[1]
+                    c = time.process_time() - c0
+                    wall[threads] = min(wall.get(threads, w), w)
+                    cpu[threads] = min(cpu.get(threads, c), c)
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+            rt = len(x) / SR
+            print(f"| {op_id} | {params} | {rt / wall[1]:.1f} | {rt / cpu[1]:.1f} | "
+                  f"{rt / wall[2]:.1f} | {load:.1f} |", flush=True)
+    finally:
+        torch.set_num_threads(before)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="studio bench convert", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer and shorter clips")
-    ap.add_argument("--only", choices=("voice", "timbre"), default=None)
+    ap.add_argument("--only", choices=("voice", "timbre", "speed"), default=None)
     args = ap.parse_args(argv)
     print(f"torch threads: {torch.get_num_threads()}; timings are wall-clock on this machine "
           "(noisy when other jobs share it)")
@@ -225,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_voice(args.quick)
     if args.only in (None, "timbre"):
         bench_timbre(args.quick)
+    if args.only in (None, "speed"):
+        bench_speed()
     return 0
 
 
