@@ -38,6 +38,17 @@ def _table(title: str, header: list[str], rows: list[list]) -> None:
 
 
 # ---- 1. figures -----------------------------------------------------------------------------
+def _median_ms(fn, runs: int) -> tuple[float, float]:
+    """(wall, CPU) medians in ms of fn() over runs calls."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall) * 1e3, statistics.median(cpu) * 1e3
+
+
 def bench_figures(runs: int) -> None:
     import torch
 
@@ -47,21 +58,19 @@ def bench_figures(runs: int) -> None:
     rng = np.random.default_rng(0)
     moves = [layout.translated(np.r_[rng.normal(0, 0.005, 2), 0.0], [k % 64]) for k in range(runs)]
     rows = []
-    # a fixed kernel timed in the same run: the pattern's own matrix product (the floor of any
-    # implementation); updates are also given in units of it, which the machine's load
-    # affects far less than milliseconds
-    w = torch.randn(257, 2, 128)
-    a = torch.randn(257, 128, 360)
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        kernel = []
-        for _ in range(max(10, runs // 2)):
-            t = time.perf_counter()
-            w @ a
-            kernel.append(time.perf_counter() - t)
-        med_kernel = statistics.median(kernel) * 1e3
+    # fixed kernels timed in the same run: the superdirective pattern's own batched product
+    # W^H A as the editor does it (real (F, 2, 2M) x (F, 2M, D) float32) and in complex64
+    # ((F, 1, M) x (F, M, D)); weights that change in every entry cannot cost less
+    w, a = torch.randn(257, 2, 128), torch.randn(257, 128, 360)
+    wc, ac = torch.randn(257, 1, 64, dtype=torch.complex64), torch.randn(257, 64, 360,
+                                                                       dtype=torch.complex64)
+    # threads: ArrayFigures' default (1 thread during compute) and torch's 2-thread setting
+    for label, fig_threads, torch_threads in (("1 (default)", 1, 1), ("2", None, 2)):
+        torch.set_num_threads(torch_threads)
+        kernel = _median_ms(lambda: w @ a, max(10, runs // 2))
+        kernel_c = _median_ms(lambda: wc @ ac, max(10, runs // 2))
         for method in ("delay-and-sum", "superdirective"):
-            live = ArrayFigures(n_azimuth=360, n_freqs=257)
+            live = ArrayFigures(n_azimuth=360, n_freqs=257, threads=fig_threads)
             live.compute(layout, 30.0, method, 1e-2)
             inc, cpu = [], []
             current = layout
@@ -75,19 +84,22 @@ def bench_figures(runs: int) -> None:
             fresh = []
             for k in range(max(5, runs // 10)):
                 t = time.perf_counter()
-                ArrayFigures(n_azimuth=360, n_freqs=257).compute(moves[k], 30.0, method, 1e-2)
+                ArrayFigures(n_azimuth=360, n_freqs=257, threads=fig_threads).compute(
+                    moves[k], 30.0, method, 1e-2)
                 fresh.append(time.perf_counter() - t)
             med_inc, med_fresh = statistics.median(inc) * 1e3, statistics.median(fresh) * 1e3
-            rows.append([threads, method, med_inc, float(np.percentile(inc, 90) * 1e3),
-                         statistics.median(cpu) * 1e3 / threads, med_kernel, med_inc / med_kernel,
-                         med_fresh, med_fresh / med_inc])
+            rows.append([label, method, med_inc, float(np.percentile(inc, 90) * 1e3),
+                         statistics.median(cpu) * 1e3, f"{kernel[0]:.3g} / {kernel[1]:.3g}",
+                         f"{kernel_c[0]:.3g} / {kernel_c[1]:.3g}", med_inc / kernel[0],
+                         med_fresh, med_fresh / med_inc, f"{os.getloadavg()[0]:.1f}"])
     torch.set_num_threads(2)
     _table("Figures update, 64 mics × 360 directions × 257 frequencies (CPU)",
-           ["threads", "method", "drag update median (ms)", "p90 (ms)",
-            "CPU time / thread (ms)", "matmul kernel (ms)", "update / kernel",
-            "fresh evaluation (ms)", "speed-up"], rows)
-    print("\n(CPU time per thread is what the update costs on an idle machine; wall times "
-          "grow with the load of other processes.)")
+           ["threads", "method", "drag update median (ms)", "p90 (ms)", "CPU time (ms)",
+            "kernel W^H A real, wall / CPU (ms)", "kernel complex64, wall / CPU (ms)",
+            "update / kernel", "fresh evaluation (ms)", "speed-up", "load average"], rows)
+    print("\n(delay-and-sum is updated by one term per moved microphone, O(F D); the "
+          "superdirective pattern is the kernel plus the weights. CPU time is what an update "
+          "costs on an idle core; wall times grow with the load of other processes.)")
 
 
 # ---- 2. editor drag -------------------------------------------------------------------------
