@@ -2,8 +2,8 @@
 
 Harmonics: one running phase Phi(t) = 2 pi * cumsum(f0 / sr) (float64, wrapped), harmonic h
 plays a_h(t) sin(h Phi(t) + phi_h(t)); amplitudes and phase offsets are given per frame and
-interpolated linearly to samples; harmonics at or above 0.48 sr are muted, so nothing
-aliases. Samples are made in chunks to bound memory (chunk x harmonics floats).
+interpolated linearly (as complex amplitudes) to samples; harmonics at or above 0.48 sr are
+muted, so nothing aliases. Samples are made in blocks to bound memory (block x harmonics).
 
 Noise: white noise from the job's generator, STFT'd on the shared frame grid (frame t centred
 on t * hop), each bin scaled by the wanted standard deviation, and overlap-added back with
@@ -41,34 +41,55 @@ def harmonic_synth(f0: torch.Tensor, amplitudes: torch.Tensor, hop: int, n_sampl
                    sr: int, phase_offsets: torch.Tensor | None = None,
                    progress=None) -> torch.Tensor:
     """f0 (B, T) Hz (> 0 everywhere; mute with amplitudes), amplitudes (B, T, H) linear peak
-    amplitude of harmonic h = 1..H, optional phase offsets (B, T, H) -> (B, N) float32."""
+    amplitude of harmonic h = 1..H, optional phase offsets (B, T, H) -> (B, N) float32.
+
+    a sin(h Phi + phi) = (a cos phi) sin(h Phi) + (a sin phi) cos(h Phi): each frame's
+    harmonics become two coefficient vectors, interpolated between frames as a complex
+    amplitude (so a phase offset that steps by 2 pi between frames does not spin). Samples
+    between frames t and t + 1 share those two frames, so the sum over harmonics is one
+    batched matrix product per block of frames, (hop, 2H) @ (2H, 2), rather than
+    per-sample gathers and interpolations of (N, H) tensors."""
     B, T, H = amplitudes.shape
     device = amplitudes.device
     phase = running_phase(f0, hop, n_samples, sr)                           # (B, N) float64
     h = torch.arange(1, H + 1, device=device, dtype=torch.float32)
     audible = (f0.unsqueeze(-1) * h < NYQUIST_GUARD * sr).float()           # (B, T, H)
     amps = (amplitudes * audible).float()
-    out = torch.empty(B, n_samples, device=device, dtype=torch.float32)
-    for start in range(0, n_samples, CHUNK):
-        stop = min(n_samples, start + CHUNK)
-        i0, i1, w = _frame_positions(start, stop, hop, T, device)
-        lo, hi = int(i0[0]), int(i1[-1]) + 1
-        if not bool(amps[:, lo:hi].any()):  # silent or unvoiced stretch: nothing to play
-            out[:, start:stop] = 0.0
+    if phase_offsets is None:
+        coef = amps                                                         # sin terms only
+    else:
+        off = phase_offsets.float()
+        coef = torch.cat([amps * torch.cos(off), amps * torch.sin(off)], -1)  # (B, T, 2H)
+    # frame t covers samples [t hop, (t + 1) hop) and reads coefficients t and t + 1
+    n_seg = -(-n_samples // hop)
+    nxt = torch.arange(1, n_seg + 1, device=device).clamp(max=T - 1)
+    cur = torch.arange(n_seg, device=device).clamp(max=T - 1)
+    w = (torch.arange(hop, device=device, dtype=torch.float32) / hop)       # (hop,)
+    phase = torch.nn.functional.pad(phase, (0, n_seg * hop - n_samples)).view(B, n_seg, hop)
+    out = torch.zeros(B, n_seg, hop, device=device, dtype=torch.float32)
+    step = max(1, CHUNK // hop)
+    for s0 in range(0, n_seg, step):
+        s1 = min(n_seg, s0 + step)
+        c0, c1 = coef[:, cur[s0:s1]], coef[:, nxt[s0:s1]]                  # (B, S, 2H)
+        live = (c0.abs() + c1.abs()).amax(dim=(0, 1))
+        if not bool(live.any()):  # silent or unvoiced stretch: nothing to play
             continue
-        # only the harmonics some frame of this chunk plays
-        n_h = int(amps[:, lo:hi].abs().amax(dim=(0, 1)).nonzero().max()) + 1
-        wv = w.view(1, -1, 1)
-        a0 = amps[:, i0, :n_h]
-        a = torch.addcmul(a0, amps[:, i1, :n_h] - a0, wv)                   # (B, C, H)
-        arg = phase[:, start:stop].float().unsqueeze(-1) * h[:n_h]          # (B, C, H)
-        if phase_offsets is not None:
-            p0 = phase_offsets[:, i0, :n_h].float()
-            arg += torch.addcmul(p0, phase_offsets[:, i1, :n_h].float() - p0, wv)
-        out[:, start:stop] = (a * torch.sin_(arg)).sum(-1)
+        # only the harmonics some frame of this block plays
+        n_h = int(live[:H].nonzero().max()) + 1 if phase_offsets is None else \
+            int(torch.maximum(live[:H], live[H:]).nonzero().max()) + 1
+        arg = phase[:, s0:s1].float().unsqueeze(-1) * h[:n_h]              # (B, S, hop, n_h)
+        if phase_offsets is None:
+            basis = torch.sin_(arg)
+            k = torch.stack([c0[..., :n_h], c1[..., :n_h]], -1)             # (B, S, n_h, 2)
+        else:
+            basis = torch.cat([torch.sin(arg), torch.cos_(arg)], -1)
+            pick = torch.cat([torch.arange(n_h), H + torch.arange(n_h)]).to(device)
+            k = torch.stack([c0[..., pick], c1[..., pick]], -1)             # (B, S, 2n_h, 2)
+        both = torch.matmul(basis, k)                                       # (B, S, hop, 2)
+        out[:, s0:s1] = torch.lerp(both[..., 0], both[..., 1], w)
         if progress is not None:
-            progress(stop / n_samples)
-    return out
+            progress(s1 / n_seg)
+    return out.reshape(B, -1)[:, :n_samples]
 
 
 def filtered_noise(std: torch.Tensor, hop: int, n_samples: int, n_fft: int,
