@@ -56,16 +56,33 @@ def residuals(x: torch.Tensor, order: int = 32, block: int = 4096, window: int =
     return zf, zb
 
 
+def _walk(flags: list[bool], start: int, step: int, limit: int, gap: int) -> int:
+    """From `start`, move by `step` while a flagged sample lies within `gap` samples ahead
+    (the error of a click dips where the model partly predicts it); at most `limit` moves.
+    Returns the last flagged position reached."""
+    n = len(flags)
+    last = pos = start
+    while abs(pos - start) < limit:
+        nxt = [pos + step * j for j in range(1, gap + 2) if 0 <= pos + step * j < n
+               and abs(pos + step * j - start) <= limit and flags[pos + step * j]]
+        if not nxt:
+            break
+        pos = last = nxt[0]
+    return last
+
+
 def find_clicks(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64,
-                order: int = 32, merge: int = 8, extend: int = 2,
-                window: int = 1024) -> list[tuple[int, int]]:
+                order: int = 32, merge: int | None = None, extend: int = 2,
+                window: int = 1024, gap: int = 3) -> list[tuple[int, int]]:
     """Spans [start, end) of clicks in a 1-D signal.
 
     A click's core is where both errors exceed the threshold; cores closer than `merge`
-    samples are one click. Its start then moves back while the forward error stays above
-    half the threshold, its end forward while the backward error does (hysteresis: the
-    error dips inside a click the model partly predicts), then `extend` samples more each
-    side. Spans wider than `max_width` are left alone (a transient, not a click)."""
+    samples (default: max_width) are one click. Its start then moves back while the
+    forward error stays above half the threshold, its end forward while the backward error
+    does, bridging dips of up to `gap` samples (the model partly predicts a click's
+    interior, so the error dips there), then `extend` samples more each side. Spans wider
+    than `max_width` are left alone (a transient, not a click)."""
+    merge = max_width if merge is None else merge
     zf, zb = residuals(x, order, window=window, hole=max(8, max_width))
     core = torch.minimum(zf, zb) > threshold
     idx = torch.nonzero(core).flatten().tolist()
@@ -80,11 +97,9 @@ def find_clicks(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64,
     fb = (zb > threshold / 2).tolist() if spans else []
     out = []
     for s, e in spans:
-        s0, e0 = s, e
-        while s > 0 and s0 - s < max_width and ff[s - 1]:
-            s -= 1
-        while e < n and e - e0 < max_width and fb[e]:
-            e += 1
+        room = max(0, max_width - (e - s))
+        s = _walk(ff, s, -1, room, gap)
+        e = _walk(fb, e - 1, 1, room, gap) + 1
         s, e = max(0, s - extend), min(n, e + extend)
         if e - s <= max_width + 2 * extend:
             if out and s <= out[-1][1]:
@@ -94,10 +109,12 @@ def find_clicks(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64,
     return out
 
 
-def repair(x: torch.Tensor, spans: list[tuple[int, int]], order: int = 32) -> torch.Tensor:
+def repair(x: torch.Tensor, spans: list[tuple[int, int]], order: int = 32,
+           damping: float = 1e-9) -> torch.Tensor:
     """LSAR interpolation of every span, each with an AR model fitted (covariance method)
-    on the known samples around it; spans near each other share one solve. A little
-    damping keeps a fill from ringing when the span missed a click sample or two."""
+    on the known samples around it; spans near each other share one solve. `damping`
+    stays tiny: 1e-3 (relative to r_b(0)) pulled every fill towards zero and cost
+    10-13 dB of SDR on exactly located clicks."""
     y = x.clone()
     missing = torch.zeros_like(x, dtype=torch.bool)
     for s, e in spans:
@@ -110,5 +127,32 @@ def repair(x: torch.Tensor, spans: list[tuple[int, int]], order: int = 32) -> to
             groups.append([s, e])
     for s, e in groups:
         lo, hi = max(0, s - 8 * order), min(x.shape[-1], e + 8 * order)
-        y[lo:hi] = lsar_interpolate(y[lo:hi], missing[lo:hi], order, damping=1e-3)
+        y[lo:hi] = lsar_interpolate(y[lo:hi], missing[lo:hi], order, damping=damping)
     return y
+
+
+def _union(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(a + b):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
+def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order: int = 32,
+            passes: int = 2) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """Detect and repair, `passes` times: each pass detects on the signal repaired so far
+    (the AR fits and the error scales no longer see the loud clicks, so quieter ones
+    stand out) and the union of all spans is repaired from the input."""
+    spans: list[tuple[int, int]] = []
+    y = x
+    for _ in range(passes):
+        new = find_clicks(y, threshold, max_width, order)
+        merged = _union(spans, new)
+        if merged == spans:
+            break
+        spans = merged
+        y = repair(x, spans, order)
+    return y.clone() if y is x else y, spans

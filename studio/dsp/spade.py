@@ -119,7 +119,7 @@ def _window(frame: int, device, dtype) -> torch.Tensor:
 
 def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int = 1024,
            hop: int = 256, eps: float = 0.1, max_iter: int = 1000, s: int = 1, r: int = 1,
-           growth: float = 0.0, on_iteration=None) -> torch.Tensor:
+           growth: float = 0.0, redundancy: int = 2, on_iteration=None) -> torch.Tensor:
     """Declip a 1-D signal. Frames are Hann-windowed before A-SPADE (the window makes them
     sparse in the DFT frame; the consistency bounds are windowed with them, as in Záviška's
     toolbox) and overlap-added with the same window (least squares). Only frames holding a
@@ -134,7 +134,8 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
         return y.clone()
     fx = fy * win
     res, _ = aspade_frames(fx[todo], fh[todo], fl[todo], s=s, r=r, eps=eps,
-                           max_iter=max_iter, growth=growth, on_iteration=on_iteration)
+                           max_iter=max_iter, growth=growth, redundancy=redundancy,
+                           on_iteration=on_iteration)
     fx[todo] = res
     out = overlap_add(fx, hop, n, pad, window=win, norm_window=win * win)
     reliable = ~(high | low)

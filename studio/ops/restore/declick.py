@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from studio.dsp.clicks import find_clicks, repair
+from studio.dsp.clicks import declick
 from studio.engine.operation import Chunking, Inputs, Marker, Report, Result, operation
 from studio.engine.params import Bool, Float, Int
 
@@ -13,7 +13,7 @@ from studio.engine.params import Bool, Float, Int
     params=[
         Float("threshold", default=6.0, lo=2.0, hi=30.0, unit="sigma",
               help="detection threshold on the AR residual: lower finds more clicks"),
-        Float("max_width", default=1.0, lo=0.02, hi=5.0, unit="ms",
+        Float("max_width", default=2.0, lo=0.02, hi=5.0, unit="ms",
               help="longer bursts are left alone (they belong to the music)"),
         Int("order", default=32, lo=4, hi=200, help="AR model order"),
         Bool("clicks_only", default=False, help="output only what was removed"),
@@ -31,9 +31,7 @@ def run(inputs: Inputs, p, ctx) -> Result:
     total = 0
     for c in range(n_ch):
         ctx.progress(c / n_ch, f"channel {c + 1}: detecting")
-        spans = find_clicks(x[c], p.threshold, max_width, p.order)
-        ctx.progress((c + 0.5) / n_ch, f"channel {c + 1}: {len(spans)} clicks")
-        out[c] = repair(x[c], spans, p.order)
+        out[c], spans = declick(x[c], p.threshold, max_width, p.order)
         total += len(spans)
         markers += [Marker(s / sr, f"click ch{c + 1}", (e - s) / sr) for s, e in spans]
     markers.sort(key=lambda m: m.time)
