@@ -150,6 +150,17 @@ def bench_declick(items, quick):
            ["item", "precision", "recall", "F1", "SDR in", "SDR out", "gain", "s/s"], rows)
 
 
+def hum_band_power(e, sr, f0, harmonics, half_width):
+    """Energy of e in narrow bands around the hum harmonics h * f0 (Hann-windowed FFT of
+    the whole clip), half_width Hz either side of each."""
+    E = np.abs(np.fft.rfft(e * np.hanning(len(e)))) ** 2
+    f = np.fft.rfftfreq(len(e), 1 / sr)
+    band = np.zeros(len(f), bool)
+    for h in range(1, harmonics + 1):
+        band |= np.abs(f - h * f0) <= half_width * h ** 0.5
+    return float(E[band].sum())
+
+
 def bench_dehum(items, quick):
     rows = []
     for it in items:
@@ -162,12 +173,19 @@ def bench_dehum(items, quick):
         y = (x + hum).astype(np.float32)
         out, rep, dt = run_op("restore.dehum", y, sr)
         notch = peers.notch_filters(y, sr, 50.0)
-        rows.append((it.name, rep.values["fundamental (Hz)"],
+        # hum reduction: what is left of the hum at its own frequencies, i.e. the error
+        # (output - clean) against the hum (input - clean) in +-1 Hz (x sqrt(h)) bands
+        # around each harmonic; the damage elsewhere is what SI-SDR against the clean
+        # input measures
+        def reduction(o):
+            return 10 * np.log10(hum_band_power(y - x, sr, 50.3, 6, 1.0)
+                                 / max(hum_band_power(o - x, sr, 50.3, 6, 1.0), 1e-30))
+        rows.append((it.name, rep.values["fundamental (Hz)"], reduction(out), reduction(notch),
                      10 * np.log10(np.sum(hum ** 2) / np.sum((out - x) ** 2)),
                      si_sdr(x, out), si_sdr(x, notch), dt / (len(x) / sr)))
     _table("Dehum: hum at -20 dB, 6 harmonics, 50.3 Hz +- 0.1 Hz drift",
-           ["item", "found f0", "hum reduction (strict, dB)", "SI-SDR ours", "SI-SDR iirnotch",
-            "s/s"], rows)
+           ["item", "found f0", "hum reduction at harmonics (dB)", "iirnotch reduction (dB)",
+            "hum / all error (dB)", "SI-SDR ours", "SI-SDR iirnotch", "s/s"], rows)
 
 
 def bench_inpaint(items, quick):
