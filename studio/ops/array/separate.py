@@ -119,7 +119,18 @@ def run(inputs, p, ctx) -> Result:
             floor = 1e-9 * float(np.abs(X).max() or 1.0)
             X = X + floor * (np.random.standard_normal(X.shape)
                              + 1j * np.random.standard_normal(X.shape))
-            Y = separate_stft(X, p.method, p.sources, n_iter, callback, p.model)
+            model = p.model
+            try:
+                Y = separate_stft(X, p.method, p.sources, n_iter, callback, model)
+            except np.linalg.LinAlgError:
+                if p.method != "auxiva" or model == "laplace":
+                    raise StudioError(f"{p.method}: singular update on this recording; try "
+                                      f"another method or FFT size") from None
+                # the Gaussian model weights frames by 1 / their power: a few dominant
+                # frames (a tone in noise, a short clip) can leave a singular covariance,
+                # where the Laplace model's 1 / amplitude weighting still works
+                model = "laplace"
+                Y = separate_stft(X, p.method, p.sources, n_iter, callback, model)
         if not np.isfinite(Y).all():
             raise StudioError(f"{p.method} diverged on this recording; try another method "
                               f"or FFT size")
@@ -127,5 +138,7 @@ def run(inputs, p, ctx) -> Result:
         s = istft(Y, n_fft, length).float()
     ctx.progress(1.0, "done")
     takes = [(f"source {k + 1}", s[k:k + 1]) for k in range(s.shape[0])]
-    return Result(takes=takes, report=Report(values={"method": p.method,
-                                                     "sources": int(s.shape[0])}))
+    values = {"method": p.method, "sources": int(s.shape[0])}
+    if p.method == "auxiva":
+        values["model"] = model
+    return Result(takes=takes, report=Report(values=values))

@@ -184,3 +184,14 @@ def test_auxiva_separates_an_anechoic_pair():
     after = sdr_images(refs, est)[0]
     # 1.5 s of two voices is little to learn from; the benchmark measures longer scenes
     assert (after - before).mean() > 5
+
+
+def test_separate_falls_back_to_the_laplace_model_when_the_gaussian_one_is_singular():
+    """A tone in weak noise on 4 channels leaves AuxIVA's Gaussian-model covariance singular;
+    the op reports the Laplace model it fell back to and returns finite takes."""
+    rng = np.random.default_rng(0)
+    t = np.arange(24000) / 48000
+    x = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal((4, t.size)))
+    res = _job("array.separate", {}, inputs=x.astype(np.float32), rate=48000, seed=1)
+    assert res.report.values["model"] == "laplace"
+    assert len(res.takes) == 2 and all(np.isfinite(a).all() for _, a in res.takes)
