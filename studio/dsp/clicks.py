@@ -56,6 +56,12 @@ def residuals(x: torch.Tensor, order: int = 32, block: int = 4096, window: int =
     return zf, zb
 
 
+def _recent_max(z: torch.Tensor, width: int) -> torch.Tensor:
+    """max(z[t - width .. t]) for every t."""
+    zz = torch.nn.functional.pad(z[None, None], (width, 0), value=0.0)
+    return torch.nn.functional.max_pool1d(zz, width + 1, stride=1)[0, 0]
+
+
 def _walk(flags: list[bool], start: int, step: int, limit: int, gap: int) -> int:
     """From `start`, move by `step` while a flagged sample lies within `gap` samples ahead
     (the error of a click dips where the model partly predicts it); at most `limit` moves.
@@ -76,7 +82,11 @@ def find_clicks(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64,
                 window: int = 1024, gap: int = 3) -> list[tuple[int, int]]:
     """Spans [start, end) of clicks in a 1-D signal.
 
-    A click's core is where both errors exceed the threshold; cores closer than `merge`
+    A click's core is where a forward error above the threshold lies at most max_width
+    samples before and a backward one at most max_width after: the forward error jumps
+    at a click's onset, the backward error at its last sample, and inside a wide click
+    whose samples move together both may be small (the model predicts the offset), so
+    requiring both at the same sample missed every wide click. Cores closer than `merge`
     samples (default: max_width) are one click. Its start then moves back while the
     forward error stays above half the threshold, its end forward while the backward error
     does, bridging dips of up to `gap` samples (the model partly predicts a click's
@@ -84,7 +94,8 @@ def find_clicks(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64,
     than `max_width` are left alone (a transient, not a click)."""
     merge = max_width if merge is None else merge
     zf, zb = residuals(x, order, window=window, hole=max(8, max_width))
-    core = torch.minimum(zf, zb) > threshold
+    core = torch.minimum(_recent_max(zf, max_width), _recent_max(zb.flip(0), max_width).flip(0)
+                         ) > threshold
     idx = torch.nonzero(core).flatten().tolist()
     spans = []
     for i in idx:
