@@ -59,9 +59,9 @@ def bench_figures(runs: int) -> None:
     rng = np.random.default_rng(0)
     moves = [layout.translated(np.r_[rng.normal(0, 0.005, 2), 0.0], [k % 64]) for k in range(runs)]
     rows = []
-    # fixed kernels timed in the same run: the superdirective pattern's own batched product
-    # W^H A as the editor does it (real (F, 2, 2M) x (F, 2M, D) float32) and in complex64
-    # ((F, 1, M) x (F, M, D)); weights that change in every entry cannot cost less
+    # fixed kernels timed in the same run: the superdirective pattern's batched product W^H A
+    # in complex64 ((F, 1, M) x (F, M, D)), as the editor does it, and on real blocks
+    # ((F, 2, 2M) x (F, 2M, D) float32); weights that change in every entry cannot cost less
     w, a = torch.randn(257, 2, 128), torch.randn(257, 128, 360)
     wc, ac = torch.randn(257, 1, 64, dtype=torch.complex64), torch.randn(257, 64, 360,
                                                                        dtype=torch.complex64)
@@ -90,13 +90,13 @@ def bench_figures(runs: int) -> None:
                 fresh.append(time.perf_counter() - t)
             med_inc, med_fresh = statistics.median(inc) * 1e3, statistics.median(fresh) * 1e3
             rows.append([label, method, med_inc, float(np.percentile(inc, 90) * 1e3),
-                         statistics.median(cpu) * 1e3, f"{kernel[0]:.3g} / {kernel[1]:.3g}",
-                         f"{kernel_c[0]:.3g} / {kernel_c[1]:.3g}", med_inc / kernel[0],
+                         statistics.median(cpu) * 1e3, f"{kernel_c[0]:.3g} / {kernel_c[1]:.3g}",
+                         f"{kernel[0]:.3g} / {kernel[1]:.3g}", med_inc / kernel_c[0],
                          med_fresh, med_fresh / med_inc, f"{os.getloadavg()[0]:.1f}"])
     torch.set_num_threads(2)
     _table("Figures update, 64 mics × 360 directions × 257 frequencies (CPU)",
            ["threads", "method", "drag update median (ms)", "p90 (ms)", "CPU time (ms)",
-            "kernel W^H A real, wall / CPU (ms)", "kernel complex64, wall / CPU (ms)",
+            "kernel W^H A complex64 (used), wall / CPU (ms)", "kernel on real blocks (ms)",
             "update / kernel", "fresh evaluation (ms)", "speed-up", "load average"], rows)
     print("\n(delay-and-sum is updated by one term per moved microphone, O(F D); the "
           "superdirective pattern is the kernel plus the weights. CPU time is what an update "
