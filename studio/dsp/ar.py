@@ -43,6 +43,10 @@ def fit_autocorrelation(x: torch.Tensor, order: int, ridge: float = 1e-9) -> tor
     r = torch.fft.irfft(X.abs() ** 2, n=2 * n)[..., : order + 1] / n
     r0 = r[..., :1] * (1 + ridge)
     r = torch.cat([r0, r[..., 1:]], -1)
+    if r.ndim == 1 and r.device.type == "cpu":
+        from scipy.linalg import solve_toeplitz  # Levinson, O(order^2)
+        rr = r.numpy()
+        return torch.from_numpy(solve_toeplitz(rr[:order], rr[1:order + 1])).to(x.dtype)
     idx = (torch.arange(order)[:, None] - torch.arange(order)[None, :]).abs().to(x.device)
     T = r[..., idx]
     return torch.linalg.solve(T, r[..., 1:order + 1][..., None])[..., 0].to(x.dtype)
@@ -85,10 +89,20 @@ def lsar_fill(x: torch.Tensor, missing: torch.Tensor, a: torch.Tensor,
     g = F.conv1d(e0.reshape(1, 1, -1), b.reshape(1, 1, -1)).flatten()
     rb = F.conv1d(F.pad(b.reshape(1, 1, -1), (p, p)), b.reshape(1, 1, -1)).flatten()[p:]
     loc = torch.nonzero(m).flatten()
-    lag = (loc[:, None] - loc[None, :]).abs()
-    R = torch.where(lag <= p, rb[lag.clamp_max(p)], torch.zeros((), dtype=dt, device=x.device))
-    R = R + max(damping, 1e-12) * rb[0] * torch.eye(len(loc), dtype=dt, device=x.device)
-    sol = -torch.linalg.solve(R, g[loc])
+    ridge = max(damping, 1e-12) * rb[0]
+    if int(loc[-1] - loc[0]) + 1 == len(loc) and x.device.type == "cpu":
+        # one contiguous gap: R is symmetric Toeplitz, Levinson solves it in O(n^2)
+        from scipy.linalg import solve_toeplitz
+        col = torch.zeros(len(loc), dtype=dt)
+        col[: min(p + 1, len(loc))] = rb[: min(p + 1, len(loc))]
+        col[0] += ridge
+        sol = -torch.from_numpy(solve_toeplitz(col.numpy(), g[loc].numpy()))
+    else:
+        lag = (loc[:, None] - loc[None, :]).abs()
+        R = torch.where(lag <= p, rb[lag.clamp_max(p)],
+                        torch.zeros((), dtype=dt, device=x.device))
+        R = R + ridge * torch.eye(len(loc), dtype=dt, device=x.device)
+        sol = -torch.linalg.solve(R, g[loc])
     out = x.clone()
     out[lo + loc] = sol.to(x.dtype)
     return out
@@ -119,13 +133,18 @@ def known_runs(x: torch.Tensor, missing: torch.Tensor) -> list[torch.Tensor]:
 
 
 def janssen(x: torch.Tensor, missing: torch.Tensor, order: int, iterations: int = 20,
-            on_iteration=None) -> torch.Tensor:
+            on_iteration=None, tol: float = 1e-3) -> torch.Tensor:
     """Janssen, Veldhuis & Vries (1986): alternate an AR fit on the whole block (with the
     current estimate in the gap) and LSAR interpolation with that model."""
     y = lsar_interpolate(x, missing, order)
+    scale = float(x[~missing].pow(2).mean().sqrt()) + 1e-20
     for i in range(iterations):
         a = fit_autocorrelation(y, order)
-        y = lsar_fill(y, missing, a)
+        new = lsar_fill(y, missing, a)
+        change = float((new - y)[missing].pow(2).mean().sqrt()) / scale
+        y = new
         if on_iteration is not None:
             on_iteration(i + 1, iterations)
+        if change < tol:  # the fill moved by less than tol of the signal's rms: converged
+            break
     return y
