@@ -58,13 +58,10 @@ class ArrayFigures:
     REBUILD_AFTER = 256
 
     def __init__(self, n_azimuth: int = 360, n_freqs: int = 257, f_max: float = 8000.0,
-                 c: float = SPEED_OF_SOUND, dtype: torch.dtype = torch.float32,
-                 threads: int | None = 1):
-        # Its tensors are small (a few hundred thousand entries): on a loaded machine the
-        # fork/join of a multi-threaded op costs more than the op (measured: 2 threads made a
-        # drag update 6x slower at load 7 on 2 cores). `threads` applies during compute()
-        # only, in the calling thread; None leaves torch's setting alone.
-        self.threads = threads
+                 c: float = SPEED_OF_SOUND, dtype: torch.dtype = torch.float32):
+        # torch's thread count is process-wide, shared with the engine's running job, so it
+        # is not changed here (it once was, around compute(); since OMP_WAIT_POLICY=PASSIVE
+        # is set at start-up, 2 threads cost about what 1 does: tests/bench/arrays.py).
         self.c = c
         self.dtype = dtype
         self.azimuth = np.arange(n_azimuth) * (360.0 / n_azimuth) - 180.0
@@ -227,16 +224,6 @@ class ArrayFigures:
 
     def compute(self, layout: Layout, steer_deg: float = 0.0, method: str = "delay-and-sum",
                 loading: float = 1e-2, polar_hz: float = 1000.0) -> Figures:
-        before = torch.get_num_threads()
-        if self.threads is not None and self.threads != before:
-            torch.set_num_threads(self.threads)
-        try:
-            return self._compute(layout, steer_deg, method, loading, polar_hz)
-        finally:
-            if torch.get_num_threads() != before:
-                torch.set_num_threads(before)
-
-    def _compute(self, layout, steer_deg, method, loading, polar_hz) -> Figures:
         t0 = time.perf_counter()
         self._check(method)
         issues = validate(layout)
