@@ -116,15 +116,23 @@ class Layout:
         out.set_positions(self.positions()[idx] + np.asarray(offset, dtype=float), idx)
         return out
 
+    def _selection(self, indices, center):
+        """(indices, their positions, the centre to transform about: `center` or their
+        centroid) for rotated/scaled; empty indices give ([], None, None)."""
+        idx = list(range(len(self.mics))) if indices is None else list(indices)
+        if not idx:
+            return idx, None, None
+        p = self.positions()[idx]
+        c = p.mean(axis=0) if center is None else np.asarray(center, dtype=float)
+        return idx, p, c
+
     def rotated(self, degrees: float, indices=None, center=None) -> "Layout":
         """Rotate about the vertical axis through `center` (the selection's centroid);
         directional microphones turn with the array."""
         out = self.copy()
-        idx = list(range(len(self.mics))) if indices is None else list(indices)
+        idx, p, c = self._selection(indices, center)
         if not idx:
             return out
-        p = self.positions()[idx]
-        c = p.mean(axis=0) if center is None else np.asarray(center, dtype=float)
         t = math.radians(degrees)
         rot = np.array([[math.cos(t), -math.sin(t), 0.0], [math.sin(t), math.cos(t), 0.0],
                         [0.0, 0.0, 1.0]])
@@ -137,11 +145,9 @@ class Layout:
         if not factor > 0:
             raise StudioError(f"scale factor must be positive, got {factor}")
         out = self.copy()
-        idx = list(range(len(self.mics))) if indices is None else list(indices)
+        idx, p, c = self._selection(indices, center)
         if not idx:
             return out
-        p = self.positions()[idx]
-        c = p.mean(axis=0) if center is None else np.asarray(center, dtype=float)
         out.set_positions((p - c) * factor + c, idx)
         return out
 

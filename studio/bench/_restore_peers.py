@@ -90,17 +90,24 @@ def _ar_autocorr(x: np.ndarray, p: int) -> np.ndarray:
     return solve_toeplitz(r[:p], r[1:p + 1])
 
 
+def _gap_block(y: np.ndarray, start: int, end: int, ctx: int):
+    """[lo, hi) = the gap with `ctx` samples each side; that block in float64 with the gap
+    zeroed, and the gap's mask within it."""
+    lo, hi = max(0, start - ctx), min(len(y), end + ctx)
+    seg = y[lo:hi].astype(np.float64)
+    miss = np.zeros(len(seg), bool)
+    miss[start - lo: end - lo] = True
+    seg[miss] = 0
+    return lo, hi, seg, miss
+
+
 def lsar_audacity(y: np.ndarray, start: int, end: int) -> np.ndarray:
     """Audacity's Repair: LSAR with an AR model fitted on the context around the gap
     (Audacity allows at most 128 samples; here any length, order min(3 m + 2, 100))."""
     m = end - start
     p = min(3 * m + 2, 100)
     ctx = max(2 * m, 4 * p)
-    lo, hi = max(0, start - ctx), min(len(y), end + ctx)
-    seg = y[lo:hi].astype(np.float64).copy()
-    miss = np.zeros(len(seg), bool)
-    miss[start - lo: end - lo] = True
-    seg[miss] = 0
+    lo, hi, seg, miss = _gap_block(y, start, end, ctx)
     a = _ar_autocorr(seg, p)
     out = y.copy()
     out[lo:hi] = _lsar_numpy(seg, miss, a)
@@ -114,11 +121,7 @@ def janssen_plain(y: np.ndarray, start: int, end: int, iterations: int = 20) -> 
     m = end - start
     p = min(3 * m + 2, 400)
     ctx = max(3 * p, 2 * m)
-    lo, hi = max(0, start - ctx), min(len(y), end + ctx)
-    seg = y[lo:hi].astype(np.float64).copy()
-    miss = np.zeros(len(seg), bool)
-    miss[start - lo: end - lo] = True
-    seg[miss] = 0
+    lo, hi, seg, miss = _gap_block(y, start, end, ctx)
     for _ in range(iterations):
         a = _ar_autocorr(seg, p)
         seg = _lsar_numpy(seg, miss, a)
