@@ -160,8 +160,19 @@ def test_models_stay_loaded_between_jobs(host, qtbot, scoped_registry):
     assert "weights.safetensors" in host.cache
 
 
-def _native_threads() -> int:
-    return len(os.listdir("/proc/self/task"))
+def _native_threads(name: str | None = None) -> int:
+    """Native threads of this process; with `name`, only those the kernel knows by it."""
+    tasks = os.listdir("/proc/self/task")
+    if name is None:
+        return len(tasks)
+    count = 0
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as comm:
+                count += comm.read().strip() == name[:15]
+        except FileNotFoundError:  # the thread ended while we looked
+            pass
+    return count
 
 
 def test_no_thread_left_after_shutdown(qtbot, gate):
@@ -170,13 +181,20 @@ def test_no_thread_left_after_shutdown(qtbot, gate):
     before_py, before_native = threading.active_count(), _native_threads()
     h = EngineHost()
     opened, _ = gate
-    with qtbot.waitSignal(h.started, timeout=WAIT):
-        h.submit(JobRequest(op_id="edit.test_gate", inputs=_noise(), sample_rate=RATE))
-    for _ in range(3):
-        h.submit(JobRequest(op_id="edit.gain", inputs=_noise(), sample_rate=RATE))
-    assert _native_threads() > before_native  # the engine thread is there...
-    assert h.shutdown(timeout_ms=WAIT)      # ...a running job is cancelled, the queue dropped
+    try:
+        with qtbot.waitSignal(h.started, timeout=WAIT):
+            h.submit(JobRequest(op_id="edit.test_gate", inputs=_noise(), sample_rate=RATE))
+        for _ in range(3):
+            h.submit(JobRequest(op_id="edit.gain", inputs=_noise(), sample_rate=RATE))
+        # Counted by name: other tests' pool threads may end at any moment, so a plain
+        # count before and after could go either way.
+        assert _native_threads(h._thread.objectName()) == 1  # the engine thread is there...
+        assert h.shutdown(timeout_ms=WAIT)  # ...a running job is cancelled, the queue dropped
+    finally:
+        opened.set()
+        h.shutdown(timeout_ms=WAIT)
     assert h._thread.isFinished()
+    assert _native_threads(h._thread.objectName()) == 0
     qtbot.waitUntil(lambda: _native_threads() <= before_native, timeout=WAIT)
     assert threading.active_count() <= before_py
     with pytest.raises(RuntimeError):
