@@ -1,0 +1,87 @@
+"""Train the bundled one-shot generator (resources/models/oneshots.safetensors + .json).
+
+1. Renders one-shot sounds of twelve classes (kick, snare, hihat, tom, cymbal, piano, guitar,
+   bass, strings, brass, woodwind, organ) with fluidsynth and the FluidR3 GM soundfont, from
+   MIDI this recipe writes (studio.bench._oneshots; split "train"; the benchmark renders its
+   own held-out splits).
+2. Trains the "small" 1-D U-Net with the same trainer as `studio train` (the run directory
+   keeps checkpoints, so --resume goes on after an interruption), for --steps or until
+   --minutes have passed, whichever comes first.
+3. Writes the EMA weights as float16 safetensors plus the JSON config into resources/models.
+
+    .venv/bin/python resources/recipes/train_generator.py [--per-class 400] [--steps 20000]
+        [--minutes 80] [--run ~/.cache/audio-diffusion-studio/oneshots-run] [--resume]
+
+Needs: apt-get install fluidsynth fluid-soundfont-gm
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from studio.bench._oneshots import render_split  # noqa: E402
+from studio.engine.devices import resolve  # noqa: E402
+from studio.models.diffusion import checkpoint as ckpt  # noqa: E402
+from studio.models.diffusion.train import TrainConfig, open_run  # noqa: E402
+from studio.paths import cache_dir  # noqa: E402
+
+OUT = ROOT / "resources" / "models" / "oneshots"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-class", type=int, default=400)
+    ap.add_argument("--steps", type=int, default=20_000)
+    ap.add_argument("--minutes", type=float, default=0.0, help="stop after this long (0: never)")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=4e-4)
+    ap.add_argument("--run", default=str(cache_dir() / "oneshots-run"))
+    ap.add_argument("--data", default=str(cache_dir() / "oneshots" / "train"))
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args(argv)
+
+    started = time.monotonic()
+    data = render_split(Path(args.data), "train", args.per_class)
+    tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
+                       demo_every=2000)
+    device = resolve(args.device)
+    trainer = open_run(data, args.run, tcfg, "small", 16000, 1.5, device, args.resume)
+    print(f"{trainer.data.summary()}; from step {trainer.step} on {device}", flush=True)
+    deadline = started + args.minutes * 60 if args.minutes else float("inf")
+    t_train = time.monotonic()
+    step0 = trainer.step
+
+    def report(info):
+        if info.step % 50 == 0:
+            print(f"step {info.step} loss {sum(trainer.losses[-50:]) / 50:.4f} "
+                  f"{info.steps_per_s:.2f} steps/s", flush=True)
+
+    trainer.run(on_step=report, cancelled=lambda: time.monotonic() > deadline)
+    trainer.save()
+    hours = (time.monotonic() - t_train) / 3600
+    cfg = trainer.model_config().with_training(
+        recipe="resources/recipes/train_generator.py",
+        hardware=_hardware(device), wall_hours_this_session=round(hours, 2),
+        steps_this_session=trainer.step - step0)
+    st, js = ckpt.save_model(OUT, trainer.ema.state_dict(), cfg, dtype=torch.float16)
+    print(f"wrote {st} ({st.stat().st_size / 1e6:.1f} MB) and {js}", flush=True)
+    return 0
+
+
+def _hardware(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,12 @@
+"""Audio diffusion (torch): score networks, EDM preconditioning, SDE samplers, checkpoints,
+training and the generation pipeline. Nothing here knows about Qt or the document.
+
+    config      what a model is (network, SDE and schedule, audio), as JSON
+    unet1d      the waveform 1-D U-Net score network; networks maps config kinds to classes
+    edm         preconditioning, classifier-free guidance and the training loss
+    samplers    Euler-Maruyama, Heun (with churn), DPM-Solver++(2M), ODE inversion, slerp
+    checkpoint  safetensors + JSON files (never a pickle)
+    data        a folder of clips as a training set
+    train       the trainer: AdamW, EMA, clipping, bf16 on GPU, exact resume, DDP
+    pipeline    sample / variation / interpolate on a trained model
+"""

@@ -1,0 +1,134 @@
+"""What a diffusion model is, as plain data: the network's architecture, the SDE and its noise
+schedule, and the audio it was trained on. Stored as the JSON beside the safetensors weights,
+so a checkpoint can be described (and refused) without touching the weights.
+
+Noise levels follow Karras et al. 2022 (EDM): the variance-exploding SDE x_sigma = x + sigma*n
+with sigma from `sigma_min` to `sigma_max`, preconditioned by `sigma_data` (the data's std).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from studio.errors import StudioError
+
+FORMAT = "studio-diffusion"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The score network. `kind` picks the class from `networks.NETWORKS`; the other fields are
+    that network's own (a spectrogram network later adds its own kind)."""
+    kind: str = "unet1d"
+    patch: int = 32                    # samples folded into channels before the first level
+    channels: tuple[int, ...] = (64, 96, 128, 192)
+    factors: tuple[int, ...] = (4, 4, 4)  # down-sampling between consecutive levels
+    blocks: int = 2                     # residual blocks per level (the decoder has one more)
+    attention: tuple[int, ...] = (2, 3)  # levels with self-attention (the coarsest)
+    heads: int = 4
+    emb: int = 192                      # noise/class embedding width
+    dropout: float = 0.0
+    cond_dim: int = 0                   # continuous conditioning values (pitch, ...), 0 = none
+
+
+SIZES: dict[str, NetworkConfig] = {
+    "tiny": NetworkConfig(channels=(16, 32, 48, 64), blocks=1, emb=64, heads=2),
+    "small": NetworkConfig(),
+    "base": NetworkConfig(patch=16, channels=(128, 192, 256, 384), emb=256, heads=8),
+}
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    """The forward process (VE SDE, EDM parameterisation) and the training noise distribution
+    ln(sigma) ~ N(p_mean, p_std^2)."""
+    sde: str = "ve"
+    sigma_data: float = 0.2
+    sigma_min: float = 0.002
+    sigma_max: float = 10.0
+    rho: float = 7.0            # Karras schedule curvature for sampling
+    p_mean: float = -1.6
+    p_std: float = 1.4
+    cond_drop: float = 0.1      # share of training steps without the class (guidance)
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    sample_rate: int = 16000
+    length: int = 24576         # samples per clip (a multiple of the network's total stride)
+    classes: tuple[str, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        return self.length / self.sample_rate
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    size: str = "small"
+    # What it was trained on and for how long; filled in by the trainer, shown by the app.
+    training: dict[str, Any] = field(default_factory=dict)
+
+    def stride(self) -> int:
+        n = self.network.patch
+        for f in self.network.factors:
+            n *= f
+        return n
+
+    def with_training(self, **info: Any) -> "ModelConfig":
+        return replace(self, training={**self.training, **info})
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["format"], d["version"] = FORMAT, FORMAT_VERSION
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "ModelConfig":
+        if d.get("format") != FORMAT:
+            raise StudioError("not a diffusion model config (format field missing or wrong)")
+        if int(d.get("version", 0)) > FORMAT_VERSION:
+            raise StudioError(f"diffusion model version {d['version']} is newer than this app "
+                              f"understands ({FORMAT_VERSION}); update the app")
+        return cls(network=_build(NetworkConfig, d.get("network", {})),
+                   diffusion=_build(DiffusionConfig, d.get("diffusion", {})),
+                   audio=_build(AudioConfig, d.get("audio", {})),
+                   size=str(d.get("size", "custom")), training=dict(d.get("training", {})))
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> "ModelConfig":
+        try:
+            return cls.from_json(json.loads(Path(path).read_text()))
+        except (OSError, ValueError, TypeError) as e:
+            raise StudioError(f"cannot read model config {path}: {e}") from None
+
+
+def _build(kind, d: dict):
+    """A dataclass from JSON, lists back to tuples, unknown keys refused with one line."""
+    names = {f.name for f in fields(kind)}
+    unknown = set(d) - names
+    if unknown:
+        raise StudioError(f"unknown {kind.__name__} fields: {', '.join(sorted(unknown))}")
+    return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+def config_for(size: str, sample_rate: int, seconds: float, classes: tuple[str, ...],
+               sigma_data: float = 0.2) -> ModelConfig:
+    """A config of a named size for clips of about `seconds`, rounded up to the stride."""
+    if size not in SIZES:
+        raise StudioError(f"unknown model size {size!r}; choose one of {', '.join(SIZES)}")
+    cfg = ModelConfig(network=SIZES[size], size=size,
+                      diffusion=DiffusionConfig(sigma_data=float(sigma_data)))
+    stride = cfg.stride()
+    length = max(stride, -(-int(round(seconds * sample_rate)) // stride) * stride)
+    return replace(cfg, audio=AudioConfig(sample_rate=int(sample_rate), length=length,
+                                          classes=tuple(classes)))

@@ -1,0 +1,136 @@
+"""What the operations ask of a trained model: clips of a class, variations of a clip (SDEdit)
+and interpolations between two clips (ODE inversion, spherical interpolation of the latents).
+
+All randomness comes from the generator passed in, so the same seed on the same device gives
+the same audio. Progress callbacks receive a fraction in [0, 1] and may raise `Cancelled`.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from studio.errors import StudioError
+from studio.models.diffusion import samplers as S
+from studio.models.diffusion.edm import Denoiser
+
+Progress = Callable[[float], None]
+
+
+def _noop(_: float) -> None:
+    pass
+
+
+class DiffusionModel:
+    def __init__(self, model: Denoiser):
+        self.model = model.eval()
+        self.cfg = model.cfg
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.cfg.audio.classes
+
+    @property
+    def sample_rate(self) -> int:
+        return self.cfg.audio.sample_rate
+
+    def label(self, name: str | None) -> int | None:
+        """The class index for a name ('' or None: unconditional)."""
+        if not name:
+            return None
+        if name not in self.classes:
+            raise StudioError(f"this model has no class {name!r}; it knows "
+                              f"{', '.join(self.classes) or 'no classes'}")
+        return self.classes.index(name)
+
+    def frames(self, seconds: float | None) -> int:
+        """A length the network accepts: `seconds` rounded up to its stride."""
+        if not seconds:
+            return self.cfg.audio.length
+        stride = self.cfg.stride()
+        return max(stride, -(-int(round(seconds * self.sample_rate)) // stride) * stride)
+
+    def denoiser(self, labels: torch.Tensor | None, guidance: float):
+        def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+            return self.model.guided(x, sigma, labels, guidance)
+        return denoise
+
+    def _labels(self, label: int | None, n: int) -> torch.Tensor | None:
+        if label is None:
+            return None
+        return torch.full((n,), label, dtype=torch.long, device=self.device)
+
+    def sigmas(self, steps: int, sigma_max: float | None = None) -> torch.Tensor:
+        d = self.cfg.diffusion
+        return S.karras_sigmas(steps, d.sigma_min, sigma_max or d.sigma_max, d.rho, self.device)
+
+    @torch.no_grad()
+    def sample(self, count: int, label: int | None = None, frames: int | None = None,
+               sampler: str = "heun", steps: int = 25, guidance: float = 1.0,
+               churn: float = 0.0, generator: torch.Generator | None = None,
+               progress: Progress = _noop) -> torch.Tensor:
+        """`count` new clips, (count, frames), from pure noise."""
+        frames = frames or self.cfg.audio.length
+        sig = self.sigmas(steps)
+        x = torch.randn((count, 1, frames), generator=generator, device=self.device) * sig[0]
+        out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance), x,
+                            sig, generator, churn, progress)
+        return out[:, 0]
+
+    @torch.no_grad()
+    def variation(self, clip: torch.Tensor, strength: float, count: int = 1,
+                  label: int | None = None, sampler: str = "heun", steps: int = 25,
+                  guidance: float = 1.0, generator: torch.Generator | None = None,
+                  progress: Progress = _noop) -> torch.Tensor:
+        """SDEdit: noise `clip` (frames,) to the level `strength` sets, then denoise it back;
+        `steps` is spread over the part of the schedule below that level."""
+        d = self.cfg.diffusion
+        sigma_top = S.strength_to_sigma(strength, d.sigma_max)
+        if sigma_top <= d.sigma_min:
+            return clip.to(self.device).expand(count, -1).clone()
+        sig = self.sigmas(steps, sigma_top)
+        x0 = clip.to(self.device).reshape(1, 1, -1).expand(count, 1, -1)
+        noise = torch.randn(x0.shape, generator=generator, device=self.device)
+        out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance),
+                            x0 + noise * sig[0], sig, generator, 0.0, progress)
+        return out[:, 0]
+
+    @torch.no_grad()
+    def invert(self, clips: torch.Tensor, label: int | None = None, steps: int = 50,
+               progress: Progress = _noop) -> torch.Tensor:
+        """The deterministic noise latents (n, 1, frames) of clips (n, frames)."""
+        sig = self.sigmas(steps)[:-1].flip(0)  # sigma_min ... sigma_max
+        x = clips.to(self.device).reshape(clips.shape[0], 1, -1)
+        return S.invert(self.denoiser(self._labels(label, x.shape[0]), 1.0), x, sig, progress)
+
+    @torch.no_grad()
+    def from_latents(self, latents: torch.Tensor, label: int | None = None, steps: int = 50,
+                     progress: Progress = _noop) -> torch.Tensor:
+        """Clips from latents by the probability-flow ODE: the inverse of `invert`."""
+        sig = self.sigmas(steps)[:-1]
+        # the inversion started at sigma_min, so stop there instead of stepping to 0
+        x = S.heun(self.denoiser(self._labels(label, latents.shape[0]), 1.0), latents,
+                   sig, None, progress=progress)
+        return x[:, 0]
+
+    @torch.no_grad()
+    def interpolate(self, a: torch.Tensor, b: torch.Tensor, count: int,
+                    label_a: int | None = None, label_b: int | None = None, steps: int = 50,
+                    progress: Progress = _noop) -> torch.Tensor:
+        """`count` clips from a to b (both included when count >= 2): invert both, slerp the
+        latents, and decode each with its class blended by position."""
+        half = lambda lo, hi: (lambda f: progress(lo + (hi - lo) * f))  # noqa: E731
+        la = self.invert(a[None], label_a, steps, half(0.0, 0.25))
+        lb = self.invert(b[None], label_b, steps, half(0.25, 0.5))
+        ts = [i / (count - 1) for i in range(count)] if count > 1 else [0.5]
+        outs = []
+        for k, t in enumerate(ts):
+            label = label_a if t < 0.5 else label_b
+            outs.append(self.from_latents(S.slerp(la, lb, t), label, steps,
+                                          half(0.5 + 0.5 * k / len(ts),
+                                               0.5 + 0.5 * (k + 1) / len(ts))))
+        return torch.cat(outs)

@@ -1,0 +1,263 @@
+"""Training a diffusion model on a `ClipSet`: AdamW, an EMA of the weights, gradient clipping,
+bf16 autocast on a GPU, checkpoints, demo clips and exact resume.
+
+Exact resume: every random draw (batch indices, augmentation, noise levels, noise) comes from
+two generators whose states are saved with the weights, the EMA and the optimiser moments, so
+a run stopped at step k and resumed produces the same losses as one that never stopped (on the
+same device). Under `torchrun`, each process trains on its own draws (seeded by rank) with
+DistributedDataParallel averaging the gradients; only rank 0 writes.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from studio.errors import StudioError
+from studio.models.diffusion import checkpoint as ckpt
+from studio.models.diffusion.config import ModelConfig
+from studio.models.diffusion.data import ClipSet, augment
+from studio.models.diffusion.edm import Denoiser, edm_loss
+
+STATE = "train_state"
+MODEL = "model"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 10_000
+    batch: int = 16
+    lr: float = 3e-4
+    warmup: int = 200
+    weight_decay: float = 0.01
+    ema: float = 0.999
+    grad_clip: float = 1.0
+    max_shift_ms: float = 10.0
+    checkpoint_every: int = 500
+    demo_every: int = 1000
+    demo_steps: int = 20
+    seed: int = 0
+
+
+@dataclass
+class StepInfo:
+    step: int
+    loss: float
+    steps_per_s: float
+    lr: float
+
+
+class Trainer:
+    def __init__(self, run_dir: str | Path, data: ClipSet, cfg: ModelConfig,
+                 tcfg: TrainConfig, device: torch.device | str = "cpu"):
+        self.run_dir = Path(run_dir)
+        self.data, self.cfg, self.tcfg = data, cfg, tcfg
+        self.device = torch.device(device)
+        self.rank, self.world = _distributed()
+        with torch.random.fork_rng(devices=[]):  # the initial weights follow the run's seed
+            torch.manual_seed(tcfg.seed)
+            self.model = Denoiser(cfg).to(self.device)
+        self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
+        self.net = self.model
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+            self.net = DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=tcfg.lr,
+                                     weight_decay=tcfg.weight_decay, betas=(0.9, 0.99))
+        seed = tcfg.seed * 1000 + self.rank
+        self.g_data = torch.Generator().manual_seed(seed)
+        self.g_noise = torch.Generator(device=self.device).manual_seed(seed + 1)
+        self.step = 0
+        self.losses: list[float] = []
+        self._clips = data.audio  # kept on the CPU; each batch moves to the device
+
+    # ---- one step ---------------------------------------------------------------------------
+    def lr_at(self, step: int) -> float:
+        return self.tcfg.lr * min(1.0, (step + 1) / max(self.tcfg.warmup, 1))
+
+    def train_step(self) -> float:
+        t = self.tcfg
+        idx = torch.randint(0, self._clips.shape[0], (t.batch,), generator=self.g_data)
+        max_shift = int(t.max_shift_ms * self.cfg.audio.sample_rate / 1000)
+        x0 = augment(self._clips[idx], self.g_data, max_shift).to(self.device)[:, None]
+        labels = self.data.labels[idx].to(self.device)
+        for group in self.opt.param_groups:
+            group["lr"] = self.lr_at(self.step)
+        self.model.train()
+        with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                            enabled=self.device.type == "cuda"):
+            loss = edm_loss(self.net, x0, labels, self.g_noise) if self.world == 1 else \
+                _ddp_loss(self.net, self.model, x0, labels, self.g_noise)
+        if not torch.isfinite(loss):
+            raise StudioError(f"training diverged at step {self.step} (loss {loss.item()}); "
+                              f"lower the learning rate or check the data")
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
+        self.opt.step()
+        self._update_ema()
+        self.step += 1
+        value = float(loss.detach())
+        self.losses.append(value)
+        return value
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        # a short EMA early on (the weights move fast), the configured one later
+        decay = min(self.tcfg.ema, (1 + self.step) / (10 + self.step))
+        for e, p in zip(self.ema.parameters(), self.model.parameters()):
+            e.lerp_(p.detach(), 1 - decay)
+        for e, b in zip(self.ema.buffers(), self.model.buffers()):
+            e.copy_(b)
+
+    # ---- checkpoints ------------------------------------------------------------------------
+    def model_config(self) -> ModelConfig:
+        return self.cfg.with_training(steps=self.step, batch=self.tcfg.batch * self.world,
+                                      data=self.data.summary(),
+                                      final_loss=_mean_tail(self.losses))
+
+    def save(self) -> None:
+        """The EMA model (what sampling uses) and the full training state, both atomic."""
+        if self.rank != 0:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        ckpt.save_model(self.run_dir / MODEL, self.ema.state_dict(), self.model_config())
+        tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        tensors.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
+        opt_tensors, opt_meta = ckpt.flatten_optimizer(self.opt)
+        tensors.update(opt_tensors)
+        tensors["rng.data"] = self.g_data.get_state()
+        tensors["rng.noise"] = self.g_noise.get_state()
+        tensors["losses"] = torch.tensor(self.losses, dtype=torch.float64)
+        ckpt.save_tensors(self.run_dir / f"{STATE}.safetensors", tensors)
+        ckpt.write_json(self.run_dir / f"{STATE}.json",
+                        {"step": self.step, "optimizer": opt_meta, "train": asdict(self.tcfg),
+                         "model": self.cfg.to_json()})
+
+    def resume(self) -> bool:
+        """Load the run directory's training state; False when there is none."""
+        st, js = self.run_dir / f"{STATE}.safetensors", self.run_dir / f"{STATE}.json"
+        if not st.exists() or not js.exists():
+            return False
+        meta = json.loads(js.read_text())
+        saved = ModelConfig.from_json(meta["model"])
+        if saved.network != self.cfg.network or saved.audio != self.cfg.audio:
+            raise StudioError(f"{self.run_dir} holds a different model (architecture, audio "
+                              f"or classes); use another --out or drop --resume")
+        tensors = ckpt.load_tensors(st)
+        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        self.ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
+        self.model.to(self.device)
+        self.ema.to(self.device)
+        ckpt.unflatten_optimizer(self.opt, {k: v.to(self.device) for k, v in tensors.items()
+                                            if k.startswith("opt.")}, meta["optimizer"])
+        self.g_data.set_state(tensors["rng.data"])
+        self.g_noise.set_state(tensors["rng.noise"])
+        self.losses = tensors["losses"].tolist()
+        self.step = int(meta["step"])
+        return True
+
+    # ---- the loop ---------------------------------------------------------------------------
+    def run(self, on_step: Callable[[StepInfo], None] | None = None,
+            cancelled: Callable[[], bool] = lambda: False,
+            on_demo: Callable[[int, list[Path]], None] | None = None) -> None:
+        t = self.tcfg
+        last, last_step = time.perf_counter(), self.step
+        while self.step < t.steps:
+            if cancelled():
+                self.save()  # stopping keeps everything done so far; --resume goes on
+                return
+            loss = self.train_step()
+            now = time.perf_counter()
+            rate = (self.step - last_step) / max(now - last, 1e-9)
+            if now - last > 2.0:
+                last, last_step = now, self.step
+            if on_step is not None:
+                on_step(StepInfo(self.step, loss, rate, self.lr_at(self.step)))
+            if self.step % t.checkpoint_every == 0 or self.step == t.steps:
+                self.save()
+            if t.demo_every and (self.step % t.demo_every == 0 or self.step == t.steps):
+                files = self.write_demos()
+                if on_demo is not None and files:
+                    on_demo(self.step, files)
+
+    def write_demos(self) -> list[Path]:
+        """One clip per class (or one unconditional) from the EMA weights, as WAV files."""
+        if self.rank != 0:
+            return []
+        from studio.io.export import write as write_audio
+        from studio.models.diffusion.pipeline import DiffusionModel
+        gen = DiffusionModel(self.ema)
+        classes = self.cfg.audio.classes or ("",)
+        g = torch.Generator(device=self.device).manual_seed(1234)
+        out_dir = self.run_dir / "demos" / f"step_{self.step:07d}"
+        files = []
+        for i, name in enumerate(classes):
+            clip = gen.sample(1, gen.label(name), sampler="dpmpp_2m",
+                              steps=self.tcfg.demo_steps, generator=g)
+            path = out_dir / f"{name or 'clip'}.wav"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            write_audio(path, clip.float().cpu().numpy().clip(-1, 1), self.cfg.audio.sample_rate)
+            files.append(path)
+        return files
+
+
+def _ddp_loss(net, model: Denoiser, x0, labels, generator) -> torch.Tensor:
+    """edm_loss through the DDP wrapper (so gradients are all-reduced), with the wrapped
+    model's config."""
+    class _View:
+        cfg, num_classes = model.cfg, model.num_classes
+        def __call__(self, *a, **k):
+            return net(*a, **k)
+    return edm_loss(_View(), x0, labels, generator)
+
+
+def _mean_tail(values: list[float], n: int = 100) -> float | None:
+    return round(float(np.mean(values[-n:])), 5) if values else None
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size), starting the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
+
+
+def open_run(data_folder: str | Path, run_dir: str | Path, tcfg: TrainConfig,
+             size: str = "small", sample_rate: int = 16000, seconds: float = 1.5,
+             device: torch.device | str = "cpu", resume: bool = False,
+             progress: Callable[[float, str], None] | None = None) -> Trainer:
+    """A trainer for `data_folder` writing into `run_dir`: a new run, or with `resume` the
+    run already there (its architecture, audio and classes win; the data must fit them)."""
+    from studio.models.diffusion.config import config_for
+    from studio.models.diffusion.data import load_folder
+    run_dir = Path(run_dir)
+    state = run_dir / f"{STATE}.json"
+    if resume and state.exists():
+        cfg = ModelConfig.from_json(json.loads(state.read_text())["model"])
+        data = load_folder(data_folder, cfg.audio.sample_rate, cfg.audio.length,
+                           cfg.audio.classes, progress)
+    else:
+        if state.exists():
+            raise StudioError(f"{run_dir} already holds a training run; add --resume to go "
+                              f"on with it, or choose another output folder")
+        probe = config_for(size, sample_rate, seconds, ())
+        data = load_folder(data_folder, sample_rate, probe.audio.length, None, progress)
+        cfg = config_for(size, sample_rate, seconds, data.classes, sigma_data=data.std())
+    trainer = Trainer(run_dir, data, cfg, tcfg, device)
+    if resume:
+        trainer.resume()
+    return trainer
