@@ -1,0 +1,86 @@
+"""Where diffusion models are found: the bundled ones in resources/models, then the user's
+(trained with `studio train` or the app's "Train on folder…", installed under the data dir).
+A model is named by its stem ("oneshots"), or given as a path to its .json/.safetensors or
+to a training run directory."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from studio.errors import StudioError
+from studio.models.diffusion.checkpoint import model_files
+from studio.paths import data_dir, resources_dir
+
+DEFAULT = "oneshots"
+
+
+def bundled_dir() -> Path:
+    return resources_dir() / "models"
+
+
+def user_dir() -> Path:
+    return data_dir() / "models"
+
+
+def list_models() -> list[tuple[str, Path]]:
+    """(name, config path) of every complete model, bundled first; a user model with a
+    bundled model's name is listed after it and found only by path."""
+    found = []
+    for folder in (bundled_dir(), user_dir()):
+        if folder.is_dir():
+            for js in sorted(folder.glob("*.json")):
+                st, _ = model_files(js)
+                if st.exists():
+                    found.append((js.stem, js))
+    return found
+
+
+def find_model(name: str = "") -> Path:
+    """The config path of a model given by name or path ('' means the default)."""
+    name = (name or DEFAULT).strip()
+    path = Path(name).expanduser()
+    if path.is_dir():
+        path = path / "model.json"
+    if path.suffix in (".json", ".safetensors") or path.exists():
+        st, js = model_files(path)
+        if st.exists() and js.exists():
+            return js
+        raise StudioError(f"no diffusion model at {path} (needs {st.name} and {js.name})")
+    for stem, js in list_models():
+        if stem == name:
+            return js
+    known = ", ".join(stem for stem, _ in list_models()) or "none installed"
+    raise StudioError(f"unknown diffusion model {name!r} (known: {known})")
+
+
+def install(run_dir: str | Path, name: str) -> Path:
+    """Copy a training run's model into the user's models as `name`; the config path."""
+    st, js = model_files(Path(run_dir) / "model.json")
+    if not st.exists() or not js.exists():
+        raise StudioError(f"{run_dir} has no trained model yet (model.safetensors/json)")
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise StudioError(f"{name!r} is not a usable model name")
+    dest = user_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    for src, suffix in ((st, ".safetensors"), (js, ".json")):
+        tmp = dest / f".{name}{suffix}.partial"
+        shutil.copyfile(src, tmp)
+        tmp.replace(dest / f"{name}{suffix}")
+    return dest / f"{name}.json"
+
+
+def load(name: str = "", device="cpu", cache: dict | None = None):
+    """A `DiffusionModel` for `name` on `device`, kept in `cache` (the engine's model cache)
+    so the next job does not load it again."""
+    import torch
+
+    from studio.models.diffusion.checkpoint import load_model
+    from studio.models.diffusion.pipeline import DiffusionModel
+    js = find_model(name)
+    key = ("diffusion", str(js.resolve()), js.stat().st_mtime_ns, str(torch.device(device)))
+    if cache is not None and key in cache:
+        return cache[key]
+    model = DiffusionModel(load_model(js, device))
+    if cache is not None:
+        cache[key] = model
+    return model
