@@ -1,9 +1,11 @@
 """Operation forms generated from a parameter schema (studio.engine.params): a slider with its
 unit beside a spin box for numbers, a combo box for choices, a check box, a file picker, a
-frequency band; each row has a reset-to-default button. A parameter is declared once, in its
-operation; nothing here knows any particular operation."""
+frequency band, an editable list of the installed models of a model family; each row has a
+reset-to-default button. A parameter is declared once, in its operation; nothing here knows
+any particular operation."""
 from __future__ import annotations
 
+import importlib
 import math
 
 from PySide6.QtCore import Qt, Signal
@@ -150,6 +152,48 @@ class _BandEditor(QWidget):
         self.hi.setValue(b)
 
 
+def model_names(family: str) -> list[str] | None:
+    """The models a family's catalog knows (`studio.models.<family>.catalog.list_models()`:
+    bundled, then the user's), or None when the family has no catalog."""
+    if not family or not family.isidentifier():
+        return None
+    try:
+        catalog = importlib.import_module(f"studio.models.{family}.catalog")
+    except ImportError:
+        return None
+    try:
+        names = [name for name, _ in catalog.list_models()]
+    except Exception:  # noqa: BLE001 - an unreadable models folder leaves the field free text
+        return []
+    return list(dict.fromkeys(names))
+
+
+class _ModelCombo(QComboBox):
+    """An editable combo box of a family's models (a path may be typed too); the list is read
+    again each time it opens, so a model installed meanwhile is there."""
+
+    def __init__(self, family: str, names: list[str], parent=None):
+        super().__init__(parent)
+        self.family = family
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.NoInsert)
+        self.lineEdit().setPlaceholderText("(default model)")
+        self.addItems(names)
+
+    def refresh(self) -> None:
+        names = model_names(self.family) or []
+        text = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        self.addItems(names)
+        self.setEditText(text)
+        self.blockSignals(False)
+
+    def showPopup(self) -> None:
+        self.refresh()
+        super().showPopup()
+
+
 class _Simple(QWidget):
     changed = Signal()
 
@@ -184,6 +228,13 @@ def editor_for(param) -> QWidget:
         return _FileEditor(param)
     if isinstance(param, P.FreqRange):
         return _BandEditor(param)
+    if isinstance(param, P.Model):
+        names = model_names(param.family)
+        if names is not None:
+            combo = _ModelCombo(param.family, names)
+            return _Simple(combo, combo.currentText,
+                           lambda v: combo.setEditText("" if v is None else str(v)),
+                           combo.currentTextChanged)
     edit = QLineEdit()
     return _Simple(edit, edit.text, lambda v: edit.setText("" if v is None else str(v)),
                    edit.editingFinished)

@@ -1,6 +1,8 @@
 """The window's side of the engine: turns user intents (preview, compare, apply, render, run a
 chain) into JobRequests on the EngineHost, and applies what comes back through the document —
 takes for previews, an undoable replace_range command for apply, a new window for render.
+A generator (an op with no audio input) runs with or without an open document; whatever the
+user asked (preview, apply, render), its result is a new document, with its takes beside it.
 
 A failed or cancelled job changes nothing. A result whose document state is no longer the one
 the request was cut from (the user edited meanwhile) is dropped with a warning: applying it
@@ -17,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from studio.engine.protocol import JobRequest
 
 PREVIEW_DEFAULT_S = 10.0
+GENERATOR_RATE = 48000  # the request's rate when no document is open (the op picks its own)
 
 
 @dataclass
@@ -33,6 +36,7 @@ class JobInfo:
     rate: int
     freq_range: tuple | None = None
     steps: list = field(default_factory=list)   # remaining chain steps
+    generator: bool = False   # no audio input: the result opens as a new document
     progress: float = 0.0
     message: str = ""
     submitted: float = field(default_factory=time.time)
@@ -44,6 +48,7 @@ class JobController(QObject):
     job_ended = Signal(object, str)  # JobInfo, "finished" | "failed: ..." | "cancelled" | "stale"
     notice = Signal(str)
     render_ready = Signal(object, int, str)  # audio (C, N), rate, title
+    generated = Signal(object)               # Generated: a generator's result
     report_ready = Signal(str, object)       # title, Report
 
     def __init__(self, model, host=None, parent=None):
@@ -76,16 +81,19 @@ class JobController(QObject):
 
     def submit(self, kind: str, op, params: dict, title: str | None = None,
                steps: list | None = None) -> JobInfo | None:
+        from studio.engine.operation import InputKind
         state = self.model.state
-        if state is None:
+        generator = op.inputs == InputKind.NONE
+        if state is None and not generator:
             self.notice.emit("Open a file first")
             return None
-        from studio.engine.operation import InputKind
         whole = op.inputs in (InputKind.DOCUMENT, InputKind.MULTICHANNEL)
-        if op.inputs == InputKind.NONE:
-            a, b, chans = 0, 0, tuple(range(state.n_channels))
+        if generator:  # needs no document; the op returns audio at its own (model's) rate
+            a, b, chans = 0, 0, ()
             inputs = None
+            rate = state.sample_rate if state is not None else GENERATOR_RATE
         else:
+            rate = state.sample_rate
             a, b, chans = (0, state.n_frames, tuple(range(state.n_channels))) if whole \
                 else self.target(kind in ("preview", "compare"))
             if b <= a:
@@ -93,12 +101,12 @@ class JobController(QObject):
                 return None
             inputs = state.read(a, b, channels=list(chans))
         sel = self.model.selection
-        band = (sel.f_lo, sel.f_hi) if sel is not None and sel.has_freq_range else None
-        req = JobRequest(op_id=op.id, params=dict(params), inputs=inputs,
-                         sample_rate=state.sample_rate, device=self.device, freq_range=band,
-                         offset=a)
+        band = (sel.f_lo, sel.f_hi) if sel is not None and sel.has_freq_range and \
+            not generator else None
+        req = JobRequest(op_id=op.id, params=dict(params), inputs=inputs, sample_rate=rate,
+                         device=self.device, freq_range=band, offset=a)
         info = JobInfo(req.job_id, kind, op.id, title or op.title, dict(params), a, b, chans,
-                       state, state.sample_rate, band, list(steps or []))
+                       state, rate, band, list(steps or []), generator=generator)
         self.jobs[info.job_id] = info
         self.host.submit(req)
         self.job_added.emit(info)
@@ -142,6 +150,10 @@ class JobController(QObject):
         if info.steps and result.audio is not None:  # a chain: feed the next step
             self._next_chain_step(info, result)
             return
+        if info.generator and (result.audio is not None or result.takes):
+            self.generated.emit(Generated.of(info, result))
+            self.job_ended.emit(info, "finished")
+            return
         if result.audio is None:
             self.job_ended.emit(info, "finished")
             return
@@ -165,7 +177,8 @@ class JobController(QObject):
         req = JobRequest(op_id=step.op_id, params=dict(step.params), inputs=result.audio,
                          sample_rate=result.sample_rate, device=self.device, offset=info.start)
         nxt = JobInfo(req.job_id, info.kind, step.op_id, info.title, info.params, info.start,
-                      info.end, info.channels, info.state, info.rate, info.freq_range, rest)
+                      info.end, info.channels, info.state, info.rate, info.freq_range, rest,
+                      generator=info.generator)
         self.jobs[nxt.job_id] = nxt
         self.host.submit(req)
         self.job_ended.emit(info, "finished")
@@ -190,6 +203,29 @@ class JobController(QObject):
         doc.takes.add(Take(id=Take.new_id(), name=f"{n}. {label}", start=info.start,
                            end=info.end, channels=info.channels, audio=audio, sample_rate=rate,
                            op_id=info.op_id, params=dict(info.params), report=values or None))
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A generator's result for the window: the main audio, the named takes, and a name
+    made of the op, the class and the seed ("sample kick seed 1")."""
+    audio: np.ndarray | None
+    rate: int
+    takes: tuple
+    name: str
+    op_id: str
+    params: dict
+
+    @classmethod
+    def of(cls, info: JobInfo, result) -> "Generated":
+        verb = info.op_id.split(".", 1)[-1]
+        p = info.params
+        label = " ".join(str(x) for x in (
+            verb, p.get("class") or None,
+            f"seed {p['seed']}" if p.get("seed") is not None else None) if x)
+        audio = None if result.audio is None else np.asarray(result.audio, np.float32)
+        takes = tuple((str(n), np.asarray(a, np.float32)) for n, a in result.takes)
+        return cls(audio, int(result.sample_rate), takes, label, info.op_id, dict(p))
 
 
 def _short(params: dict) -> str:

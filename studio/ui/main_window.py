@@ -281,6 +281,9 @@ class MainWindow(QMainWindow):
             self._autosaver.stop(clean=True)
             self._autosaver = None
         self._discard_recovered()
+        train = getattr(self, "train_dialog", None)
+        if train is not None and shiboken6.isValid(train):
+            train.shutdown()  # the trainer saves its run (SIGINT), then exits
         for child in getattr(self, "children_windows", []):
             if shiboken6.isValid(child):
                 child.quiet = True
@@ -295,7 +298,8 @@ class MainWindow(QMainWindow):
         if doc is None:
             self.setWindowTitle(APP_TITLE)
             return
-        name = os.path.basename(doc.path) if doc.path else "Untitled"
+        name = os.path.basename(doc.path) if doc.path else (
+            (getattr(doc, "source_info", None) or {}).get("title") or "Untitled")
         self.setWindowTitle(f"{name}{' *' if doc.is_modified else ''} — {APP_TITLE}")
 
     # status bar --------------------------------------------------------------------------

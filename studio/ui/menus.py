@@ -206,15 +206,61 @@ class Actions:
         self.w.jobs.submit(kind, first, dict(steps[0].params), title=f"Chain {title}",
                            steps=steps[1:])
 
-    def render_document(self, audio, rate: int, title: str) -> None:
-        from studio.core.document import Document
+    def _new_window(self):
         from studio.ui.main_window import MainWindow
         other = MainWindow(self.w.settings, host=self.w.jobs.host)
         other.quiet = getattr(self.w, "quiet", False)
+        self.w.children_windows = getattr(self.w, "children_windows", []) + [other]
+        return other
+
+    def render_document(self, audio, rate: int, title: str) -> None:
+        from studio.core.document import Document
+        other = self._new_window()
         other.set_document(Document.from_array(audio, rate))
         other.setWindowTitle(f"{title} — Audio Diffusion Studio")
         other.show()
-        self.w.children_windows = getattr(self.w, "children_windows", []) + [other]
+
+    def open_generated(self, gen):
+        """A generator's result as a new document (in this window when it is empty, else in a
+        new one), its takes listed for A/B; unsaved, so closing asks before it is lost."""
+        import numpy as np
+
+        from studio.core.document import Document
+        from studio.core.takes import Take
+        audio = gen.audio if gen.audio is not None else gen.takes[0][1]
+        doc = Document.from_array(audio, gen.rate,
+                                  source_info={"title": gen.name, "generated_by": gen.op_id})
+        doc._saved_state = None  # new audio that exists nowhere else yet
+        n = doc.state.n_frames
+        for i, (name, take) in enumerate(gen.takes, 1):
+            take = np.atleast_2d(take)
+            doc.takes.add(Take(id=Take.new_id(), name=f"{i}. {name}", start=0, end=n,
+                               channels=tuple(range(take.shape[0])), audio=take,
+                               sample_rate=gen.rate, op_id=gen.op_id, params=dict(gen.params)))
+        target = self.w if self.w.model.document is None else self._new_window()
+        target.set_document(doc)
+        target.show()
+        if gen.takes:
+            target.takes_dock.raise_()
+        target.notify(f"Generated {gen.name}" +
+                      (f": {len(gen.takes)} takes to compare (A/B)" if gen.takes else ""))
+        return target
+
+    def train_dialog(self):
+        """The "Train on folder…" dialog (one per window; it keeps its run while hidden)."""
+        from studio.ui.dialogs.train_dialog import TrainDialog
+        dlg = getattr(self.w, "train_dialog", None)
+        if dlg is None or not shiboken6.isValid(dlg):
+            dlg = TrainDialog(self.w, tasks=self.w.tasks,
+                              output_device=lambda: self.w.player.device_id)
+            dlg.quiet = getattr(self.w, "quiet", False)
+            dlg.open_clip.connect(self.open_path)
+            dlg.model_installed.connect(
+                lambda name: self.w.notify(f"Installed model '{name}': choose it in Model"))
+            self.w.train_dialog = dlg
+        dlg.show()
+        dlg.raise_()
+        return dlg
 
     # view ----------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
@@ -391,6 +437,16 @@ def build(w) -> Actions:
         a.triggered.connect(lambda _=False, i=op.id: (w.operations.select(i), w.ops_dock.raise_(),
                                                       w.ops_dock.show()))
 
+    g = mb.addMenu("&Generate")
+    for op in w.operations.ops:
+        if op.category == "generate":
+            a = g.addAction(f"{op.title}…")
+            a.triggered.connect(lambda _=False, i=op.id: (
+                w.operations.select(i), w.ops_dock.show(), w.ops_dock.raise_()))
+    g.addSeparator()
+    A.add(g, "train", "&Train on folder…", A.train_dialog,
+          tip="Train a diffusion model on a folder of clips (sub-folders are classes)")
+
     h = mb.addMenu("&Help")
     A.add(h, "demo_notes", "&Demo notes", A.demo_notes)
     A.add(h, "about", "&About", A.about)
@@ -401,6 +457,7 @@ def build(w) -> Actions:
     w.operations.compare_requested.connect(A.compare)
     w.takes.apply_take.connect(E.apply_take)
     w.jobs.render_ready.connect(A.render_document)
+    w.jobs.generated.connect(A.open_generated)
     w.waveform.sigContextMenu.connect(A.channel_menu)
     w.spectrogram.sigContextMenu.connect(lambda pos, x, y: A.channel_menu(pos, x, 0))
     return A

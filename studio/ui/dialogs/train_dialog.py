@@ -1,0 +1,593 @@
+"""Train on folder…: choose a folder of clips (classes are its sub-folders) and a run folder,
+then watch `studio train --json` run in its own process: a live loss plot (each step faint,
+the running mean bold, log scale), steps per second, time left, the demo clips as they are
+written (play them, or open one as a document), Stop (the trainer saves), Resume, and
+Install model… which copies the run into the user's models so generate operations list it.
+
+Nothing here blocks the window: the trainer is another process, the folder scan and the
+install copy run on the engine's task runner when the window gives one.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
+                               QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+                               QSpinBox, QSplitter, QToolButton, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from studio.errors import StudioError
+from studio.paths import data_dir
+from studio.ui import theme
+from studio.ui._clip_player import ClipPlayer
+from studio.ui._training_files import (FolderScan, has_model, inspect_run, list_demos,
+                                       running_mean, scan_data_folder)
+from studio.ui._training_process import TrainingProcess, TrainOptions
+
+MEAN_WINDOW = 50         # steps in the bold running mean (as the command line's bar)
+PLOT_HZ = 4              # the plot redraws at most this often, however fast steps arrive
+SIZES = ("tiny", "small", "base")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def _scan_task(ctx, folder: str) -> FolderScan:
+    return scan_data_folder(folder, ctx.cancelled)
+
+
+def _install_task(ctx, run_dir: str, name: str) -> str:
+    from studio.models.diffusion import catalog
+    return str(catalog.install(run_dir, name))
+
+
+def default_run_dir(data_folder: str) -> str:
+    name = Path(data_folder).name or "run"
+    return str(data_dir() / "runs" / name)
+
+
+def _format_eta(seconds: float) -> str:
+    if not np.isfinite(seconds) or seconds < 0:
+        return "–"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class _PathRow(QWidget):
+    """A line edit with a folder picker."""
+    changed = Signal(str)
+
+    def __init__(self, caption: str, placeholder: str, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.caption = caption
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        browse = QToolButton(text="…")
+        browse.setToolTip(caption)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(browse)
+        browse.clicked.connect(self._on_browse_changed)
+        self.edit.editingFinished.connect(lambda: self.changed.emit(self.text()))
+
+    def text(self) -> str:
+        t = self.edit.text().strip()
+        return os.path.abspath(os.path.expanduser(t)) if t else ""
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+        self.changed.emit(self.text())
+
+    def _on_browse_changed(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.caption, self.text())
+        if path:
+            self.set_text(path)
+
+
+class TrainDialog(QDialog):
+    model_installed = Signal(str)   # the installed model's name
+    open_clip = Signal(str)         # a demo clip to open as a document
+
+    def __init__(self, parent=None, tasks=None, output_device=lambda: None):
+        super().__init__(parent)
+        self.setWindowTitle("Train on folder")
+        self.setObjectName("trainDialog")
+        self.tasks = tasks
+        self.quiet = False              # tests: never ask
+        self.process = TrainingProcess(self)
+        self.player = ClipPlayer(output_device, self)
+        self.scan: FolderScan | None = None
+        self.steps_seen: list[int] = []
+        self.losses: list[float] = []
+        self.total_steps = 0
+        self.step = 0
+        self.steps_per_s = 0.0
+        self.outcome = ""               # "", "running", "done", "stopped", "failed"
+        self._run_dir = ""              # the run folder of the current/last process
+        self._pending: dict[int, str] = {}
+        self._plot_dirty = False
+        self._build()
+        self.process.event.connect(self.handle_event)
+        self.process.ended.connect(self._on_process_ended)
+        if tasks is not None:
+            tasks.finished.connect(self._on_task_finished)
+            tasks.failed.connect(lambda tid, msg, tb: self._on_task_failed(tid, msg))
+            tasks.cancelled.connect(lambda tid: self._pending.pop(tid, None))
+        self._timer = QTimer(self, interval=int(1000 / PLOT_HZ))
+        self._timer.timeout.connect(self._on_plot_timer_changed)
+        self._timer.start()
+        self._update_buttons()
+
+    # construction ------------------------------------------------------------------------
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        where = QGroupBox("Data and run")
+        form = QFormLayout(where)
+        self.data_row = _PathRow("Folder of clips (sub-folders are classes)",
+                                 "a folder whose sub-folders are the classes")
+        self.classes_label = QLabel("", wordWrap=True)
+        self.run_row = _PathRow("Run folder (checkpoints, demo clips, the model)",
+                                "where the run is written")
+        self.run_label = QLabel("", wordWrap=True)
+        form.addRow("Data folder", self.data_row)
+        form.addRow("", self.classes_label)
+        form.addRow("Run folder", self.run_row)
+        form.addRow("", self.run_label)
+        lay.addWidget(where)
+
+        opts = QGroupBox("Settings")
+        grid = QGridLayout(opts)
+        self.size = QComboBox()
+        self.size.addItems(SIZES)
+        self.size.setCurrentText("small")
+        self.size.setToolTip("Network size: tiny trains in minutes on a CPU, base wants a GPU")
+        self.steps = QSpinBox(minimum=1, maximum=10_000_000, singleStep=1000, value=10_000)
+        self.batch = QSpinBox(minimum=1, maximum=4096, value=16)
+        self.device = QComboBox()
+        self.device.addItems(DEVICES)
+        self.rate = QSpinBox(minimum=4000, maximum=96000, singleStep=1000, value=16000,
+                             suffix=" Hz")
+        self.seconds = QDoubleSpinBox(minimum=0.1, maximum=30.0, singleStep=0.25, value=1.5,
+                                      suffix=" s")
+        self.demo_every = QSpinBox(minimum=0, maximum=1_000_000, singleStep=100, value=1000)
+        self.demo_every.setSpecialValueText("never")
+        self.demo_every.setToolTip("Write one demo clip per class every N steps (0: never)")
+        cells = (("Size", self.size), ("Steps", self.steps), ("Batch", self.batch),
+                 ("Device", self.device), ("Sample rate", self.rate),
+                 ("Clip length", self.seconds), ("Demo clips every", self.demo_every))
+        for i, (label, w) in enumerate(cells):
+            r, c = divmod(i, 3)
+            grid.addWidget(QLabel(label), r, 2 * c)
+            grid.addWidget(w, r, 2 * c + 1)
+        lay.addWidget(opts)
+
+        prow = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.stats = QLabel("")
+        self.stats.setMinimumWidth(380)
+        prow.addWidget(self.progress, 1)
+        prow.addWidget(self.stats)
+        lay.addLayout(prow)
+
+        split = QSplitter(Qt.Horizontal)
+        self.plot = pg.PlotWidget()
+        self.plot.setLogMode(x=False, y=True)
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setLabel("left", "loss")
+        self.plot.setLabel("bottom", "step")
+        self.plot.setMinimumSize(420, 220)
+        self.plot.addLegend(offset=(-10, 10))
+        c = QColor(theme.colors().wave)
+        faint = QColor(c)
+        faint.setAlpha(70)
+        self.raw_curve = self.plot.plot(pen=pg.mkPen(faint, width=1), name="loss per step")
+        self.mean_curve = self.plot.plot(pen=pg.mkPen(theme.colors().cursor, width=2.5),
+                                         name=f"mean of {MEAN_WINDOW}")
+        for curve in (self.raw_curve, self.mean_curve):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        split.addWidget(self.plot)
+        demos = QWidget()
+        dl = QVBoxLayout(demos)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(QLabel("Demo clips"))
+        self.demo_tree = QTreeWidget()
+        self.demo_tree.setHeaderHidden(True)
+        self.demo_tree.setToolTip("Clips the model makes as it learns (double-click to play)")
+        dl.addWidget(self.demo_tree, 1)
+        drow = QHBoxLayout()
+        self.play_btn = QPushButton("Play")
+        self.play_btn.setToolTip("Audition the selected clip")
+        self.open_btn = QPushButton("Open")
+        self.open_btn.setToolTip("Open the selected clip as a document")
+        drow.addWidget(self.play_btn)
+        drow.addWidget(self.open_btn)
+        dl.addLayout(drow)
+        split.addWidget(demos)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        lay.addWidget(split, 1)
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        lay.addWidget(self.status)
+        brow = QHBoxLayout()
+        self.start_btn = QPushButton("Start")
+        self.stop_btn = QPushButton("Stop")
+        self.stop_btn.setToolTip("Save the run and stop (Resume goes on from there)")
+        self.resume_btn = QPushButton("Resume")
+        self.resume_btn.setToolTip("Go on with the run saved in the run folder")
+        self.install_btn = QPushButton("Install model…")
+        self.install_btn.setToolTip("Copy the trained model into your models: generate "
+                                    "operations list it by name")
+        self.close_btn = QPushButton("Close")
+        brow.addWidget(self.start_btn)
+        brow.addWidget(self.stop_btn)
+        brow.addWidget(self.resume_btn)
+        brow.addStretch(1)
+        brow.addWidget(self.install_btn)
+        brow.addWidget(self.close_btn)
+        lay.addLayout(brow)
+        self.resize(980, 720)
+
+        self.data_row.changed.connect(self._on_data_folder_changed)
+        self.run_row.changed.connect(self._on_run_folder_changed)
+        self.start_btn.clicked.connect(lambda: self.start(resume=False))
+        self.resume_btn.clicked.connect(lambda: self.start(resume=True))
+        self.stop_btn.clicked.connect(self.stop)
+        self.install_btn.clicked.connect(lambda: self.install())
+        self.close_btn.clicked.connect(self.close)
+        self.play_btn.clicked.connect(self._on_play_changed)
+        self.open_btn.clicked.connect(self._on_open_changed)
+        self.demo_tree.itemDoubleClicked.connect(lambda *_: self._on_play_changed())
+        self.player.playing_changed.connect(
+            lambda on: self.play_btn.setText("Stop playing" if on else "Play"))
+
+    # folders -----------------------------------------------------------------------------
+    def set_folders(self, data: str, run: str = "") -> None:
+        self.data_row.set_text(data)
+        if run:
+            self.run_row.set_text(run)
+
+    def _on_data_folder_changed(self, folder: str) -> None:
+        self.scan = None
+        if not folder:
+            self.classes_label.setText("")
+        elif not os.path.isdir(folder):
+            self.classes_label.setText("this folder does not exist")
+        else:
+            self.classes_label.setText("counting the audio files…")
+            if self.tasks is not None:
+                tid = self.tasks.submit(_scan_task, folder, key=("train-scan", id(self)),
+                                        lane="io")
+                self._pending[tid] = "scan"
+            else:  # no task runner (a dialog on its own): the scan is bounded
+                self._on_scan_done(scan_data_folder(folder))
+        if folder and not self.run_row.edit.text().strip():
+            self.run_row.set_text(default_run_dir(folder))
+        self._update_buttons()
+
+    def _on_scan_done(self, scan: FolderScan) -> None:
+        if scan.folder != self.data_row.text():
+            return  # the user chose another folder meanwhile
+        self.scan = scan
+        self.classes_label.setText(scan.text())
+        self._update_buttons()
+
+    def _on_run_folder_changed(self, folder: str = "") -> None:
+        run = inspect_run(self.run_row.text())
+        resuming = run is not None
+        for w in (self.size, self.rate, self.seconds):
+            w.setEnabled(not resuming and not self.process.running())
+        if run is None:
+            exists = os.path.isdir(self.run_row.text()) and bool(os.listdir(self.run_row.text()))
+            self.run_label.setText("a new run" + (" (the folder is not empty)" if exists else ""))
+        else:
+            self.size.setCurrentText(run.size or self.size.currentText())
+            self.rate.setValue(run.sample_rate)
+            self.seconds.setValue(run.seconds)
+            more = ("finished: raise Steps to train further" if run.step >= run.steps
+                    else "Resume goes on with it")
+            self.run_label.setText(
+                f"holds a {run.size} run at step {run.step} of {run.steps} "
+                f"({run.sample_rate} Hz, {len(run.classes)} classes): {more}")
+            if not self.demo_tree.topLevelItemCount():
+                for step, files in list_demos(self.run_row.text()):
+                    self._add_demos(step, files)
+        self._update_buttons()
+
+    # running -----------------------------------------------------------------------------
+    def options(self, resume: bool) -> TrainOptions:
+        return TrainOptions(data=self.data_row.text(), out=self.run_row.text(),
+                            config=self.size.currentText(), steps=self.steps.value(),
+                            batch=self.batch.value(), device=self.device.currentText(),
+                            rate=self.rate.value(), seconds=self.seconds.value(),
+                            demo_every=self.demo_every.value(), resume=resume)
+
+    def start(self, resume: bool = False) -> bool:
+        if self.process.running():
+            return False
+        opts = self.options(resume)
+        if not opts.data or not os.path.isdir(opts.data):
+            self._say("Choose the folder of clips to train on", error=True)
+            return False
+        if not opts.out:
+            self._say("Choose a run folder", error=True)
+            return False
+        self._run_dir = opts.out
+        self.steps_seen, self.losses = [], []
+        self.total_steps, self.step, self.steps_per_s = opts.steps, 0, 0.0
+        self._plot_dirty = True
+        self.outcome = "running"
+        self.progress.setRange(0, 0)  # busy until the trainer reports
+        self.stats.setText("starting…")
+        self._say("Starting the trainer (loading torch takes a few seconds)…")
+        self.process.start(opts)
+        self._update_buttons()
+        return True
+
+    def stop(self) -> None:
+        if self.process.stop():
+            self._say("Stopping: the trainer saves the run, then exits…")
+            self.stop_btn.setEnabled(False)
+
+    def feed_line(self, line: str) -> None:
+        """One line of `studio train --json` output (tests feed recorded streams here)."""
+        from studio.ui._training_process import parse_line
+        ev = parse_line(line)
+        if ev is not None:
+            self.handle_event(ev)
+
+    def handle_event(self, ev: dict) -> None:
+        kind = ev.get("event")
+        if kind == "loading":
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * float(ev.get("fraction", 0.0))))
+            self.progress.setFormat("loading data %p%")
+            self.stats.setText(str(ev.get("message", ""))[:60])
+        elif kind == "start":
+            self.total_steps = int(ev.get("steps", 0))
+            self.step = int(ev.get("step", 0))
+            past = [float(v) for v in ev.get("losses", [])]
+            self.losses = past
+            self.steps_seen = list(range(self.step - len(past) + 1, self.step + 1))
+            self._plot_dirty = True
+            self.progress.setRange(0, max(1, self.total_steps))
+            self.progress.setValue(min(self.step, self.total_steps))
+            self.progress.setFormat("%v / %m steps")
+            data = ev.get("data", {})
+            classes = ev.get("classes", [])
+            self._say(f"Training on {data.get('clips', '?')} clips ({data.get('seconds', '?')} s) "
+                      f"in {len(classes)} classes on {ev.get('device', '?')}, "
+                      f"from step {self.step}" +
+                      (f"; {data['skipped']} files skipped" if data.get("skipped") else ""))
+        elif kind == "step":
+            self.step = int(ev["step"])
+            self.steps_seen.append(self.step)
+            self.losses.append(float(ev["loss"]))
+            self.steps_per_s = float(ev.get("steps_per_s", 0.0))
+            self._plot_dirty = True
+            self.progress.setValue(min(self.step, self.total_steps))
+            self._show_stats()
+        elif kind == "demo":
+            self._add_demos(int(ev["step"]), [Path(f) for f in ev.get("files", [])])
+        elif kind == "end":
+            self.step = int(ev.get("step", self.step))
+            self.progress.setValue(min(self.step, self.progress.maximum()))
+
+    def _show_stats(self) -> None:
+        left = max(0, self.total_steps - self.step)
+        eta = left / self.steps_per_s if self.steps_per_s > 0 else float("inf")
+        mean = float(np.mean(self.losses[-MEAN_WINDOW:])) if self.losses else float("nan")
+        self.stats.setText(f"loss {mean:.4f} · {self.steps_per_s:.2f} steps/s · "
+                           f"{_format_eta(eta)} left")
+
+    def _on_process_ended(self, outcome: str, message: str) -> None:
+        self.outcome = outcome
+        run = self._run_dir
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        if outcome == "done":
+            self._say(f"Finished at step {self.step}. Install model… makes it a choice of the "
+                      "Generate operations.")
+        elif outcome == "stopped":
+            if message:
+                self._say(f"Stopped: {message}.")
+            else:
+                self._say(f"Stopped and saved at step {self.step}. Resume goes on from there "
+                          f"(or on the command line: studio train --data … --out {run} "
+                          f"--resume).")
+        else:
+            self._say(message, error=True)
+        self._on_run_folder_changed()
+        self._update_buttons()
+
+    # demos -------------------------------------------------------------------------------
+    def _add_demos(self, step: int, files: list[Path]) -> None:
+        t = self.demo_tree
+        for i in range(t.topLevelItemCount()):  # a step listed from the run folder already
+            if t.topLevelItem(i).data(0, Qt.UserRole + 1) == step:
+                t.takeTopLevelItem(i)
+                break
+        top = QTreeWidgetItem([f"step {step}"])
+        top.setData(0, Qt.UserRole + 1, step)
+        for f in files:
+            child = QTreeWidgetItem([Path(f).stem])
+            child.setData(0, Qt.UserRole, str(f))
+            child.setToolTip(0, str(f))
+            top.addChild(child)
+        at = next((i for i in range(t.topLevelItemCount())
+                   if t.topLevelItem(i).data(0, Qt.UserRole + 1) < step), t.topLevelItemCount())
+        t.insertTopLevelItem(at, top)  # the newest on top
+        top.setExpanded(True)
+        if top.childCount():
+            self.demo_tree.setCurrentItem(top.child(0))
+        self._update_buttons()
+
+    def demo_count(self) -> int:
+        t = self.demo_tree
+        return sum(t.topLevelItem(i).childCount() for i in range(t.topLevelItemCount()))
+
+    def selected_clip(self) -> str | None:
+        item = self.demo_tree.currentItem()
+        if item is None:
+            return None
+        if item.data(0, Qt.UserRole) is None and item.childCount():
+            item = item.child(0)
+        return item.data(0, Qt.UserRole)
+
+    def _on_play_changed(self) -> None:
+        if self.player.playing:
+            self.player.stop()
+            return
+        path = self.selected_clip()
+        if not path:
+            return
+        from studio.io.audiofile import read  # a demo clip is a second or two: read at once
+        try:
+            audio, rate = read(path)
+        except StudioError as e:
+            self._say(str(e), error=True)
+            return
+        if not self.player.play(audio, rate):
+            self._say("No audio output: Open loads the clip as a document instead", error=True)
+
+    def _on_open_changed(self) -> None:
+        path = self.selected_clip()
+        if path:
+            self.open_clip.emit(path)
+
+    # install -----------------------------------------------------------------------------
+    def install(self, name: str | None = None) -> None:
+        run = self._run_dir or self.run_row.text()
+        if not has_model(run):
+            self._say(f"{run} has no trained model yet", error=True)
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Install model", "Model name:",
+                                            text=Path(run).name)
+            if not ok or not name.strip():
+                return
+        name = name.strip()
+        self.install_btn.setEnabled(False)
+        self._say(f"Installing {name}…")
+        if self.tasks is not None:
+            tid = self.tasks.submit(_install_task, run, name, lane="io")
+            self._pending[tid] = f"install:{name}"
+        else:
+            try:
+                _install_task(None, run, name)
+            except StudioError as e:
+                self._on_task_failed(None, str(e))
+                return
+            self._on_installed(name)
+
+    def _on_installed(self, name: str) -> None:
+        self._say(f"Installed model '{name}': Generate operations list it in Model.")
+        self.model_installed.emit(name)
+        self._update_buttons()
+
+    def _on_task_finished(self, tid: int, result) -> None:
+        kind = self._pending.pop(tid, None)
+        if kind == "scan":
+            self._on_scan_done(result)
+        elif kind is not None and kind.startswith("install:"):
+            self._on_installed(kind.split(":", 1)[1])
+
+    def _on_task_failed(self, tid, message: str) -> None:
+        kind = self._pending.pop(tid, None) if tid is not None else "install"
+        if kind is None:
+            return
+        if kind == "scan":
+            self.classes_label.setText(message)
+        else:
+            self._say(message, error=True)
+        self._update_buttons()
+
+    # state -------------------------------------------------------------------------------
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #ff6b6b;" if error else "")
+        self.status.setText(text)
+
+    def status_text(self) -> str:
+        return self.status.text()
+
+    def _update_buttons(self) -> None:
+        running = self.process.running()
+        run = self.run_row.text()
+        saved = inspect_run(run) if run else None
+        has_data = bool(self.data_row.text()) and os.path.isdir(self.data_row.text())
+        self.start_btn.setEnabled(not running and has_data and bool(run) and saved is None)
+        self.resume_btn.setEnabled(not running and has_data and saved is not None)
+        self.stop_btn.setEnabled(running)
+        self.install_btn.setEnabled(not running and bool(run) and has_model(run)
+                                    and not any(k.startswith("install") for k in
+                                                self._pending.values()))
+        for w in (self.data_row, self.run_row, self.steps, self.batch, self.device,
+                  self.demo_every):
+            w.setEnabled(not running)
+        for w in (self.size, self.rate, self.seconds):
+            w.setEnabled(not running and saved is None)
+        has_clip = self.demo_count() > 0
+        self.play_btn.setEnabled(has_clip)
+        self.open_btn.setEnabled(has_clip)
+
+    def _on_plot_timer_changed(self) -> None:
+        if self._plot_dirty and self.isVisible():
+            self.refresh_plot()
+
+    def refresh_plot(self) -> None:
+        """Redraw the loss curves now (the timer calls it; tests and screenshots too)."""
+        self._plot_dirty = False
+        x = np.asarray(self.steps_seen, np.float64)
+        y = np.maximum(np.asarray(self.losses, np.float64), 1e-8)  # log scale
+        self.raw_curve.setData(x, y)
+        self.mean_curve.setData(x, running_mean(y, MEAN_WINDOW))
+
+    # closing -----------------------------------------------------------------------------
+    def confirm_close(self) -> bool:
+        """While training: stop it (it is saved), keep it going in the background, or cancel.
+        True when the dialog may go."""
+        if not self.process.running() or self.quiet:
+            return True
+        box = QMessageBox(QMessageBox.Question, "Training is running",
+                          "Stop the training? It is saved and can be resumed.", parent=self)
+        stop = box.addButton("Stop training", QMessageBox.AcceptRole)
+        keep = box.addButton("Keep training", QMessageBox.RejectRole)
+        box.addButton(QMessageBox.Cancel)
+        box.exec()
+        if box.clickedButton() is stop:
+            self.stop()
+            return True
+        return box.clickedButton() is keep
+
+    def closeEvent(self, ev) -> None:
+        if not self.confirm_close():
+            ev.ignore()
+            return
+        self.player.stop()
+        ev.accept()
+
+    def reject(self) -> None:  # Esc closes like the Close button
+        self.close()
+
+    def shutdown(self, wait_ms: int = 20000) -> None:
+        """The app quits: let the trainer save (SIGINT), then make sure it is gone."""
+        self.player.stop()
+        self._timer.stop()
+        if self.process.running():
+            self.process.stop()
+            if not self.process.wait(wait_ms):
+                self.process.kill()
+                self.process.wait(2000)
