@@ -40,7 +40,8 @@ class FolderScan:
 
     def text(self, max_classes: int = 16) -> str:
         if not self.files:
-            return "no audio files in this folder"
+            return ("no audio files among the first entries looked at" if self.truncated
+                    else "no audio files in this folder")
         more = "at least " if self.truncated else ""
         parts = [f"{c} ({self.per_class[c]})" for c in self.classes[:max_classes]]
         if len(self.classes) > max_classes:
