@@ -164,6 +164,10 @@ class Trainer:
         self.g_noise.set_state(tensors["rng.noise"])
         self.losses = tensors["losses"].tolist()
         self.step = int(meta["step"])
+        if self.world > 1:  # only rank 0's generators were saved: give every rank its own
+            seed = (self.tcfg.seed * 1000 + self.rank) * 1_000_003 + self.step
+            self.g_data.manual_seed(seed)
+            self.g_noise.manual_seed(seed + 1)
         return True
 
     # ---- the loop ---------------------------------------------------------------------------
