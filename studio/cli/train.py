@@ -56,6 +56,8 @@ def _run(args) -> int:
                        checkpoint_every=args.checkpoint_every, demo_every=args.demo_every)
     trainer = open_run(args.data, args.out, tcfg, args.config, args.rate, args.seconds,
                        device, args.resume, progress=emit.loading)
+    if trainer.rank != 0:  # under torchrun, one process speaks for all
+        emit = _Quiet()
     emit.start(trainer, str(device))
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -131,3 +133,8 @@ class _JsonOut:
     def end(self, trainer, stopped: bool) -> None:
         self._put(event="end", step=trainer.step, stopped=stopped,
                   model=str(trainer.run_dir / "model.json"))
+
+
+class _Quiet:
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
