@@ -220,9 +220,12 @@ class Generated:
     def of(cls, info: JobInfo, result) -> "Generated":
         verb = info.op_id.split(".", 1)[-1]
         p = info.params
+        # the seed the op used (a random one when asked for -1 reports what it drew)
+        values = getattr(result.report, "values", None) or {}
+        seed = values.get("seed", p.get("seed"))
         label = " ".join(str(x) for x in (
             verb, p.get("class") or None,
-            f"seed {p['seed']}" if p.get("seed") is not None else None) if x)
+            f"seed {seed}" if seed is not None and seed != -1 else None) if x)
         audio = None if result.audio is None else np.asarray(result.audio, np.float32)
         takes = tuple((str(n), np.asarray(a, np.float32)) for n, a in result.takes)
         return cls(audio, int(result.sample_rate), takes, label, info.op_id, dict(p))
