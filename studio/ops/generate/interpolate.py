@@ -1,0 +1,53 @@
+"""Morph between two clips: invert both to their noise latents with the probability-flow ODE,
+interpolate the latents spherically and decode each point back to a clip."""
+from __future__ import annotations
+
+import torch
+
+from studio.engine.operation import Extra, Report, Result, operation
+from studio.ops.generate import _common as g
+
+
+@operation(
+    id="generate.interpolate", title="Interpolate clips", changes_length=True,
+    min_seconds=0.02,
+    extras=(Extra("other", help="The clip to morph towards (the selection is the start)"),),
+    params=[
+        g.model_param(),
+        g.count_param(default=5, hi=32, help="Clips from the selection to the other clip, "
+                                             "both ends included (1 = the midpoint only)"),
+        g.class_param("class_a", help="Class of the selection for the model (empty = none)"),
+        g.class_param("class_b", help="Class of the other clip for the model (empty = none)"),
+        g.steps_param(50),
+    ],
+    example={"steps": 3, "count": 3})
+def run(inputs, p, ctx) -> Result:
+    """Clips that move from the selection to the other clip: both are inverted to noise
+    latents by the ODE (deterministic, so the ends reproduce the inputs), the latents are
+    interpolated spherically and decoded. The output is every clip end to end, at the
+    selection's rate, each as long as the longer input; with count > 1 each clip is also a
+    take."""
+    model = g.load_model(p, ctx)
+    la, lb = g.label(model, p.class_a), g.label(model, p.class_b)
+    rate = inputs.sample_rate
+    b_audio, b_rate = inputs.extras["other"]
+    a, gain_a = g.to_model(inputs.audio, rate, model, "the selection")
+    b, gain_b = g.to_model(b_audio, b_rate, model, "the other clip")
+    n = max(a.shape[0], b.shape[0])
+    frames = model.frames(n / model.sample_rate)
+    out_frames = max(inputs.audio.shape[1], round(b_audio.shape[1] * rate / b_rate))
+    clips = model.interpolate(g.fit(a, frames), g.fit(b, frames), p.count, la, lb, p.steps,
+                              progress=lambda f: ctx.progress(f, "inverting" if f < 0.5
+                                                              else "decoding"))
+    ts = [k / (p.count - 1) for k in range(p.count)] if p.count > 1 else [0.5]
+    channels = inputs.audio.shape[0]
+    outs = []
+    for clip, t in zip(clips, ts):
+        gain = gain_a ** (1 - t) * gain_b ** t  # the level moves geometrically, like the sound
+        outs.append(g.from_model(clip[:n], model, rate, out_frames, channels, gain))
+    takes = [(f"{k + 1} of {p.count} (t={t:.2f})", o) for k, (o, t) in
+             enumerate(zip(outs, ts))] if p.count > 1 else []
+    return Result(audio=torch.cat(outs, dim=1), takes=takes,
+                  report=Report(values={"clips": p.count, "clip_seconds":
+                                        round(out_frames / rate, 3),
+                                        "model_rate": model.sample_rate}))
