@@ -80,7 +80,8 @@ class JobController(QObject):
         return 0, n, chans
 
     def submit(self, kind: str, op, params: dict, title: str | None = None,
-               steps: list | None = None) -> JobInfo | None:
+               steps: list | None = None, extras: dict | None = None) -> JobInfo | None:
+        """`extras` maps an op's Extra names to (audio (C, N), rate): further input clips."""
         from studio.engine.operation import InputKind
         state = self.model.state
         generator = op.inputs == InputKind.NONE
@@ -104,7 +105,7 @@ class JobController(QObject):
         band = (sel.f_lo, sel.f_hi) if sel is not None and sel.has_freq_range and \
             not generator else None
         req = JobRequest(op_id=op.id, params=dict(params), inputs=inputs, sample_rate=rate,
-                         device=self.device, freq_range=band, offset=a)
+                         device=self.device, freq_range=band, offset=a, extras=extras or {})
         info = JobInfo(req.job_id, kind, op.id, title or op.title, dict(params), a, b, chans,
                        state, rate, band, list(steps or []), generator=generator)
         self.jobs[info.job_id] = info
@@ -168,6 +169,10 @@ class JobController(QObject):
         audio = np.asarray(result.audio, np.float32)
         if info.kind == "apply":
             self._apply(info, audio, int(result.sample_rate))
+        elif result.takes:  # several candidates (variations): each one a take to A/B
+            for name, take in result.takes:
+                self._add_take(info, np.asarray(take, np.float32), int(result.sample_rate),
+                               result.report, name)
         else:
             self._add_take(info, audio, int(result.sample_rate), result.report)
         self.job_ended.emit(info, "finished")
@@ -194,11 +199,13 @@ class JobController(QObject):
         doc.execute(commands.replace_range(doc, info.start, info.end, audio, info.channels,
                                            name=info.title))
 
-    def _add_take(self, info: JobInfo, audio: np.ndarray, rate: int, report) -> None:
+    def _add_take(self, info: JobInfo, audio: np.ndarray, rate: int, report,
+                  name: str = "") -> None:
         from studio.core.takes import Take
         doc = self.model.document
         n = len(doc.takes) + 1
         label = info.title if info.kind == "preview" else f"{info.title} ({_short(info.params)})"
+        label += f" · {name}" if name else ""
         values = dict(report.values) if report is not None else None
         doc.takes.add(Take(id=Take.new_id(), name=f"{n}. {label}", start=info.start,
                            end=info.end, channels=info.channels, audio=audio, sample_rate=rate,

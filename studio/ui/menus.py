@@ -17,6 +17,7 @@ from studio.ui import file_ops, theme
 from studio.ui.edit_actions import EditActions
 
 DEMO_NOTES = ("demo", "README.md")
+EXTRA_MAX_S = 120.0  # a further input clip (interpolate's "other") is read whole, at once
 
 
 class Actions:
@@ -154,23 +155,55 @@ class Actions:
             self.w.notify(str(e))
             return None, None
 
+    def _extras(self, op) -> dict | None:
+        """The further clips `op` declares (interpolate's second clip), each chosen as a
+        file; None when the user cancels or a clip cannot be used."""
+        out = {}
+        for extra in op.extras:
+            path, _ = QFileDialog.getOpenFileName(
+                self.w, f"{op.title}: {extra.help or extra.name}", "",
+                file_ops.AUDIO_FILTER)
+            if not path:
+                if extra.required:
+                    return None
+                continue
+
+            def load(path=path):
+                from studio.io.audiofile import probe, read
+                info = probe(path)
+                if info.frames > EXTRA_MAX_S * info.samplerate:
+                    raise StudioError(f"{os.path.basename(path)} is longer than "
+                                      f"{EXTRA_MAX_S:g} s; choose a shorter clip")
+                return read(path)
+            got = self.guarded(load)
+            if got is None:
+                return None
+            out[extra.name] = got
+        return out
+
+    def _submit(self, kind: str, op, params, **kw):
+        extras = self._extras(op) if op.extras else {}
+        if extras is None:
+            return None
+        return self.w.jobs.submit(kind, op, params, extras=extras, **kw)
+
     def preview(self, op=None, params=None) -> None:
         if op is None:
             op, params = self._op_params()
         if op is not None:
-            self.w.jobs.submit("preview", op, params)
+            self._submit("preview", op, params)
 
     def apply(self, op=None, params=None) -> None:
         if op is None:
             op, params = self._op_params()
         if op is not None:
-            self.w.jobs.submit("apply", op, params)
+            self._submit("apply", op, params)
 
     def render_new(self, op=None, params=None) -> None:
         if op is None:
             op, params = self._op_params()
         if op is not None:
-            self.w.jobs.submit("render", op, params, title=f"{op.title} render")
+            self._submit("render", op, params, title=f"{op.title} render")
 
     def compare(self, op=None, params=None, sets: list | None = None) -> None:
         from studio.ui.dialogs.compare import CompareDialog
@@ -183,13 +216,16 @@ class Actions:
             if not dlg.exec():
                 return
             sets = dlg.parameter_sets()
+        extras = self._extras(op) if op.extras else {}
+        if extras is None:
+            return
         for values in sets[:4]:
             try:
                 p = dict(op.schema.validate(values))
             except StudioError as e:
                 self.w.notify(str(e))
                 continue
-            self.w.jobs.submit("compare", op, p)
+            self.w.jobs.submit("compare", op, p, extras=extras)
 
     def run_chain(self, path: str | None = None, kind: str = "preview") -> None:
         from studio.engine import chain, registry

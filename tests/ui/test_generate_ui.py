@@ -151,3 +151,53 @@ def test_generate_menu_and_sample_from_the_operations_dock(window, qtbot, tmp_pa
     assert w.windowTitle().startswith("sample kick seed 5")
     assert len(doc.takes) == 2
     np.testing.assert_allclose(list(doc.takes)[0].audio, doc.state.read(), atol=1e-6)
+
+
+def test_variation_takes_and_interpolate_with_a_chosen_clip(window, qtbot, tmp_path,
+                                                           monkeypatch):
+    """Ops with a selection input that return several takes list each of them; an op with a
+    further clip (interpolate's "other") asks for a file, then runs."""
+    import soundfile as sf
+    from PySide6.QtWidgets import QFileDialog
+    from studio.core.document import Document
+    from studio.core.selection import Selection
+    w = window
+    if "generate.interpolate" not in [op.id for op in registry.all_operations()]:
+        pytest.skip("generate.interpolate is not there yet")
+    from studio.models.diffusion.checkpoint import save_model
+    from studio.models.diffusion.config import config_for
+    from studio.models.diffusion.edm import Denoiser
+    cfg = config_for("tiny", 8000, 0.25, ("kick", "snare"))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        save_model(tmp_path / "tiny", Denoiser(cfg).state_dict(), cfg)
+    model = str(tmp_path / "tiny.json")
+    t = np.arange(2000) / 8000
+    x = (0.5 * np.sin(2 * np.pi * 220 * t) * np.exp(-6 * t)).astype(np.float32)
+    w.set_document(Document.from_array(np.stack([x, x]), 8000))
+    w.model.set_selection(Selection(0, 2000))
+    var = registry.get("generate.variation")
+    w.actions_.preview(var, dict(var.schema.validate(
+        {"model": model, "steps": 2, "sampler": "dpmpp_2m", "seed": 1, "count": 2})))
+    qtbot.waitUntil(lambda: len(w.model.document.takes) == 2, timeout=60000)
+    takes = list(w.model.document.takes)
+    assert [tk.name.split(" · ")[-1] for tk in takes] == ["take 1 seed 1", "take 2 seed 2"]
+    assert all(tk.audio.shape == (2, 2000) for tk in takes)
+    assert not np.array_equal(takes[0].audio, takes[1].audio)
+    # interpolate: cancelling the file question submits nothing; a chosen clip runs
+    other = tmp_path / "other.wav"
+    sf.write(other, (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 8000)
+    ended = []
+    w.jobs.job_ended.connect(lambda info, how: ended.append(how))
+    interp = registry.get("generate.interpolate")
+    params = dict(interp.schema.validate({"model": model, "steps": 2, "count": 3}))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
+    w.actions_.preview(interp, params)
+    assert not w.jobs.busy()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(other), "")))
+    w.actions_.preview(interp, params)
+    qtbot.waitUntil(lambda: bool(ended), timeout=60000)
+    assert ended == ["finished"]
+    names = [tk.name.split(" · ")[-1] for tk in w.model.document.takes][2:]
+    assert names == ["1 of 3 (t=0.00)", "2 of 3 (t=0.50)", "3 of 3 (t=1.00)"]
