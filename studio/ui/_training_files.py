@@ -86,6 +86,8 @@ class RunInfo:
     seconds: float
     classes: list[str]
     has_model: bool
+    batch: int = 16
+    demo_every: int = 0
 
 
 def inspect_run(run_dir: str) -> RunInfo | None:
@@ -93,8 +95,10 @@ def inspect_run(run_dir: str) -> RunInfo | None:
     path = Path(run_dir) / "train_state.json"
     try:
         meta = json.loads(path.read_text())
-        audio = meta["model"]["audio"]
-        return RunInfo(step=int(meta["step"]), steps=int(meta["train"]["steps"]),
+        audio, train = meta["model"]["audio"], meta["train"]
+        return RunInfo(step=int(meta["step"]), steps=int(train["steps"]),
+                       batch=int(train.get("batch", 16)),
+                       demo_every=int(train.get("demo_every", 0)),
                        size=str(meta["model"].get("size", "")),
                        sample_rate=int(audio["sample_rate"]),
                        seconds=round(int(audio["length"]) / int(audio["sample_rate"]), 3),

@@ -110,6 +110,12 @@ def test_recorded_stream_drives_plot_progress_and_demos(qtbot, tmp_path):
     assert d.open_btn.isEnabled()
     d.open_btn.click()
     assert opened == [demo[4][0]]
+    # Play reads the clip through libsndfile and hands it to the clip player
+    played = []
+    d.player.play = lambda audio, rate: played.append((audio, rate)) or False
+    d.play_btn.click()
+    assert played[0][1] == RATE and played[0][0].shape == (1, 400)
+    assert d.status_text().startswith("No audio output")  # said when nothing can sound
 
 
 def test_eta_is_steps_left_over_rate(qtbot):
@@ -207,3 +213,60 @@ def test_closing_while_training_asks_and_stop_saves_a_resumable_run(qtbot, tmp_p
     assert d.resume_btn.isEnabled() and not d.start_btn.isEnabled()
     assert not d.size.isEnabled()  # a resumed run keeps its architecture
     assert d.options(True).argv()[-1] == "--resume"
+
+
+_FAKE_TRAINER = """
+import json, signal, sys, time
+out = sys.argv[1]
+def save(*_):
+    open(out, "w").write("saved")
+    print(json.dumps({"event": "end", "step": 1, "stopped": True, "model": ""}), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGINT, save)
+print(json.dumps({"event": "start", "step": 0, "steps": 9, "device": "cpu", "data": {},
+                  "classes": [], "losses": []}), flush=True)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_quitting_the_app_lets_the_trainer_save(window, qtbot, tmp_path, monkeypatch):
+    """A stand-in trainer that saves on SIGINT: the dialog's shutdown (which the window's
+    shutdown calls) stops it that way and waits for it."""
+    marker = tmp_path / "saved"
+    monkeypatch.setattr(_training_process, "studio_command", lambda args: (
+        sys.executable, ["-c", _FAKE_TRAINER, str(marker)]))
+    data = tmp_path / "data"
+    data.mkdir()
+    d = window.actions_.train_dialog()
+    try:
+        assert d.isVisible() and d.tasks is window.tasks
+        assert window.actions_.train_dialog() is d  # one per window
+        d.set_folders(str(data), str(tmp_path / "run"))
+        qtbot.waitUntil(lambda: d.scan is not None, timeout=20000)  # on the io lane
+        assert d.classes_label.text() == "no audio files in this folder"
+        d.start()
+        qtbot.waitUntil(lambda: d.total_steps == 9, timeout=20000)
+        d.shutdown()
+        assert marker.read_text() == "saved" and not d.process.running()
+    finally:
+        window.train_dialog = None
+        d.close()
+        d.deleteLater()
+
+
+def test_a_run_folder_fills_in_what_the_run_was_started_with(qtbot, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "train_state.json").write_text(json.dumps({
+        "step": 120, "train": {"steps": 700, "batch": 8, "demo_every": 50},
+        "model": {"size": "tiny", "audio": {"sample_rate": 22050, "length": 33075,
+                                            "classes": ["a", "b", "c"]}}}))
+    data = _clips(tmp_path / "data")
+    d = _dialog(qtbot, tasks=None)
+    d.set_folders(str(data), str(run))
+    assert (d.size.currentText(), d.rate.value(), d.seconds.value()) == ("tiny", 22050, 1.5)
+    assert (d.steps.value(), d.batch.value(), d.demo_every.value()) == (700, 8, 50)
+    assert d.run_label.text().startswith("holds a tiny run at step 120 of 700")
+    assert d.resume_btn.isEnabled() and not d.start_btn.isEnabled()
+    assert not d.install_btn.isEnabled()  # no model.safetensors yet

@@ -293,10 +293,14 @@ class TrainDialog(QDialog):
         if run is None:
             exists = os.path.isdir(self.run_row.text()) and bool(os.listdir(self.run_row.text()))
             self.run_label.setText("a new run" + (" (the folder is not empty)" if exists else ""))
-        else:
+        else:  # what the run was started with (size, rate and length are fixed now)
             self.size.setCurrentText(run.size or self.size.currentText())
             self.rate.setValue(run.sample_rate)
             self.seconds.setValue(run.seconds)
+            if not self.process.running() and self._run_dir != self.run_row.text():
+                self.steps.setValue(max(run.steps, self.steps.minimum()))
+                self.batch.setValue(run.batch)
+                self.demo_every.setValue(run.demo_every)
             more = ("finished: raise Steps to train further" if run.step >= run.steps
                     else "Resume goes on with it")
             self.run_label.setText(
@@ -470,7 +474,7 @@ class TrainDialog(QDialog):
 
     # install -----------------------------------------------------------------------------
     def install(self, name: str | None = None) -> None:
-        run = self._run_dir or self.run_row.text()
+        run = self.run_row.text()
         if not has_model(run):
             self._say(f"{run} has no trained model yet", error=True)
             return
