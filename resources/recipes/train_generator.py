@@ -47,6 +47,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=str(cache_dir() / "oneshots" / "train"))
     ap.add_argument("--device", default="auto")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--p-mean", type=float, default=None,
+                    help="training noise distribution centre ln(sigma) (default: from the "
+                         "data's std); with --resume, changes it for the rest of the run")
     args = ap.parse_args(argv)
 
     started = time.monotonic()
@@ -54,7 +57,8 @@ def main(argv=None) -> int:
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
                        demo_every=2000)
     device = resolve(args.device)
-    trainer = open_run(data, args.run, tcfg, "small", 16000, 1.5, device, args.resume)
+    trainer = open_run(data, args.run, tcfg, "small", 16000, 1.5, device, args.resume,
+                       p_mean=args.p_mean)
     print(f"{trainer.data.summary()}; from step {trainer.step} on {device}", flush=True)
     deadline = started + args.minutes * 60 if args.minutes else float("inf")
     t_train = time.monotonic()

@@ -243,7 +243,8 @@ def _distributed() -> tuple[int, int]:
 def open_run(data_folder: str | Path, run_dir: str | Path, tcfg: TrainConfig,
              size: str = "small", sample_rate: int = 16000, seconds: float = 1.5,
              device: torch.device | str = "cpu", resume: bool = False,
-             progress: Callable[[float, str], None] | None = None) -> Trainer:
+             progress: Callable[[float, str], None] | None = None,
+             p_mean: float | None = None) -> Trainer:
     """A trainer for `data_folder` writing into `run_dir`: a new run, or with `resume` the
     run already there (its architecture, audio and classes win; the data must fit them)."""
     from studio.models.diffusion.config import config_for
@@ -252,6 +253,13 @@ def open_run(data_folder: str | Path, run_dir: str | Path, tcfg: TrainConfig,
     state = run_dir / f"{STATE}.json"
     if resume and state.exists():
         cfg = ModelConfig.from_json(json.loads(state.read_text())["model"])
+        if p_mean is not None and p_mean != cfg.diffusion.p_mean:
+            # a schedule change for the rest of the run, kept in the model's history
+            step = json.loads(state.read_text())["step"]
+            changes = cfg.training.get("p_mean_changes", []) + [
+                {"step": step, "from": cfg.diffusion.p_mean, "to": float(p_mean)}]
+            cfg = replace(cfg, diffusion=replace(cfg.diffusion, p_mean=float(p_mean)))
+            cfg = cfg.with_training(p_mean_changes=changes)
         data = load_folder(data_folder, cfg.audio.sample_rate, cfg.audio.length,
                            cfg.audio.classes, progress)
     else:
@@ -261,6 +269,8 @@ def open_run(data_folder: str | Path, run_dir: str | Path, tcfg: TrainConfig,
         probe = config_for(size, sample_rate, seconds, ())
         data = load_folder(data_folder, sample_rate, probe.audio.length, None, progress)
         cfg = config_for(size, sample_rate, seconds, data.classes, sigma_data=data.std())
+        if p_mean is not None:
+            cfg = replace(cfg, diffusion=replace(cfg.diffusion, p_mean=float(p_mean)))
     trainer = Trainer(run_dir, data, cfg, tcfg, device)
     if resume:
         trainer.resume()
