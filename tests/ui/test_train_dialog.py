@@ -249,6 +249,19 @@ def test_quitting_the_app_lets_the_trainer_save(window, qtbot, tmp_path, monkeyp
         qtbot.waitUntil(lambda: d.total_steps == 9, timeout=20000)
         d.shutdown()
         assert marker.read_text() == "saved" and not d.process.running()
+        # Install copies on the window's io lane (the files' content is the catalog's
+        # business; a copy is a copy)
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+        (tmp_path / "run").mkdir()
+        (tmp_path / "run" / "model.json").write_text("{}")
+        (tmp_path / "run" / "model.safetensors").write_bytes(b"weights")
+        d._update_buttons()
+        assert d.install_btn.isEnabled()
+        with qtbot.waitSignal(d.model_installed, timeout=20000) as sig:
+            d.install("copied")
+        assert sig.args == ["copied"]
+        dest = tmp_path / "xdg" / "audio-diffusion-studio" / "models"
+        assert (dest / "copied.safetensors").read_bytes() == b"weights"
     finally:
         window.train_dialog = None
         d.close()

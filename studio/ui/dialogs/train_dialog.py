@@ -118,9 +118,10 @@ class TrainDialog(QDialog):
         self.process.event.connect(self.handle_event)
         self.process.ended.connect(self._on_process_ended)
         if tasks is not None:
+            # bound methods: Qt drops these connections when the dialog goes
             tasks.finished.connect(self._on_task_finished)
-            tasks.failed.connect(lambda tid, msg, tb: self._on_task_failed(tid, msg))
-            tasks.cancelled.connect(lambda tid: self._pending.pop(tid, None))
+            tasks.failed.connect(self._on_task_failed)
+            tasks.cancelled.connect(self._on_task_cancelled)
         self._timer = QTimer(self, interval=int(1000 / PLOT_HZ))
         self._timer.timeout.connect(self._on_plot_timer_changed)
         self._timer.start()
@@ -509,7 +510,11 @@ class TrainDialog(QDialog):
         elif kind is not None and kind.startswith("install:"):
             self._on_installed(kind.split(":", 1)[1])
 
-    def _on_task_failed(self, tid, message: str) -> None:
+    def _on_task_cancelled(self, tid: int) -> None:
+        if self._pending.pop(tid, None) is not None:
+            self._update_buttons()
+
+    def _on_task_failed(self, tid, message: str, traceback: str = "") -> None:
         kind = self._pending.pop(tid, None) if tid is not None else "install"
         if kind is None:
             return
