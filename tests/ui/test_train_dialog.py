@@ -283,3 +283,21 @@ def test_a_run_folder_fills_in_what_the_run_was_started_with(qtbot, tmp_path):
     assert d.run_label.text().startswith("holds a tiny run at step 120 of 700")
     assert d.resume_btn.isEnabled() and not d.start_btn.isEnabled()
     assert not d.install_btn.isEnabled()  # no model.safetensors yet
+
+
+def test_clip_player_feeds_the_transports_pull_device(qtbot):
+    """What a sink would pull for a demo clip: its samples, in order, as float32 frames
+    (no audio hardware needed to check the data path)."""
+    from PySide6.QtCore import QIODevice
+    from studio.ui._clip_player import _ArraySource
+    from studio.ui.playback import PullDevice
+    x = np.linspace(-1, 1, 1000, dtype=np.float32)[None]
+    dev = PullDevice(2)
+    dev.source, dev.channels, dev.pos, dev.end = _ArraySource(x), [0], 0, 1000
+    dev.open(QIODevice.ReadOnly)
+    got = np.frombuffer(bytes(dev.readData(8 * 600)), np.float32).reshape(-1, 2)
+    rest = np.frombuffer(bytes(dev.readData(8 * 600)), np.float32).reshape(-1, 2)
+    both = np.vstack([got, rest])
+    np.testing.assert_array_equal(both[:, 0], x[0])  # mono to both output channels
+    np.testing.assert_array_equal(both[:, 1], x[0])
+    assert dev.readData(8) in (b"", bytes())  # the end
