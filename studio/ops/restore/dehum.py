@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from studio.dsp.hum import cancel_harmonics, detect_fundamental, hum_phase, notch
+from studio.dsp.hum import cancel_harmonics, detect_fundamental, notch, track_phase
 from studio.engine.operation import Chunking, Curve, Inputs, Report, Result, operation
 from studio.engine.params import Choice, Float, Int, Bool
 from studio.errors import StudioError
@@ -40,14 +40,12 @@ def run(inputs: Inputs, p, ctx) -> Result:
         track = np.array([f0])
         times = np.array([0.0])
     else:
-        # fit length: q hum periods (q=400: 8 s at 50 Hz): the longer, the less of the
-        # music next to a harmonic leaks into the fit (a 2 s fit left speech at 150-300
-        # Hz, 10-20 dB above the hum there, in the estimate); the tracked phase follows
-        # drift, and mains hum keeps its level over seconds
-        block = max(64, int(round(p.q / f0 * sr)) // 2 * 2)
-        phase = hum_phase(x, sr, f0)
+        # fit length: q hum periods (q=400: 8 s at 50 Hz). Mains hum keeps its level over
+        # seconds while music and speech near a harmonic come and go: the longer the fit,
+        # the more of their quiet moments the weighted estimate can use
+        phase = track_phase(x, sr, f0, p.harmonics, fit_seconds=p.q / f0)
         ctx.progress(0.6, "cancelling")
-        hum = cancel_harmonics(x, phase, block, p.harmonics, sr, f0)
+        hum = cancel_harmonics(x, phase, p.q / f0, p.harmonics, sr, f0)
         inst = torch.diff(phase) * sr / (2 * torch.pi)
         step = max(1, sr // 10)
         track = inst[: len(inst) // step * step].reshape(-1, step).mean(-1).cpu().numpy()
