@@ -93,27 +93,27 @@ def test_recorded_stream_drives_plot_progress_and_demos(qtbot, tmp_path):
     assert d.progress.value() == 4
     d.refresh_plot()
     losses = np.array([0.67755, 1.05649, 0.94201, 1.00683])
-    x, y = d.raw_curve.xData, d.raw_curve.yData
+    x, y = d.plot.raw_curve.xData, d.plot.raw_curve.yData
     np.testing.assert_array_equal(x, [1, 2, 3, 4])
     np.testing.assert_allclose(y, losses)
     # the bold curve is the mean of everything so far (fewer than 50 steps)
-    np.testing.assert_allclose(d.mean_curve.yData, np.cumsum(losses) / np.arange(1, 5))
+    np.testing.assert_allclose(d.plot.mean_curve.yData, np.cumsum(losses) / np.arange(1, 5))
     assert d.plot.getPlotItem().ctrl.logYCheck.isChecked()
     # mean of the last 4 losses, the last rate, and 0 steps left
     assert d.stats.text().startswith(f"loss {losses.mean():.4f} · 0.50 steps/s · 0 s left")
     # demos: newest step on top, its first clip selected; Open hands the path to the window
-    assert d.demo_count() == 4
-    top = d.demo_tree.topLevelItem(0)
-    assert top.text(0) == "step 4" and d.selected_clip() == demo[4][0]
+    assert d.demos.count() == 4
+    top = d.demos.tree.topLevelItem(0)
+    assert top.text(0) == "step 4" and d.demos.selected() == demo[4][0]
     opened = []
     d.open_clip.connect(opened.append)
-    assert d.open_btn.isEnabled()
-    d.open_btn.click()
+    assert d.demos.open_btn.isEnabled()
+    d.demos.open_btn.click()
     assert opened == [demo[4][0]]
     # Play reads the clip through libsndfile and hands it to the clip player
     played = []
     d.player.play = lambda audio, rate: played.append((audio, rate)) or False
-    d.play_btn.click()
+    d.demos.play_btn.click()
     assert played[0][1] == RATE and played[0][0].shape == (1, 400)
     assert d.status_text().startswith("No audio output")  # said when nothing can sound
 
@@ -126,7 +126,7 @@ def test_eta_is_steps_left_over_rate(qtbot):
     # 899 steps at 1.5 steps/s = 599 s = 10 min; a resumed run's past losses are plotted
     assert "10 min left" in d.stats.text()
     d.refresh_plot()
-    assert d.raw_curve.xData[0] == 1 and d.raw_curve.xData[-1] == 101
+    assert d.plot.raw_curve.xData[0] == 1 and d.plot.raw_curve.xData[-1] == 101
 
 
 def test_a_failing_process_ends_in_one_line(qtbot, tmp_path, monkeypatch):

@@ -10,27 +10,21 @@ install copy run on the engine's task runner when the window gives one.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
-                               QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
-                               QSpinBox, QSplitter, QToolButton, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
+                               QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout)
 
 from studio.errors import StudioError
 from studio.paths import data_dir
-from studio.ui import theme
 from studio.ui._clip_player import ClipPlayer
 from studio.ui._training_files import (FolderScan, has_model, inspect_run, list_demos,
-                                       running_mean, scan_data_folder)
-from studio.ui._training_process import TrainingProcess, TrainOptions
+                                       scan_data_folder)
+from studio.ui._training_process import TrainingProcess, TrainOptions, parse_line
+from studio.ui.dialogs._train_parts import MEAN_WINDOW, DemoList, LossPlot, PathRow
 
-MEAN_WINDOW = 50         # steps in the bold running mean (as the command line's bar)
 PLOT_HZ = 4              # the plot redraws at most this often, however fast steps arrive
 SIZES = ("tiny", "small", "base")
 DEVICES = ("auto", "cpu", "cuda")
@@ -46,7 +40,7 @@ def _install_task(ctx, run_dir: str, name: str) -> str:
 
 
 def default_run_dir(data_folder: str) -> str:
-    name = Path(data_folder).name or "run"
+    name = os.path.basename(os.path.normpath(data_folder)) or "run"
     return str(data_dir() / "runs" / name)
 
 
@@ -58,38 +52,6 @@ def _format_eta(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
-
-
-class _PathRow(QWidget):
-    """A line edit with a folder picker."""
-    changed = Signal(str)
-
-    def __init__(self, caption: str, placeholder: str, parent=None):
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.caption = caption
-        self.edit = QLineEdit()
-        self.edit.setPlaceholderText(placeholder)
-        browse = QToolButton(text="…")
-        browse.setToolTip(caption)
-        lay.addWidget(self.edit, 1)
-        lay.addWidget(browse)
-        browse.clicked.connect(self._on_browse_changed)
-        self.edit.editingFinished.connect(lambda: self.changed.emit(self.text()))
-
-    def text(self) -> str:
-        t = self.edit.text().strip()
-        return os.path.abspath(os.path.expanduser(t)) if t else ""
-
-    def set_text(self, text: str) -> None:
-        self.edit.setText(text)
-        self.changed.emit(self.text())
-
-    def _on_browse_changed(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self.caption, self.text())
-        if path:
-            self.set_text(path)
 
 
 class TrainDialog(QDialog):
@@ -132,10 +94,10 @@ class TrainDialog(QDialog):
         lay = QVBoxLayout(self)
         where = QGroupBox("Data and run")
         form = QFormLayout(where)
-        self.data_row = _PathRow("Folder of clips (sub-folders are classes)",
+        self.data_row = PathRow("Folder of clips (sub-folders are classes)",
                                  "a folder whose sub-folders are the classes")
         self.classes_label = QLabel("", wordWrap=True)
-        self.run_row = _PathRow("Run folder (checkpoints, demo clips, the model)",
+        self.run_row = PathRow("Run folder (checkpoints, demo clips, the model)",
                                 "where the run is written")
         self.run_label = QLabel("", wordWrap=True)
         form.addRow("Data folder", self.data_row)
@@ -181,40 +143,10 @@ class TrainDialog(QDialog):
         lay.addLayout(prow)
 
         split = QSplitter(Qt.Horizontal)
-        self.plot = pg.PlotWidget()
-        self.plot.setLogMode(x=False, y=True)
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setLabel("left", "loss")
-        self.plot.setLabel("bottom", "step")
-        self.plot.setMinimumSize(420, 220)
-        self.plot.addLegend(offset=(-10, 10))
-        c = QColor(theme.colors().wave)
-        faint = QColor(c)
-        faint.setAlpha(70)
-        self.raw_curve = self.plot.plot(pen=pg.mkPen(faint, width=1), name="loss per step")
-        self.mean_curve = self.plot.plot(pen=pg.mkPen(theme.colors().cursor, width=2.5),
-                                         name=f"mean of {MEAN_WINDOW}")
-        for curve in (self.raw_curve, self.mean_curve):
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
+        self.plot = LossPlot()
+        self.demos = DemoList()
         split.addWidget(self.plot)
-        demos = QWidget()
-        dl = QVBoxLayout(demos)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(QLabel("Demo clips"))
-        self.demo_tree = QTreeWidget()
-        self.demo_tree.setHeaderHidden(True)
-        self.demo_tree.setToolTip("Clips the model makes as it learns (double-click to play)")
-        dl.addWidget(self.demo_tree, 1)
-        drow = QHBoxLayout()
-        self.play_btn = QPushButton("Play")
-        self.play_btn.setToolTip("Audition the selected clip")
-        self.open_btn = QPushButton("Open")
-        self.open_btn.setToolTip("Open the selected clip as a document")
-        drow.addWidget(self.play_btn)
-        drow.addWidget(self.open_btn)
-        dl.addLayout(drow)
-        split.addWidget(demos)
+        split.addWidget(self.demos)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         lay.addWidget(split, 1)
@@ -249,11 +181,9 @@ class TrainDialog(QDialog):
         self.stop_btn.clicked.connect(self.stop)
         self.install_btn.clicked.connect(lambda: self.install())
         self.close_btn.clicked.connect(self.close)
-        self.play_btn.clicked.connect(self._on_play_changed)
-        self.open_btn.clicked.connect(self._on_open_changed)
-        self.demo_tree.itemDoubleClicked.connect(lambda *_: self._on_play_changed())
-        self.player.playing_changed.connect(
-            lambda on: self.play_btn.setText("Stop playing" if on else "Play"))
+        self.demos.play_requested.connect(self._on_play_changed)
+        self.demos.open_requested.connect(self.open_clip)
+        self.player.playing_changed.connect(self.demos.set_playing)
 
     # folders -----------------------------------------------------------------------------
     def set_folders(self, data: str, run: str = "") -> None:
@@ -307,9 +237,9 @@ class TrainDialog(QDialog):
             self.run_label.setText(
                 f"holds a {run.size} run at step {run.step} of {run.steps} "
                 f"({run.sample_rate} Hz, {len(run.classes)} classes): {more}")
-            if not self.demo_tree.topLevelItemCount():
+            if not self.demos.count():
                 for step, files in list_demos(self.run_row.text()):
-                    self._add_demos(step, files)
+                    self.demos.add(step, files)
         self._update_buttons()
 
     # running -----------------------------------------------------------------------------
@@ -349,7 +279,6 @@ class TrainDialog(QDialog):
 
     def feed_line(self, line: str) -> None:
         """One line of `studio train --json` output (tests feed recorded streams here)."""
-        from studio.ui._training_process import parse_line
         ev = parse_line(line)
         if ev is not None:
             self.handle_event(ev)
@@ -386,7 +315,7 @@ class TrainDialog(QDialog):
             self.progress.setValue(min(self.step, self.total_steps))
             self._show_stats()
         elif kind == "demo":
-            self._add_demos(int(ev["step"]), [Path(f) for f in ev.get("files", [])])
+            self.demos.add(int(ev["step"]), ev.get("files", []))
         elif kind == "end":
             self.step = int(ev.get("step", self.step))
             self.progress.setValue(min(self.step, self.progress.maximum()))
@@ -419,45 +348,9 @@ class TrainDialog(QDialog):
         self._update_buttons()
 
     # demos -------------------------------------------------------------------------------
-    def _add_demos(self, step: int, files: list[Path]) -> None:
-        t = self.demo_tree
-        for i in range(t.topLevelItemCount()):  # a step listed from the run folder already
-            if t.topLevelItem(i).data(0, Qt.UserRole + 1) == step:
-                t.takeTopLevelItem(i)
-                break
-        top = QTreeWidgetItem([f"step {step}"])
-        top.setData(0, Qt.UserRole + 1, step)
-        for f in files:
-            child = QTreeWidgetItem([Path(f).stem])
-            child.setData(0, Qt.UserRole, str(f))
-            child.setToolTip(0, str(f))
-            top.addChild(child)
-        at = next((i for i in range(t.topLevelItemCount())
-                   if t.topLevelItem(i).data(0, Qt.UserRole + 1) < step), t.topLevelItemCount())
-        t.insertTopLevelItem(at, top)  # the newest on top
-        top.setExpanded(True)
-        if top.childCount():
-            self.demo_tree.setCurrentItem(top.child(0))
-        self._update_buttons()
-
-    def demo_count(self) -> int:
-        t = self.demo_tree
-        return sum(t.topLevelItem(i).childCount() for i in range(t.topLevelItemCount()))
-
-    def selected_clip(self) -> str | None:
-        item = self.demo_tree.currentItem()
-        if item is None:
-            return None
-        if item.data(0, Qt.UserRole) is None and item.childCount():
-            item = item.child(0)
-        return item.data(0, Qt.UserRole)
-
-    def _on_play_changed(self) -> None:
+    def _on_play_changed(self, path: str) -> None:
         if self.player.playing:
             self.player.stop()
-            return
-        path = self.selected_clip()
-        if not path:
             return
         from studio.io.audiofile import read  # a demo clip is a second or two: read at once
         try:
@@ -468,11 +361,6 @@ class TrainDialog(QDialog):
         if not self.player.play(audio, rate):
             self._say("No audio output: Open loads the clip as a document instead", error=True)
 
-    def _on_open_changed(self) -> None:
-        path = self.selected_clip()
-        if path:
-            self.open_clip.emit(path)
-
     # install -----------------------------------------------------------------------------
     def install(self, name: str | None = None) -> None:
         run = self.run_row.text()
@@ -481,7 +369,7 @@ class TrainDialog(QDialog):
             return
         if name is None:
             name, ok = QInputDialog.getText(self, "Install model", "Model name:",
-                                            text=Path(run).name)
+                                            text=os.path.basename(run))
             if not ok or not name.strip():
                 return
         name = name.strip()
@@ -548,9 +436,6 @@ class TrainDialog(QDialog):
             w.setEnabled(not running)
         for w in (self.size, self.rate, self.seconds):
             w.setEnabled(not running and saved is None)
-        has_clip = self.demo_count() > 0
-        self.play_btn.setEnabled(has_clip)
-        self.open_btn.setEnabled(has_clip)
 
     def _on_plot_timer_changed(self) -> None:
         if self._plot_dirty and self.isVisible():
@@ -559,10 +444,7 @@ class TrainDialog(QDialog):
     def refresh_plot(self) -> None:
         """Redraw the loss curves now (the timer calls it; tests and screenshots too)."""
         self._plot_dirty = False
-        x = np.asarray(self.steps_seen, np.float64)
-        y = np.maximum(np.asarray(self.losses, np.float64), 1e-8)  # log scale
-        self.raw_curve.setData(x, y)
-        self.mean_curve.setData(x, running_mean(y, MEAN_WINDOW))
+        self.plot.set_losses(self.steps_seen, self.losses)
 
     # closing -----------------------------------------------------------------------------
     def confirm_close(self) -> bool:

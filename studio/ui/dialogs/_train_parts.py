@@ -1,0 +1,151 @@
+"""Parts of the "Train on folder…" dialog: a folder row, the loss plot and the demo list."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from studio.ui import theme
+from studio.ui._training_files import running_mean
+
+MEAN_WINDOW = 50   # steps in the bold running mean (as the command line's progress bar)
+STEP_ROLE = Qt.UserRole + 1
+
+
+class PathRow(QWidget):
+    """A line edit with a folder picker; `changed` when editing ends or a folder is picked."""
+    changed = Signal(str)
+
+    def __init__(self, caption: str, placeholder: str, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.caption = caption
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        browse = QToolButton(text="…")
+        browse.setToolTip(caption)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(browse)
+        browse.clicked.connect(self._on_browse_changed)
+        self.edit.editingFinished.connect(lambda: self.changed.emit(self.text()))
+
+    def text(self) -> str:
+        t = self.edit.text().strip()
+        return os.path.abspath(os.path.expanduser(t)) if t else ""
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+        self.changed.emit(self.text())
+
+    def _on_browse_changed(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.caption, self.text())
+        if path:
+            self.set_text(path)
+
+
+class LossPlot(pg.PlotWidget):
+    """Loss against step on a log scale: every step faint, the running mean bold."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setLogMode(x=False, y=True)
+        self.showGrid(x=True, y=True, alpha=0.2)
+        self.setLabel("left", "loss")
+        self.setLabel("bottom", "step")
+        self.setMinimumSize(420, 220)
+        self.addLegend(offset=(-10, 10))
+        faint = QColor(theme.colors().wave)
+        faint.setAlpha(70)
+        self.raw_curve = self.plot(pen=pg.mkPen(faint, width=1), name="loss per step")
+        self.mean_curve = self.plot(pen=pg.mkPen(theme.colors().cursor, width=2.5),
+                                    name=f"mean of {MEAN_WINDOW}")
+        for curve in (self.raw_curve, self.mean_curve):
+            curve.setDownsampling(auto=True, method="peak")  # a long run stays cheap to draw
+            curve.setClipToView(True)
+
+    def set_losses(self, steps, losses) -> None:
+        x = np.asarray(steps, np.float64)
+        y = np.maximum(np.asarray(losses, np.float64), 1e-8)  # the log axis needs > 0
+        self.raw_curve.setData(x, y)
+        self.mean_curve.setData(x, running_mean(y, MEAN_WINDOW))
+
+
+class DemoList(QWidget):
+    """Demo clips by step, newest on top, with Play and Open for the selected clip."""
+    play_requested = Signal(str)
+    open_requested = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("Demo clips"))
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setToolTip("Clips the model makes as it learns (double-click to play)")
+        lay.addWidget(self.tree, 1)
+        row = QHBoxLayout()
+        self.play_btn = QPushButton("Play")
+        self.play_btn.setToolTip("Audition the selected clip")
+        self.open_btn = QPushButton("Open")
+        self.open_btn.setToolTip("Open the selected clip as a document")
+        row.addWidget(self.play_btn)
+        row.addWidget(self.open_btn)
+        lay.addLayout(row)
+        self.play_btn.clicked.connect(lambda: self._request(self.play_requested))
+        self.open_btn.clicked.connect(lambda: self._request(self.open_requested))
+        self.tree.itemDoubleClicked.connect(lambda *_: self._request(self.play_requested))
+        self._update()
+
+    def add(self, step: int, files) -> None:
+        t = self.tree
+        for i in range(t.topLevelItemCount()):  # a step listed from the run folder already
+            if t.topLevelItem(i).data(0, STEP_ROLE) == step:
+                t.takeTopLevelItem(i)
+                break
+        top = QTreeWidgetItem([f"step {step}"])
+        top.setData(0, STEP_ROLE, step)
+        for f in files:
+            child = QTreeWidgetItem([Path(f).stem])
+            child.setData(0, Qt.UserRole, str(f))
+            child.setToolTip(0, str(f))
+            top.addChild(child)
+        at = next((i for i in range(t.topLevelItemCount())
+                   if t.topLevelItem(i).data(0, STEP_ROLE) < step), t.topLevelItemCount())
+        t.insertTopLevelItem(at, top)
+        top.setExpanded(True)
+        if top.childCount():
+            t.setCurrentItem(top.child(0))
+        self._update()
+
+    def count(self) -> int:
+        t = self.tree
+        return sum(t.topLevelItem(i).childCount() for i in range(t.topLevelItemCount()))
+
+    def selected(self) -> str | None:
+        item = self.tree.currentItem()
+        if item is None:
+            return None
+        if item.data(0, Qt.UserRole) is None and item.childCount():
+            item = item.child(0)
+        return item.data(0, Qt.UserRole)
+
+    def set_playing(self, on: bool) -> None:
+        self.play_btn.setText("Stop playing" if on else "Play")
+
+    def _request(self, signal) -> None:
+        path = self.selected()
+        if path:
+            signal.emit(path)
+
+    def _update(self) -> None:
+        has = self.count() > 0
+        self.play_btn.setEnabled(has)
+        self.open_btn.setEnabled(has)
