@@ -99,6 +99,7 @@ class DemoList(QWidget):
         row.addWidget(self.play_btn)
         row.addWidget(self.open_btn)
         lay.addLayout(row)
+        self.setMinimumWidth(190)  # class names stay readable beside a wide plot
         self.play_btn.clicked.connect(lambda: self._request(self.play_requested))
         self.open_btn.clicked.connect(lambda: self._request(self.open_requested))
         self.tree.itemDoubleClicked.connect(lambda *_: self._request(self.play_requested))
