@@ -159,6 +159,11 @@ class Document:
         self._saved_state = self._state
         self._notify("history", None)
 
+    def mark_unsaved(self) -> None:
+        """Audio that exists in no file yet (generated, recovered): closing asks first."""
+        self._saved_state = None
+        self._notify("history", None)
+
     # ----- commands and history
     def execute(self, command) -> None:
         """Run a command and record it as an undo step (bundled/merged as the history decides).

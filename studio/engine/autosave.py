@@ -18,7 +18,6 @@ Recovery directory: $STUDIO_RECOVERY_DIR, else $XDG_DATA_HOME/audio-diffusion-st
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
@@ -212,9 +211,7 @@ def recover(entry: RecoveryEntry) -> Document:
     """Load an autosave as a Document marked modified (it is not saved anywhere real yet)."""
     doc = load_session(entry.session_path)
     doc.session_path = None
-    # is_modified compares with the saved state; a recovered document has none
-    with contextlib.suppress(AttributeError):
-        doc._saved_state = None
+    doc.mark_unsaved()
     return doc
 
 

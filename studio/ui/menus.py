@@ -266,7 +266,7 @@ class Actions:
         audio = gen.audio if gen.audio is not None else gen.takes[0][1]
         doc = Document.from_array(audio, gen.rate,
                                   source_info={"title": gen.name, "generated_by": gen.op_id})
-        doc._saved_state = None  # new audio that exists nowhere else yet
+        doc.mark_unsaved()  # new audio that exists nowhere else yet
         n = doc.state.n_frames
         for i, (name, take) in enumerate(gen.takes, 1):
             take = np.atleast_2d(take)

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from studio.errors import StudioError
-from studio.models.diffusion.checkpoint import model_files
+from studio.models.diffusion.config import model_files
 from studio.paths import data_dir, resources_dir
 
 DEFAULT = "oneshots"

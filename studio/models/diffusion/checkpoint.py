@@ -15,17 +15,7 @@ import torch
 
 from studio.errors import StudioError
 from studio.io.atomic import atomic_path
-from studio.models.diffusion.config import ModelConfig
-
-WEIGHTS, CONFIG = ".safetensors", ".json"
-
-
-def model_files(path: str | Path) -> tuple[Path, Path]:
-    """(weights, config) for a model named by either file or by their common stem."""
-    path = Path(path)
-    base = path.with_suffix("") if path.suffix in (WEIGHTS, CONFIG) else path
-    return base.with_suffix(WEIGHTS), base.with_suffix(CONFIG)
-
+from studio.models.diffusion.config import ModelConfig, model_files
 
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor],
                  metadata: dict[str, str] | None = None) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from studio.errors import StudioError
 
 FORMAT = "studio-diffusion"
+WEIGHTS, CONFIG = ".safetensors", ".json"
 FORMAT_VERSION = 1
 
 
@@ -141,3 +142,11 @@ def training_p_mean(sigma_data: float) -> float:
     with a std of 0.16 trained mostly above its own level, and samples kept a hiss floor."""
     import math
     return round(-1.2 + math.log(sigma_data / 0.5), 3)
+
+
+def model_files(path: str | Path) -> tuple[Path, Path]:
+    """(weights, config) for a model named by either file or by their common stem (here,
+    not in checkpoint, so that listing models needs no torch)."""
+    path = Path(path)
+    base = path.with_suffix("") if path.suffix in (WEIGHTS, CONFIG) else path
+    return base.with_suffix(WEIGHTS), base.with_suffix(CONFIG)
