@@ -31,11 +31,49 @@ def _local_scale(e: torch.Tensor, window: int, hole: int) -> torch.Tensor:
     return torch.sqrt(((s_out - s_in) / (n_out - n_in).clamp_min(1)).clamp_min(0)).to(e.dtype)
 
 
+def _robust_fit(seg: torch.Tensor, order: int, c: float = 4.0) -> torch.Tensor:
+    """AR coefficients of a block that may hold clicks: a Yule-Walker fit, then a weighted
+    least-squares (covariance) fit in which every prediction whose target or history holds
+    a sample with an error beyond `c` robust deviations counts for little. In a quiet
+    stretch a few clicks otherwise dominate the block's autocorrelation, the model learns
+    to predict them, and their onsets no longer stand out (three clicks 0.18 FS high in
+    speech at 0.02 rms went undetected)."""
+    a = fit_autocorrelation(seg, order)
+    e = prediction_error(seg, a).double()
+    z = e.abs() / (1.4826 * e.abs().median()).clamp_min(1e-12)
+    m = _recent_max(z.float(), order).double()[order:]  # the worst error a row sees
+    w = 1 / (1 + (m / c) ** 4)
+    win = seg.double().unfold(0, order + 1, 1)  # (T, order+1), oldest first
+    X = win[:, :-1].flip(-1)
+    G = (X * w[:, None]).T @ X
+    G = G + 1e-9 * (G.diagonal().mean() + 1e-30) * torch.eye(order, dtype=G.dtype,
+                                                               device=G.device)
+    try:
+        return torch.linalg.solve(G, (X * w[:, None]).T @ win[:, -1]).to(seg.dtype)
+    except RuntimeError:  # singular (digital silence): keep the Yule-Walker model
+        return a
+
+
+def _robust_scale(e: torch.Tensor, window: int, hole: int, clip: float) -> torch.Tensor:
+    """The local scale of an error signal: the larger of the block's robust deviation and
+    the RMS around each sample (without the `hole` at the centre), winsorised: the errors
+    of other clicks in the window (three clicks within 400 samples of quiet speech raised
+    the RMS fivefold) are clipped at `clip` deviations and the local RMS taken again."""
+    mad = 1.4826 * e.abs().median().clamp_min(1e-12)
+    scale = torch.maximum(_local_scale(e, window, hole), mad)
+    for _ in range(2):
+        scale = torch.maximum(_local_scale(torch.minimum(e.abs(), clip * scale), window, hole),
+                              mad)
+    return scale
+
+
 def residuals(x: torch.Tensor, order: int = 32, block: int = 4096, window: int = 1024,
-              hole: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+              hole: int = 32, clip: float = 6.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Forward and backward AR prediction errors of a 1-D signal, each divided by its
-    scale (the larger of the block's robust deviation and the local background); one AR
-    model per block, fitted on the block (a few short clicks barely bias it)."""
+    local scale (`_robust_scale`); one AR model per block, fitted on the block (a few
+    short clicks barely bias it). (A two-sided matched filter of the error with the
+    prediction-error filter as a further detector found 30-60 % false clicks in speech
+    and guitar: tried and left out.)"""
     n = x.shape[-1]
     zf = torch.zeros_like(x)
     zb = torch.zeros_like(x)
@@ -47,8 +85,7 @@ def residuals(x: torch.Tensor, order: int = 32, block: int = 4096, window: int =
         a = fit_autocorrelation(seg, order)
         for e, z in ((prediction_error(seg, a), zf),
                      (prediction_error(seg, a, backward=True), zb)):
-            mad = 1.4826 * e.abs().median().clamp_min(1e-12)
-            scale = torch.maximum(_local_scale(e, window, hole), mad)
+            scale = _robust_scale(e, window, hole, clip)
             z[s:min(n, s + block)] = (e.abs() / scale)[s - lo: s - lo + min(block, n - s)]
     # without history the first/last `order` samples use the other direction only
     zf[:order] = zb[:order]
@@ -152,11 +189,43 @@ def _union(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int
     return out
 
 
+def _explained(x: torch.Tensor, y: torch.Tensor, spans: list[tuple[int, int]], order: int,
+               ratio: float) -> list[tuple[int, int]]:
+    """The spans whose repair explains the disturbance: the prediction errors (both
+    directions, in robust deviations) over the span and `order` samples each side, beyond
+    the background, drop to below `ratio` of what they were. An additive click leaves a normal signal once it is
+    interpolated away; a real excitation (a pluck, a glottal pulse, a drum hit) is followed
+    by the instrument's or the vocal tract's response, which without the excitation the
+    model cannot predict either, so the errors after the span stay large."""
+    if not spans:
+        return spans
+    zf0, zb0 = residuals(x, order)
+    zf1, zb1 = residuals(y, order)
+    e0 = torch.nn.functional.pad(torch.cumsum((zf0 ** 2 + zb0 ** 2).double(), 0), (1, 0))
+    e1 = torch.nn.functional.pad(torch.cumsum((zf1 ** 2 + zb1 ** 2).double(), 0), (1, 0))
+    n = x.shape[-1]
+    keep = []
+    for s, e in spans:
+        lo, hi = max(0, s - order), min(n, e + order)
+        # the errors are in deviations, so a normal stretch holds about 2 per sample (two
+        # directions); compare what is in excess of that (a weak click barely raises the
+        # total, and its repair cannot take the total below the background)
+        background = 2.0 * (hi - lo)
+        before = float(e0[hi] - e0[lo]) - background
+        after = float(e1[hi] - e1[lo]) - background
+        if after <= ratio * before:
+            keep.append((s, e))
+    return keep
+
+
 def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order: int = 32,
-            passes: int = 2) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+            passes: int = 2, explained: float = 0.3
+            ) -> tuple[torch.Tensor, list[tuple[int, int]]]:
     """Detect and repair, `passes` times: each pass detects on the signal repaired so far
     (the AR fits and the error scales no longer see the loud clicks, so quieter ones
-    stand out) and the union of all spans is repaired from the input."""
+    stand out) and the union of all spans is repaired from the input. Then only the spans
+    whose repair explains the disturbance are kept (`_explained`; `explained` = 1 keeps
+    all) and the input is repaired once more with those."""
     spans: list[tuple[int, int]] = []
     y = x
     for _ in range(passes):
@@ -166,4 +235,9 @@ def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order:
             break
         spans = merged
         y = repair(x, spans, order)
+    if explained < 1 and spans:
+        kept = _explained(x, y, spans, order, explained)
+        if kept != spans:
+            spans = kept
+            y = repair(x, spans, order)
     return y.clone() if y is x else y, spans
