@@ -186,3 +186,18 @@ def speech(n: int, rate: int = 16000, seed: int = 0, log=print) -> list[Item]:
                 continue
         items.append(Item(f"{voice}{i}", "speech", _load(path, rate), rate))
     return items
+
+
+ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
+
+
+def recordings(folder: Path | str = ALSA_SOUNDS, rate: int = 44100, pattern: str = "*.wav",
+               skip: tuple[str, ...] = ("Noise",), log=print) -> list[Item]:
+    """Real recordings from a folder of sound files, mono at `rate`, peak 0.7: by default
+    the spoken channel names of alsa-utils (apt-get install alsa-utils), or any folder
+    (for example excerpts of real instrument recordings); [] when there are none."""
+    files = sorted(p for p in Path(folder).glob(pattern) if not any(k in p.stem for k in skip))
+    if not files:
+        log(f"skipping recordings: no {pattern} in {folder}")
+        return []
+    return [Item(f.stem, "recording", _load(f, rate), rate) for f in files]

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from studio.dsp.spade import declip, detect_clipping
+from studio.dsp.spade import declip, detect_clipping, project_consistent
 from studio.engine.operation import Chunking, Inputs, Report, Result, operation
 from studio.engine.params import Choice, Float, Int
 
@@ -13,6 +13,9 @@ from studio.engine.params import Choice, Float, Int
 # Záviška et al. 2021); the others let k grow geometrically once 2 % (5 %) of k exceeds 1,
 # which reaches the sparsity of dense music in a few hundred iterations instead of thousands.
 EFFORT = {"fast": (2, 0.05), "balanced": (2, 0.02), "survey": (2, 0.0)}
+# SPADE stops at an absolute error (eps = 0.1), so its result depends on the level: each
+# channel is scaled to the mean RMS of the survey's recordings (0.085) while it is declipped
+SURVEY_RMS = 0.085
 
 
 @operation(
@@ -69,9 +72,12 @@ def run(inputs: Inputs, p, ctx) -> Result:
                 ctx.progress(base + min(i / p.iterations, 1) / x.shape[0],
                              f"channel {c + 1}: {active} frames left")
         if n_clip:
-            out[c] = declip(y, high, low, frame=frame, hop=frame // 4, max_iter=p.iterations,
-                            r=r, growth=growth, redundancy=2, algorithm=algorithm,
-                            on_iteration=tick)
+            gain = SURVEY_RMS / max(float(y.pow(2).mean().sqrt()), 1e-9)
+            res = declip(y * gain, high, low, frame=frame, hop=frame // 4,
+                         max_iter=p.iterations, r=r, growth=growth, redundancy=2,
+                         algorithm=algorithm, on_iteration=tick) / gain
+            # back at the input's level, the reliable samples are the input's, bit for bit
+            out[c] = project_consistent(res, y, high, low, ~(high | low))
     ctx.progress(1.0, "done")
     values = {"clipped samples": clipped,
               "clipped (%)": round(100 * clipped / max(1, x.numel()), 3), **values}
