@@ -48,7 +48,8 @@ def hard_threshold(z: torch.Tensor, k: int) -> torch.Tensor:
         return z
     p = _power(z)
     p[:, 0] *= 0.25
-    kth = torch.topk(p, k, dim=-1, sorted=True).values[:, k - 1:k]
+    # the k-th largest is the smallest of the k largest: no need to sort them
+    kth = torch.topk(p, k, dim=-1, sorted=False).values.amin(-1, keepdim=True)
     keep = (p >= kth).to(p.dtype)
     return torch.view_as_complex(torch.view_as_real(z) * keep[..., None])
 
