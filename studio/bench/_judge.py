@@ -69,13 +69,18 @@ class LogMel(nn.Module):
         return torch.log(self.mel(normalise(clips)) + 1e-6)
 
 
-def mel_stats(clips: torch.Tensor, batch: int = 64) -> np.ndarray:
-    """Per clip, the mean and the std over time of each log-mel band: (n, 2 * N_MELS)."""
+def mel_stats(clips: torch.Tensor, batch: int = 64, top_db: float = 80.0) -> np.ndarray:
+    """Per clip, the mean and the std over time of each log-mel band: (n, 2 * N_MELS).
+    Energies more than `top_db` under the clip's loudest mel bin are raised to that floor
+    (as librosa's power_to_db does), so an inaudible noise floor and digital silence count
+    the same; audible hiss still shows."""
     mel = LogMel()
+    floor = top_db * np.log(10) / 10
     out = []
     with torch.no_grad():
         for i in range(0, clips.shape[0], batch):
             m = mel(clips[i:i + batch].float())
+            m = torch.maximum(m, m.amax(dim=(1, 2), keepdim=True) - floor)
             out.append(torch.cat([m.mean(dim=2), m.std(dim=2)], dim=1))
     return torch.cat(out).double().numpy()
 

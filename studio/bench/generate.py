@@ -290,7 +290,7 @@ def main(argv=None) -> int:
                             tuple(J._oneshots.CLASSES), 3 if args.quick else 12, cache)
     if "sweep" in parts and sweep != "none":
         bench_guidance(model, judge, test, [float(s) for s in sweep.split(",")],
-                       max(2, per_class // 4), d, args.seed)
+                       max(1, per_class // 4), d, args.seed)
     if "speed" in parts:
         bench_speed(model, d, args.quick)
     return 0

@@ -39,3 +39,9 @@ def test_mel_stats_ignore_level_and_tell_sounds_apart():
     np.testing.assert_allclose(s[0], s[1], atol=1e-3)
     # the tone's energy sits in the band around 440 Hz; the noise spreads over all bands
     assert s[0, :J.N_MELS].std() > 2 * s[2, :J.N_MELS].std()
+    # a floor 100 dB down is digital silence to these statistics; one 30 dB down is not
+    rng = torch.Generator().manual_seed(1)
+    hiss = [tone + 10 ** (-db / 20) * torch.randn(J.LENGTH, generator=rng) for db in (100, 30)]
+    quiet, loud = J.mel_stats(torch.stack(hiss))
+    assert np.abs(quiet - s[0]).max() < 0.05 * np.abs(s[0]).max()
+    assert np.abs(loud - s[0]).max() > 0.2 * np.abs(s[0]).max()
