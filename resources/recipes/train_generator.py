@@ -47,6 +47,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=str(cache_dir() / "oneshots" / "train"))
     ap.add_argument("--device", default="auto")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init-from", default="",
+                    help="start from this model's weights (e.g. resources/models/oneshots.json, "
+                         "to go on training the bundled model where no run directory is left)")
     ap.add_argument("--p-mean", type=float, default=None,
                     help="training noise distribution centre ln(sigma) (default: from the "
                          "data's std); with --resume, changes it for the rest of the run")
@@ -59,6 +62,8 @@ def main(argv=None) -> int:
     device = resolve(args.device)
     trainer = open_run(data, args.run, tcfg, "small", 16000, 1.5, device, args.resume,
                        p_mean=args.p_mean)
+    if args.init_from and not args.resume:
+        trainer.init_from(args.init_from)
     print(f"{trainer.data.summary()}; from step {trainer.step} on {device}", flush=True)
     deadline = started + args.minutes * 60 if args.minutes else float("inf")
     t_train = time.monotonic()

@@ -175,3 +175,17 @@ def test_training_learns_the_toy_classes(tmp_path):
     tr.run()
     assert np.mean(tr.losses[:5]) > 0.7
     assert np.mean(tr.losses[-10:]) < 0.7 * np.mean(tr.losses[:5])
+
+
+def test_init_from_a_model_starts_from_its_weights(tmp_path):
+    first = _train(tmp_path / "a", 2, 2)
+    cfg = tiny()
+    tr = Trainer(tmp_path / "b", toy_clips(cfg), cfg, TrainConfig(steps=3, batch=4))
+    tr.init_from(tmp_path / "a" / "model.json")
+    assert tr.step == 2
+    for a, b in zip(first.ema.state_dict().values(), tr.model.state_dict().values()):
+        assert torch.equal(a, b)
+    other = tiny(classes=("x",))
+    tr = Trainer(tmp_path / "c", toy_clips(other), other, TrainConfig(steps=1, batch=2))
+    with pytest.raises(StudioError, match="another architecture"):
+        tr.init_from(tmp_path / "a" / "model.json")

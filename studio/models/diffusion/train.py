@@ -170,6 +170,18 @@ class Trainer:
             self.g_noise.manual_seed(seed + 1)
         return True
 
+    def init_from(self, model_path: str | Path) -> None:
+        """Start from a finished model's (EMA) weights instead of random ones: fine-tuning
+        on a user's folder, or going on with a bundled model whose optimiser state is not
+        kept. The architecture and audio must match; the step count continues from it."""
+        loaded = ckpt.load_model(model_path, self.device)
+        if loaded.cfg.network != self.cfg.network or loaded.cfg.audio != self.cfg.audio:
+            raise StudioError(f"{model_path} has another architecture, rate, length or "
+                              f"classes than this run")
+        self.model.load_state_dict(loaded.state_dict())
+        self.ema.load_state_dict(loaded.state_dict())
+        self.step = int(loaded.cfg.training.get("steps", 0))
+
     # ---- the loop ---------------------------------------------------------------------------
     def run(self, on_step: Callable[[StepInfo], None] | None = None,
             cancelled: Callable[[], bool] = lambda: False,
