@@ -18,7 +18,7 @@ from studio.ops.generate import _common as g
                                              "both ends included (1 = the midpoint only)"),
         g.class_param("class_a", help="Class of the selection for the model (empty = none)"),
         g.class_param("class_b", help="Class of the other clip for the model (empty = none)"),
-        g.steps_param(50),
+        g.steps_param(100),  # the inversion must be accurate for the ends to come back
     ],
     example={"steps": 3, "count": 3})
 def run(inputs, p, ctx) -> Result:
