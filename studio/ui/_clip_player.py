@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import QIODevice, QObject, Signal
 from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
 
-from studio.ui.playback import PullDevice
+from studio.ui.playback import PullDevice, release_output
 
 
 class _ArraySource:
@@ -71,14 +71,8 @@ class ClipPlayer(QObject):
 
     def stop(self) -> None:
         was = self._sink is not None
-        if self._sink is not None:
-            self._sink.stop()
-            self._sink.deleteLater()
-            self._sink = None
-        if self._dev is not None:
-            self._dev.close()
-            self._dev.deleteLater()
-            self._dev = None
+        release_output(self._sink, self._dev)
+        self._sink = self._dev = None
         if was:
             self.playing_changed.emit(False)
 

@@ -229,14 +229,8 @@ class Player(QObject):
             self.playing_changed.emit(False)
 
     def _drop_sink(self) -> None:
-        if self._sink is not None:
-            self._sink.stop()
-            self._sink.deleteLater()
-            self._sink = None
-        if self._dev is not None:
-            self._dev.close()
-            self._dev.deleteLater()
-            self._dev = None
+        release_output(self._sink, self._dev)
+        self._sink = self._dev = None
 
     # A/B -----------------------------------------------------------------------------------
     def set_take(self, take) -> None:
@@ -280,3 +274,13 @@ class Player(QObject):
             end = self._dev.end
             self._halt()
             self.model.set_playhead(end)
+
+
+def release_output(sink, device) -> None:
+    """Stop and free an audio sink and the pull device feeding it (either may be None)."""
+    if sink is not None:
+        sink.stop()
+        sink.deleteLater()
+    if device is not None:
+        device.close()
+        device.deleteLater()
