@@ -57,9 +57,11 @@ class Denoiser(nn.Module):
 
 
 def edm_loss(model: Denoiser, x0: torch.Tensor, labels: torch.Tensor,
-             generator: torch.Generator, cond: torch.Tensor | None = None) -> torch.Tensor:
+             generator: torch.Generator, cond: torch.Tensor | None = None,
+             forward=None) -> torch.Tensor:
     """The weighted denoising loss of one batch; randomness only from `generator`, so a
-    resumed run draws exactly what an uninterrupted one would."""
+    resumed run draws exactly what an uninterrupted one would. `forward` calls the model
+    through a wrapper (DistributedDataParallel, which all-reduces the gradients)."""
     d = model.cfg.diffusion
     b = x0.shape[0]
     rnd = torch.randn(b, generator=generator, device=x0.device)
@@ -69,6 +71,6 @@ def edm_loss(model: Denoiser, x0: torch.Tensor, labels: torch.Tensor,
     drop = torch.rand(b, generator=generator, device=x0.device) < d.cond_drop
     labels = torch.where(drop, torch.full_like(labels, model.num_classes), labels)
     weight = (sigma ** 2 + d.sigma_data ** 2) / (sigma * d.sigma_data) ** 2
-    denoised = model(x0 + noise * sigma.reshape(-1, 1, 1), sigma, labels, cond)
+    denoised = (forward or model)(x0 + noise * sigma.reshape(-1, 1, 1), sigma, labels, cond)
     per_clip = (denoised.float() - x0).square().mean(dim=(1, 2))
     return (weight * per_clip).mean()

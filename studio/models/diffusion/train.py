@@ -95,8 +95,7 @@ class Trainer:
         self.model.train()
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
                             enabled=self.device.type == "cuda"):
-            loss = edm_loss(self.net, x0, labels, self.g_noise) if self.world == 1 else \
-                _ddp_loss(self.net, self.model, x0, labels, self.g_noise)
+            loss = edm_loss(self.model, x0, labels, self.g_noise, forward=self.net)
         if not torch.isfinite(loss):
             raise StudioError(f"training diverged at step {self.step} (loss {loss.item()}); "
                               f"lower the learning rate or check the data")
@@ -225,16 +224,6 @@ class Trainer:
             write_audio(path, clip.float().cpu().numpy().clip(-1, 1), self.cfg.audio.sample_rate)
             files.append(path)
         return files
-
-
-def _ddp_loss(net, model: Denoiser, x0, labels, generator) -> torch.Tensor:
-    """edm_loss through the DDP wrapper (so gradients are all-reduced), with the wrapped
-    model's config."""
-    class _View:
-        cfg, num_classes = model.cfg, model.num_classes
-        def __call__(self, *a, **k):
-            return net(*a, **k)
-    return edm_loss(_View(), x0, labels, generator)
 
 
 def _mean_tail(values: list[float], n: int = 100) -> float | None:
