@@ -148,6 +148,18 @@ def test_hard_threshold_keeps_k_conjugate_pairs_like_the_reference():
     assert np.count_nonzero(got) == 5
 
 
+@pytest.mark.parametrize("k", [1, 40, 400, 1024])
+def test_the_cpu_selection_keeps_what_the_device_selection_keeps(k):
+    # the CPU path selects with numpy's partition, a GPU with torch.topk: same coefficients
+    g = torch.Generator().manual_seed(k)
+    z = torch.fft.rfft(torch.randn(6, 2048, generator=g), norm="ortho")
+    z[2] = 0  # a silent row: ties everywhere, every coefficient (all zero) stays zero
+    got = spade._hard_threshold_numpy(z, k)
+    want = spade._hard_threshold_torch(z, k)
+    assert torch.equal(got, want)
+    assert (got[[0, 1, 3]] != 0).sum(-1).tolist() == [k] * 3
+
+
 def test_detect_clipping_ignores_an_unclipped_peak_and_honours_a_margin():
     x = torch.sin(torch.linspace(0, 20, 4000, dtype=torch.float64))
     high, low, th, tl = spade.detect_clipping(x)
