@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torchaudio.functional as AF
 
@@ -101,31 +102,41 @@ def hum_phase(x: torch.Tensor, sr: int, f0: float, bandwidth: float = 1.0) -> to
     return phase[i0] * (1 - frac) + phase[i0 + 1] * frac
 
 
+# How fast the mains frequency may wander: a random walk of this many Hz per sqrt(second).
+# Grid inertia keeps the frequency within +-0.2 Hz, moving by hundredths of a Hz per second in
+# normal operation; the smoother below follows such drift and no faster, so a voice or a note
+# passing over a harmonic cannot bend the track.
+MAINS_WANDER = 0.05
+SMOOTH_FRAMES = 5  # of the tracker's frames (0.05 s apart)
+
+
 def track_phase(x: torch.Tensor, sr: int, f0: float, harmonics: int = 8,
-                fit_seconds: float = 8.0, frame: float = 0.2, hop: float = 0.02,
-                smooth: float = 0.15, passes: int = 2) -> torch.Tensor:
+                fit_seconds: float = 8.0, frame: float = 0.2, passes: int = 3,
+                wander: float = MAINS_WANDER) -> torch.Tensor:
     """The phase (radians, unwrapped, of the fundamental) of the hum at every sample, from
     all its harmonics. Starting from `hum_phase`, each pass estimates every harmonic's
-    slowly varying amplitude c_h on the current phase (`harmonic_amplitudes`, the same
-    estimator the canceller uses), then in short Blackman frames compares the harmonic's
-    short-time value z with it: with a phase error e, z = c_h e^{-i h e} + interference, so
-    angle(z conj c_h) / h measures -e. The measurements are averaged over the harmonics and
-    over `smooth` s, each weighted by h^2 |c_h|^2 / (interference power: the spectrum just
-    outside the frame's main lobe plus |z - c_h|^2), so a harmonic with a note or a voice on
-    it counts for little. (The analytic signal of the fundamental band alone wandered
-    0.02-0.06 rad, which caps the cancellation at 25-35 dB on the fundamental and far less
-    on the upper harmonics; comparing with c_h rather than chaining frame-to-frame turns
-    keeps a partial a few Hz off a harmonic from dragging the track along.)"""
-    rate = min(sr, max(ANALYSIS_RATE, int(math.ceil(2.5 * harmonics * f0 / 1000)) * 1000))
+    slowly varying amplitude c_h on the current phase (`harmonic_amplitudes`, the estimator
+    the canceller uses), then in short Blackman frames compares the harmonic's value z with
+    it: with a phase error e, z = c_h e^{-i h e} + interference, so angle(z conj c_h) / h
+    measures -e with variance s2 / (2 h^2 |c_h|^2), s2 the interference power (|z - c_h|^2,
+    which catches a note or a voice on the harmonic itself, plus the median power just
+    outside the frame's main lobe). The measurements of all harmonics are combined by their inverse
+    variances and smoothed by a Kalman (Rauch-Tung-Striebel) smoother whose model is a mains
+    frequency that wanders as a random walk of `wander` Hz/sqrt(s): where the hum stands
+    clear the track follows every measurement, where music covers it the track coasts on the
+    frequency. Frames whose measurement disagrees with the track by far more than their
+    variance (a partial crossing a harmonic) are down-weighted (Cauchy weights) and the
+    smoothing repeated. (A fixed 0.15 s Gaussian smoothing let speech on the lower harmonics
+    bend the track by up to 0.1 rad, which capped the cancellation near 25 dB.)"""
+    rate = _analysis_rate(sr, harmonics, f0)
     mono = x.mean(0, keepdim=True)
     xd = (mono if rate >= sr else AF.resample(mono, sr, rate))[0].double()
     N = xd.shape[-1]
     dev = x.device
     phase = hum_phase(x, sr, f0)
-    h = torch.tensor([h for h in range(1, harmonics + 1) if h * f0 < rate / 2 - 20],
-                     dtype=torch.float64, device=dev)
+    h = _harmonic_numbers(harmonics, f0, rate, dev)
     L = min(N, max(16, int(frame * rate)))
-    step = max(1, int(hop * rate))
+    step = max(1, L // 4)
     win = torch.blackman_window(L, periodic=False, dtype=torch.float64, device=dev)
     nb = torch.arange(1.2, 3.01, 0.3, dtype=torch.float64, device=dev) * 3 * rate / L
     offs = torch.cat([torch.zeros(1, dtype=torch.float64, device=dev), nb, -nb])
@@ -135,32 +146,100 @@ def track_phase(x: torch.Tensor, sr: int, f0: float, harmonics: int = 8,
     tc = (torch.arange(n_fr, device=dev, dtype=torch.float64) * step + (L - 1) / 2) / rate
     grid = 0.05
     tq = torch.arange(0.0, N / rate + grid, grid, device=dev, dtype=torch.float64)
-    sig = max(1.0, smooth / hop)
-    m = max(1, int(round(0.05 / hop)))
-    k = torch.arange(-int(3 * sig), int(3 * sig) + 1, device=dev, dtype=torch.float64)
-    g = torch.exp(-0.5 * (k / sig) ** 2)[None, None]
+    # overlapping frames share their interference: a Blackman frame's effective length is
+    # L / 1.73, so about that many hops' measurements are one independent one
+    overlap = max(1.0, L / 1.73 / step)
     t_full = torch.arange(x.shape[-1], device=dev, dtype=torch.float64) / sr
+    # the smoother runs on the whole deviation from a line at f0, not on each pass's
+    # correction: the wobbles that music put into the starting phase are smoothed away too
+    line = 2 * math.pi * f0 * t_full
+    i_c = (tc * sr).round().long().clamp_max(x.shape[-1] - 1)
     for _ in range(passes):
-        d = xd[None] * torch.exp(-1j * h[:, None] * _resample_phase(phase, sr, rate, N)[None])  # (H, N)
+        d = xd[None] * torch.exp(-1j * h[:, None] * _resample_phase(phase, sr, rate, N)[None])
         c = harmonic_amplitudes(d, rate, tq, fit_seconds)  # (H, Q)
         ck = c[:, (tc / grid).round().long().clamp_max(len(tq) - 1)]  # (H, K)
         Z = d.unfold(-1, L, step)[:, :n_fr] @ E  # (H, K, offs)
         z = Z[..., 0]
-        # interference power, smoothed over ~0.1 s: one frame's |z - c|^2 can happen to be
-        # tiny while a voice sits on the harmonic, and its inverse would be a huge weight
-        s2 = (Z[..., 1:].abs() ** 2).mean(-1) + (z - ck).abs() ** 2
-        s2 = torch.nn.functional.avg_pool1d(s2[:, None], 2 * m + 1, 1, m,
-                                            count_include_pad=False)[:, 0] + 1e-30
+        # the measurement's noise: the interference on the harmonic itself, |z - c_h|^2
+        # (which sees a note or a voice inside the main lobe), averaged over SMOOTH_FRAMES
+        # frames (one frame's value can be tiny by chance, a beat), plus the median power
+        # beside the main lobe (a broadband voice; the median, so that a steady partial 20 Hz
+        # off, which does not disturb the measurement, does not count)
+        s2 = torch.nn.functional.avg_pool1d(((z - ck).abs() ** 2)[:, None], SMOOTH_FRAMES, 1,
+                                            SMOOTH_FRAMES // 2, count_include_pad=False)[:, 0]
+        s2 = s2 + (Z[..., 1:].abs() ** 2).median(-1).values + 1e-30
         meas = torch.angle(z * ck.conj()) / h[:, None]
-        w = h[:, None] ** 2 * ck.abs() ** 2 / s2
-        pad = (len(k) // 2,) * 2
-        num = torch.nn.functional.conv1d(torch.nn.functional.pad(
-            (w * meas).sum(0)[None, None], pad), g)[0, 0]
-        den = torch.nn.functional.conv1d(torch.nn.functional.pad(
-            w.sum(0)[None, None], pad), g)[0, 0]
-        e = num / den.clamp_min(1e-30)
-        phase = phase + _interp_at(e, tc, t_full)
+        w = 2 * h[:, None] ** 2 * ck.abs() ** 2 / (s2 + 1e-30)
+        e_meas = (w * meas).sum(0) / w.sum(0).clamp_min(1e-30)
+        dev_k = (phase[i_c] - line[i_c] + e_meas).cpu().numpy()
+        var = (overlap / w.sum(0).clamp_min(1e-30)).cpu().numpy()
+        track, slope = _robust_smooth(dev_k, var, step / rate, wander)
+        phase = line + _extrapolated(torch.from_numpy(track).to(x.device),
+                                     torch.from_numpy(slope).to(x.device), tc, t_full)
     return phase
+
+
+def _extrapolated(v, slope, tv, t):
+    """v at the times tv, linearly interpolated at t; beyond the ends continued with the
+    end slopes (the phase keeps turning at its last frequency)."""
+    out = _interp_at(v, tv, t)
+    lo, hi = t < tv[0], t > tv[-1]
+    out[lo] = v[0] + slope[0] * (t[lo] - tv[0])
+    out[hi] = v[-1] + slope[-1] * (t[hi] - tv[-1])
+    return out
+
+
+def _robust_smooth(y: np.ndarray, var: np.ndarray, dt: float, wander: float,
+                   rounds: int = 3) -> np.ndarray:
+    """Kalman-smoothed phase (and its slope, rad/s) from noisy measurements y (variances var,
+    one every dt s), outlying measurements down-weighted by Cauchy weights over a few rounds."""
+    v = var.copy()
+    for _ in range(rounds):
+        est = _rts(y, v, dt, wander)[:, 0]
+        r2 = (y - est) ** 2 / var
+        v = var * (1 + r2 / 9.0)  # Cauchy weights at 3 sigma
+    est = _rts(y, v, dt, wander)
+    return est[:, 0], est[:, 1]
+
+
+def _rts(y: np.ndarray, var: np.ndarray, dt: float, wander: float) -> np.ndarray:
+    """Rauch-Tung-Striebel smoother of state (phase, angular frequency) with the frequency a
+    random walk of `wander` Hz/sqrt(s), observing the phase with variances var: (K, 2)."""
+    F = np.array([[1.0, dt], [0.0, 1.0]])
+    qf = (2 * math.pi * wander) ** 2  # (rad/s)^2 per s
+    Q = qf * np.array([[dt ** 3 / 3, dt ** 2 / 2], [dt ** 2 / 2, dt]])
+    K = len(y)
+    xs = np.zeros((K, 2))
+    Ps = np.zeros((K, 2, 2))
+    xp_s = np.zeros((K, 2))
+    Pp_s = np.zeros((K, 2, 2))
+    xk = np.array([y[0], 0.0])
+    Pk = np.diag([var[0] + 1e4, (2 * math.pi * 1.0) ** 2])  # vague: any phase, +-1 Hz
+    for k in range(K):
+        if k:
+            xk = F @ xk
+            Pk = F @ Pk @ F.T + Q
+        xp_s[k], Pp_s[k] = xk, Pk
+        S = Pk[0, 0] + var[k]
+        G = Pk[:, 0] / S
+        xk = xk + G * (y[k] - xk[0])
+        Pk = Pk - np.outer(G, Pk[0, :])
+        xs[k], Ps[k] = xk, Pk
+    for k in range(K - 2, -1, -1):
+        C = Ps[k] @ F.T @ np.linalg.inv(Pp_s[k + 1])
+        xs[k] = xs[k] + C @ (xs[k + 1] - xp_s[k + 1])
+        Ps[k] = Ps[k] + C @ (Ps[k + 1] - Pp_s[k + 1]) @ C.T
+    return xs
+
+
+def _analysis_rate(sr: int, harmonics: int, f0: float) -> int:
+    """A rate that still holds every harmonic to be removed (at least ANALYSIS_RATE)."""
+    return min(sr, max(ANALYSIS_RATE, int(math.ceil(2.5 * harmonics * f0 / 1000)) * 1000))
+
+
+def _harmonic_numbers(harmonics: int, f0: float, rate: int, dev) -> torch.Tensor:
+    return torch.tensor([h for h in range(1, harmonics + 1) if h * f0 < rate / 2 - 20],
+                        dtype=torch.float64, device=dev)
 
 
 def _resample_phase(phase: torch.Tensor, sr: int, rate: int, n: int) -> torch.Tensor:
@@ -190,12 +269,11 @@ def cancel_harmonics(x: torch.Tensor, phase: torch.Tensor, fit_seconds: float, h
     each slowly varying complex amplitude c_h(t) estimated by `harmonic_amplitudes`. All of it
     runs on a copy decimated to a rate that still holds every harmonic (the hum is
     band-limited); the hum estimate is resampled back."""
-    rate = min(sr, max(ANALYSIS_RATE, int(math.ceil(2.5 * harmonics * f0 / 1000)) * 1000))
+    rate = _analysis_rate(sr, harmonics, f0)
     xd = x if rate >= sr else AF.resample(x, sr, rate)
     C, N = xd.shape
     ph = _resample_phase(phase, sr, rate, N)
-    h = torch.tensor([h for h in range(1, harmonics + 1) if h * f0 < rate / 2 - 20],
-                     dtype=torch.float64, device=x.device)
+    h = _harmonic_numbers(harmonics, f0, rate, x.device)
     grid = 0.05  # seconds between amplitude samples; hum amplitude moves slower than this
     tq = torch.arange(0.0, N / rate + grid, grid, device=x.device, dtype=torch.float64)
     hum = torch.zeros(C, N, dtype=torch.float64, device=x.device)
