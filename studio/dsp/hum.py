@@ -280,7 +280,11 @@ def cancel_harmonics(x: torch.Tensor, phase: torch.Tensor, fit_seconds: float, h
     for group in h.split(8):  # bounded memory for many harmonics on long chunks
         rot = torch.exp(1j * group[:, None] * ph[None, :])  # (G, N)
         d = xd.double()[:, None, :] * rot.conj()[None]  # harmonic h moved to 0 Hz
-        c = harmonic_amplitudes(d.reshape(-1, N), rate, tq, fit_seconds)  # (C*G, Q)
+        c, var = harmonic_amplitudes(d.reshape(-1, N), rate, tq, fit_seconds, with_variance=True)
+        # a harmonic that is not there (or is buried in music) is estimated as noise, and
+        # subtracting noise is damage: the Wiener gain |c|^2 / (|c|^2 + var) keeps a clear
+        # harmonic whole and lets an insignificant one go (hum-free input stays untouched)
+        c = c * (c.abs() ** 2 / (c.abs() ** 2 + var))
         cf = _interp(c, tq[1] - tq[0], N, rate).reshape(C, len(group), N)
         hum += (cf * rot[None]).real.sum(1)
     hum = hum.to(x.dtype)
@@ -323,7 +327,9 @@ def harmonic_amplitudes(d: torch.Tensor, rate: int, tq: torch.Tensor, fit_second
         variances.append(v)
     w = 1 / (torch.stack(variances) + 1e-30)
     c = (w * torch.stack(ests)).sum(0) / w.sum(0)
-    return (c, 1 / w.sum(0)) if with_variance else c
+    # the frame lengths see the same samples: their errors are correlated, so the combined
+    # variance is the weighted mean of theirs, not 1 / sum(1 / v)
+    return (c, len(frame_seconds) / w.sum(0)) if with_variance else c
 
 
 def _weighted_estimate(d, rate, tq, T, fit_seconds, irls=0):
@@ -363,8 +369,10 @@ def _weighted_estimate(d, rate, tq, T, fit_seconds, irls=0):
             r2 = torch.nn.functional.avg_pool1d(((z - ck).abs() ** 2)[:, None], 5, 1, 2,
                                                 count_include_pad=False)[:, 0]
             wk = cover ** 2 / (s2 + r2 + floor)
-    # sandwich variance: the spread of the frames' estimates about the fit, weighted as used
-    var = ((wk ** 2) * (z - ck).abs() ** 2) @ (K ** 2).T / den ** 2
+    # sandwich variance: the spread of the frames' estimates about the fit, weighted as used;
+    # frames a quarter-length apart overlap, and a Blackman frame holds about L / 1.73
+    # samples' worth of independent interference: that many hops share one error
+    var = ((wk ** 2) * (z - ck).abs() ** 2) @ (K ** 2).T / den ** 2 * (L / 1.73 / hop)
     return c, var
 
 
