@@ -17,7 +17,9 @@ Needs: apt-get install fluidsynth fluid-soundfont-gm
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -53,8 +55,24 @@ def main(argv=None) -> int:
     ap.add_argument("--p-mean", type=float, default=None,
                     help="training noise distribution centre ln(sigma) (default: from the "
                          "data's std); with --resume, changes it for the rest of the run")
+    ap.add_argument("--export-only", action="store_true",
+                    help="write the run directory's current EMA weights into resources/models "
+                         "without training (after a run was stopped by other means)")
+    ap.add_argument("--wall-hours", type=float, default=None,
+                    help="with --export-only: the wall time of the steps since the bundled "
+                         "model, for its training history")
     args = ap.parse_args(argv)
 
+    if args.export_only:
+        cfg, weights = _run_model(Path(args.run))
+        session = None
+        if args.wall_hours is not None and OUT.with_suffix(".json").exists():
+            bundled = json.loads(OUT.with_suffix(".json").read_text())["training"]["steps"]
+            session = {"steps": [bundled, cfg.training["steps"]],
+                       "hardware": _hardware(resolve(args.device)),
+                       "wall_hours": args.wall_hours}
+        _export(cfg, weights, session)
+        return 0
     started = time.monotonic()
     data = render_split(Path(args.data), "train", args.per_class)
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
@@ -66,6 +84,11 @@ def main(argv=None) -> int:
         trainer.init_from(args.init_from)
     print(f"{trainer.data.summary()}; from step {trainer.step} on {device}", flush=True)
     deadline = started + args.minutes * 60 if args.minutes else float("inf")
+    # SIGTERM / Ctrl+C end the run at the next step boundary, saved and exported like a
+    # run that reached its deadline
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(True))
     t_train = time.monotonic()
     step0 = trainer.step
 
@@ -74,16 +97,35 @@ def main(argv=None) -> int:
             print(f"step {info.step} loss {sum(trainer.losses[-50:]) / 50:.4f} "
                   f"{info.steps_per_s:.2f} steps/s", flush=True)
 
-    trainer.run(on_step=report, cancelled=lambda: time.monotonic() > deadline)
+    trainer.run(on_step=report, cancelled=lambda: bool(stop) or time.monotonic() > deadline)
     trainer.save()
-    hours = (time.monotonic() - t_train) / 3600
-    cfg = trainer.model_config().with_training(
-        recipe="resources/recipes/train_generator.py",
-        hardware=_hardware(device), wall_hours_this_session=round(hours, 2),
-        steps_this_session=trainer.step - step0)
-    st, js = ckpt.save_model(OUT, trainer.ema.state_dict(), cfg, dtype=torch.float16)
-    print(f"wrote {st} ({st.stat().st_size / 1e6:.1f} MB) and {js}", flush=True)
+    session = {"steps": [step0, trainer.step], "hardware": _hardware(device),
+               "wall_hours": round((time.monotonic() - t_train) / 3600, 2)}
+    _export(trainer.model_config(), trainer.ema.state_dict(), session)
     return 0
+
+
+def _run_model(run: Path):
+    """The EMA weights and config the trainer last checkpointed in a run directory."""
+    if not (run / "model.json").exists():
+        raise SystemExit(f"no checkpointed model in {run}")
+    model = ckpt.load_model(run / "model", "cpu")
+    return model.cfg, model.state_dict()
+
+
+def _export(cfg, weights, session: dict | None) -> None:
+    """Write the bundled model as float16, with the training sessions behind it: those
+    recorded in the bundled model this run went on from, then this one."""
+    sessions = []
+    if OUT.with_suffix(".json").exists():
+        old = json.loads(OUT.with_suffix(".json").read_text()).get("training", {})
+        sessions = [s for s in old.get("sessions", [])
+                    if s["steps"][1] <= cfg.training.get("steps", 0)]
+    if session:
+        sessions.append(session)
+    cfg = cfg.with_training(recipe="resources/recipes/train_generator.py", sessions=sessions)
+    st, js = ckpt.save_model(OUT, weights, cfg, dtype=torch.float16)
+    print(f"wrote {st} ({st.stat().st_size / 1e6:.1f} MB) and {js}", flush=True)
 
 
 def _hardware(device: torch.device) -> str:
