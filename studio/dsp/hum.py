@@ -12,6 +12,16 @@ import torch
 import torchaudio.functional as AF
 
 ANALYSIS_RATE = 4000  # hum harmonics below 2 kHz are found on a decimated copy
+PROMINENT_DB = 10.0  # a harmonic this far above the spectrum around it stands out
+
+
+def looks_like_hum(heights_db: list[float]) -> bool:
+    """Whether the harmonic heights of `detect_fundamental(detail=True)` are a hum's: mains
+    hum always shows at its fundamental or at two or more harmonics, while a single steady
+    partial of the music that happens to sit on one harmonic of some f0 near 50 or 60 Hz
+    (found in any hum-free recording) is music, and cancelling it would be damage."""
+    standing = [h > PROMINENT_DB for h in heights_db]
+    return bool(standing and (standing[0] or sum(standing) >= 2))
 
 
 def _decimate(x: torch.Tensor, sr: int) -> tuple[torch.Tensor, int]:
@@ -34,9 +44,10 @@ def _harmonic_power(x: torch.Tensor, sr: int, freqs: torch.Tensor, harmonics: in
 
 
 def detect_fundamental(x: torch.Tensor, sr: int, nominal: float | None = None,
-                       harmonics: int = 6, drift: float = 1.5) -> tuple[float, float]:
+                       harmonics: int = 6, drift: float = 1.5, detail: bool = False):
     """(fundamental in Hz, strength in dB above the neighbouring spectrum) of the hum in a
-    (channels, frames) signal. `nominal` 50 or 60 restricts the search; None tries both."""
+    (channels, frames) signal. `nominal` 50 or 60 restricts the search; None tries both.
+    With `detail`, a third value: each harmonic's height (dB) above the spectrum around it."""
     mono = x.mean(0, keepdim=True)
     y, r = _decimate(mono, sr)
     y = y[:, : 30 * r]  # 30 s are plenty to find a stationary tone
@@ -59,8 +70,8 @@ def detect_fundamental(x: torch.Tensor, sr: int, nominal: float | None = None,
         i = int(total.argmax())
         strength = float(10 * score[i].max())
         if total[i] > best[1]:
-            best = (float(grid[i]), float(total[i]), strength)
-    return best[0], best[2]
+            best = (float(grid[i]), float(total[i]), strength, (10 * score[i]).tolist())
+    return (best[0], best[2], best[3]) if detail else (best[0], best[2])
 
 
 def hum_phase(x: torch.Tensor, sr: int, f0: float, bandwidth: float = 1.0) -> torch.Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from studio.dsp.hum import cancel_harmonics, detect_fundamental, notch, track_phase
+from studio.dsp.hum import cancel_harmonics, detect_fundamental, looks_like_hum, notch, track_phase
 from studio.engine.operation import Chunking, Curve, Inputs, Report, Result, operation
 from studio.engine.params import Choice, Float, Int, Bool
 from studio.errors import StudioError
@@ -32,7 +32,15 @@ def run(inputs: Inputs, p, ctx) -> Result:
         raise StudioError("hum removal needs at least 0.2 s of audio")
     ctx.progress(0.0, "finding the hum")
     nominal = None if p.mains == "auto" else float(p.mains)
-    f0, strength = detect_fundamental(x, sr, nominal)
+    f0, strength, heights = detect_fundamental(x, sr, nominal, detail=True)
+    if not looks_like_hum(heights):
+        ctx.progress(1.0, "no hum found")
+        # left as it is: see looks_like_hum
+        return Result(audio=torch.zeros_like(x) if p.hum_only else x, report=Report(
+            values={"fundamental (Hz)": "none", "hum prominence (dB)": round(strength, 1),
+                    "hum found": "no"},
+            text="No mains hum found (no peak at the fundamental nor at two or more harmonics "
+                 "of any frequency near 50 or 60 Hz); the audio is left unchanged."))
     ctx.progress(0.3, f"hum at {f0:.2f} Hz")
     if p.method == "notch":
         hum = x - notch(x, sr, [h * f0 for h in range(1, p.harmonics + 1)
@@ -55,6 +63,6 @@ def run(inputs: Inputs, p, ctx) -> Result:
     ctx.progress(1.0, "done")
     hum_db = 10 * torch.log10((hum ** 2).mean() / (x ** 2).mean().clamp_min(1e-20))
     report = Report(values={"fundamental (Hz)": round(f0, 3), "hum level (dB)": float(hum_db),
-                            "hum prominence (dB)": round(strength, 1)},
+                            "hum prominence (dB)": round(strength, 1), "hum found": "yes"},
                     curves=[Curve(times, track, "time (s)", "fundamental (Hz)", "hum")])
     return Result(audio=out, report=report)
