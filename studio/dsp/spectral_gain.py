@@ -7,6 +7,10 @@ runs frame after frame; each step is a handful of vector operations over all bin
 channels at once (`decision_directed_xi`). `decision_directed_xi_jacobi` solves the same
 recursion by sweeps over all frames at once (sweep j is exact for the first j frames), for
 devices where a per-frame loop costs more than a few extra passes.
+
+`stein_risk` estimates, from the noisy signal and the noise spectrum alone, the squared
+error that a gain leaves against the unknown clean signal (Stein's unbiased risk estimate),
+so that settings such as the frame size can be chosen per signal by the error they leave.
 """
 from __future__ import annotations
 
@@ -105,3 +109,32 @@ def box_smooth(x: torch.Tensor, bins: int, frames: int) -> torch.Tensor:
     pad = (frames // 2, frames - 1 - frames // 2, bins // 2, bins - 1 - bins // 2)
     y = F.avg_pool2d(F.pad(y, pad, mode="replicate"), (bins, frames), 1)
     return y.reshape(shape)
+
+
+def two_step_xi(xi: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
+    """Second step of two-step noise reduction (Plapous, Marro & Scalart 2006): the
+    decision-directed estimate lags the signal by a frame (and overestimates just after an
+    offset); the a priori SNR is re-estimated as G(xi)^2 gamma from the first gain applied
+    to the current frame, which removes the lag without the variance of gamma alone."""
+    g1 = xi / (1 + xi)
+    return g1 * g1 * gamma
+
+
+def stein_risk(noisy: torch.Tensor, estimate: torch.Tensor, gain: torch.Tensor,
+               noise_psd: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
+    """Stein's unbiased estimate of ||estimate - clean||^2 per channel, for an estimate
+    made by applying `gain` (..., bins, frames) to the Hann STFT of `noisy` (..., samples),
+    with Gaussian noise of power `noise_psd` (bins, 1) per STFT coefficient.
+
+    SURE = ||f(y) - y||^2 + 2 tr(C df/dy) - tr(C). With the gain taken as fixed (in the
+    decision-directed estimates a coefficient weighs little in its own gain), f is linear
+    and the trace is a sum over coefficients of g * lambda times the share of the identity
+    each coefficient carries: with hop = n_fft / 4 and bins 1 .. n_fft/2 - 1 counted once
+    (DC and Nyquist half), sum over coefficients of that share is the number of samples,
+    i.e. 2 hop / n_fft per coefficient, and lambda / (3/8 n_fft) is the noise variance per
+    sample it stands for (Hann: sum w^2 = 3/8 n_fft)."""
+    weight = torch.ones(gain.shape[-2], 1, dtype=gain.dtype, device=gain.device)
+    weight[0] = weight[-1] = 0.5
+    share = (2 * hop / n_fft) / (0.375 * n_fft)
+    trace = share * ((2 * gain - 1) * noise_psd * weight).sum(dim=(-2, -1))
+    return ((estimate - noisy) ** 2).sum(-1) + trace
