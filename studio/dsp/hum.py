@@ -15,11 +15,15 @@ ANALYSIS_RATE = 4000  # hum harmonics below 2 kHz are found on a decimated copy
 PROMINENT_DB = 10.0  # a harmonic this far above the spectrum around it stands out
 
 
-def looks_like_hum(heights_db: list[float]) -> bool:
+def looks_like_hum(heights_db: list[float], seconds: float, drift: float = 1.5) -> bool:
     """Whether the harmonic heights of `detect_fundamental(detail=True)` are a hum's: mains
     hum always shows at its fundamental or at two or more harmonics, while a single steady
     partial of the music that happens to sit on one harmonic of some f0 near 50 or 60 Hz
-    (found in any hum-free recording) is music, and cancelling it would be damage."""
+    (found in any hum-free recording) is music, and cancelling it would be damage. A clip
+    shorter than 4 / drift s cannot be judged (the Hann main lobe, +-2 / seconds Hz, covers
+    the +-drift Hz searched, so nothing stands out of it): the user asked, so it is hum."""
+    if seconds < 4 / drift:
+        return True
     standing = [h > PROMINENT_DB for h in heights_db]
     return bool(standing and (standing[0] or sum(standing) >= 2))
 

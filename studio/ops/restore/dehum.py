@@ -33,7 +33,7 @@ def run(inputs: Inputs, p, ctx) -> Result:
     ctx.progress(0.0, "finding the hum")
     nominal = None if p.mains == "auto" else float(p.mains)
     f0, strength, heights = detect_fundamental(x, sr, nominal, detail=True)
-    if not looks_like_hum(heights):
+    if not looks_like_hum(heights, x.shape[-1] / sr):
         ctx.progress(1.0, "no hum found")
         # left as it is: see looks_like_hum
         return Result(audio=torch.zeros_like(x) if p.hum_only else x, report=Report(
