@@ -1,7 +1,12 @@
 """Mains hum: find the fundamental (near 50 or 60 Hz, with drift) and remove it and its
-harmonics, either with an adaptive harmonic canceller (a least-squares fit of the
-harmonics, block by block, on the tracked fundamental, subtracted with cross-faded
-blocks) or with zero-phase notches.
+harmonics, either with a harmonic canceller or with zero-phase notches.
+
+The canceller's model: hum = sum_h Re(c_h(t) e^{i h phase(t)}), one phase for all harmonics
+(tracked by a Kalman smoother of a slowly wandering mains frequency, `track_phase`) and
+slowly varying amplitudes c_h (weighted fits over frames, leaning on the moments where the
+music or speech near each harmonic is quiet, `harmonic_amplitudes`), each scaled by its
+Wiener gain so that a harmonic the data do not show is left alone. A clip whose spectrum
+shows no hum (`looks_like_hum`) is not touched at all.
 """
 from __future__ import annotations
 
