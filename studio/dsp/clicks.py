@@ -3,8 +3,11 @@
 A click is a burst the AR model of the surrounding audio cannot predict. The forward
 prediction error of a click spanning [t0, t1] is large from t0 to about t1 + p, the
 backward error from about t0 - p to t1: their smaller magnitude is large only on the click
-itself, which locates both edges. Errors are measured in robust standard deviations
-(median absolute deviation) of each block's residual.
+itself, which locates both edges. Errors are measured in robust local deviations, after a
+two-sided pitch predictor has taken out the excitation pulses of voiced speech and
+periodic tones (`studio.dsp.pitch_residual`). A detected span is kept when a click explains
+its errors better than excitation pulses do (`_click_likelier`) and its repair leaves a
+normal error behind (`_explained`).
 """
 from __future__ import annotations
 
@@ -126,14 +129,21 @@ def _walk(flags: list[bool], start: int, step: int, limit: int, gap: int) -> int
 
 def _best_subspan(score: list[float], max_width: int) -> tuple[int, int, float]:
     """The stretch [s, e) of at most max_width samples with the largest sum of `score`
-    (Kadane's maximum subarray with a width limit)."""
+    (maximum subarray with a width limit: the smallest prefix sum of the last max_width
+    positions is kept in a monotonic queue). (0, 0, 0.0) when every score is negative."""
+    from collections import deque
     best = (0, 0, 0.0)
     cum = [0.0]
     for v in score:
         cum.append(cum[-1] + v)
+    low: deque[int] = deque()  # prefix indices with increasing prefix sums
     for e in range(1, len(score) + 1):
-        lo = max(0, e - max_width)
-        s = min(range(lo, e), key=lambda i: cum[i])
+        while low and cum[low[-1]] >= cum[e - 1]:
+            low.pop()
+        low.append(e - 1)
+        if low[0] < e - max_width:
+            low.popleft()
+        s = low[0]
         if cum[e] - cum[s] > best[2]:
             best = (s, e, cum[e] - cum[s])
     return best
