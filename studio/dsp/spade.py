@@ -6,8 +6,9 @@ Every frame of a signal that holds a clipped sample is processed at once: the fr
 (orthonormal, so a Parseval tight frame: A*A = I, as LTFAT's `dft` in the survey's toolbox),
 hard thresholding keeps the k largest complex-conjugate pairs of each frame (the DC term at
 half weight, as the toolbox does), and the projection onto the clipping-consistent set is
-elementwise. All active frames share one sparsity schedule, so the k-th largest value is one
-`topk` per iteration for the whole batch. A frame that reaches ||.|| <= eps leaves the batch
+elementwise (one clamp). All active frames share one sparsity schedule, so the k-th largest
+value is one selection per iteration for the whole batch (numpy's introselect on the CPU,
+`torch.topk` on a GPU). A frame that reaches ||.|| <= eps leaves the batch
 with the best iterate it met, so the tail of the loop only works on the hard frames.
 
 The published schedule (k += 1 every r = 2 iterations) needs 2k iterations to reach sparsity
@@ -72,18 +73,17 @@ def _hard_threshold_numpy(z: torch.Tensor, k: int) -> torch.Tensor:
     return torch.from_numpy(np.where(a >= kth, zc, 0).astype(zc.dtype, copy=False))
 
 
-def project_consistent(v, y, high, low, reliable):
-    """Projection onto {x : x = y where reliable, x >= y where clipped high, x <= y low}."""
-    x = torch.where(reliable, y, v)
-    x = torch.where(high, torch.maximum(x, y), x)
-    return torch.where(low, torch.minimum(x, y), x)
-
-
 def consistency_bounds(y, high, low) -> tuple[torch.Tensor, torch.Tensor]:
-    """The same set as elementwise bounds, so that the projection is one clamp: a reliable
-    sample is pinned on both sides, a clipped-high one only from below, a low one above."""
+    """The clipping-consistent set {x : x = y where reliable, x >= y where clipped high,
+    x <= y where clipped low} as elementwise bounds: a reliable sample is pinned on both
+    sides, a clipped-high one only from below, a low one only from above."""
     inf = torch.tensor(float("inf"), dtype=y.dtype, device=y.device)
     return torch.where(low, -inf, y), torch.where(high, inf, y)
+
+
+def project_consistent(v, y, high, low):
+    """Projection onto the clipping-consistent set: one clamp."""
+    return torch.clamp(v, *consistency_bounds(y, high, low))
 
 
 def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
@@ -130,8 +130,7 @@ def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
             z_bar = hard_threshold(z_est + u, k)
             obj = torch.sqrt((w * _power(z_est - z_bar)).sum(-1))
         else:
-            torch.sub(x, u, out=padded[:, :N])
-            z_bar = hard_threshold(torch.fft.rfft(padded, norm="ortho"), k)
+            z_bar = hard_threshold(analysis(x - u), k)
             dz = synthesis(z_bar)
             obj = torch.linalg.vector_norm(dz - x, dim=-1)
         better = obj <= best
@@ -228,4 +227,4 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
                                   redundancy=redundancy, on_iteration=on_iteration)
     out = overlap_add(fx, hop, n, pad, window=win, norm_window=win * win)
     # each frame is consistent, so the overlap-add is too up to rounding: make it exact
-    return project_consistent(out, y, high, low, ~(high | low))
+    return project_consistent(out, y, high, low)

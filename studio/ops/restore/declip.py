@@ -81,7 +81,7 @@ def run(inputs: Inputs, p, ctx) -> Result:
                          max_iter=p.iterations, r=r, growth=growth, redundancy=2,
                          algorithm=algorithm, on_iteration=tick) / gain
             # back at the input's level, the reliable samples are the input's, bit for bit
-            out[c] = project_consistent(res, y, high, low, ~(high | low))
+            out[c] = project_consistent(res, y, high, low)
     ctx.progress(1.0, "done")
     values = {"clipped samples": clipped,
               "clipped (%)": round(100 * clipped / max(1, x.numel()), 3), **values}
