@@ -4,13 +4,16 @@
    bass, strings, brass, woodwind, organ) with fluidsynth and the FluidR3 GM soundfont, from
    MIDI this recipe writes (studio.bench._oneshots; split "train"; the benchmark renders its
    own held-out splits).
-2. Trains the "small" 1-D U-Net with the same trainer as `studio train` (the run directory
-   keeps checkpoints, so --resume goes on after an interruption), for --steps or until
-   --minutes have passed, whichever comes first.
-3. Writes the EMA weights as float16 safetensors plus the JSON config into resources/models.
+2. Trains a network of the named --size (default "small", the 1-D U-Net; "tf-small" is the
+   time-frequency U-Net of stft2d.py) with the same trainer as `studio train` (the run
+   directory keeps checkpoints, so --resume goes on after an interruption), for --steps or
+   until --minutes have passed, whichever comes first.
+3. Writes the EMA weights as float16 safetensors plus the JSON config into resources/models
+   (or --out).
 
     .venv/bin/python resources/recipes/train_generator.py [--per-class 400] [--steps 20000]
         [--minutes 80] [--run ~/.cache/audio-diffusion-studio/oneshots-run] [--resume]
+        [--size small|tf-small|...] [--out resources/models/oneshots]
 
 Needs: apt-get install fluidsynth fluid-soundfont-gm
 """
@@ -32,6 +35,7 @@ import torch  # noqa: E402
 from studio.bench._oneshots import render_split  # noqa: E402
 from studio.engine.devices import resolve  # noqa: E402
 from studio.models.diffusion import checkpoint as ckpt  # noqa: E402
+from studio.models.diffusion.config import SIZES, ModelConfig  # noqa: E402
 from studio.models.diffusion.train import TrainConfig, open_run  # noqa: E402
 from studio.paths import cache_dir  # noqa: E402
 
@@ -47,6 +51,11 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--run", default=str(cache_dir() / "oneshots-run"))
     ap.add_argument("--data", default=str(cache_dir() / "oneshots" / "train"))
+    ap.add_argument("--size", "--config", dest="size", default="small", choices=tuple(SIZES),
+                    help="network kind and size (default small: the 1-D U-Net; tf-small: "
+                         "the STFT U-Net); a resumed run keeps its own")
+    ap.add_argument("--out", default=str(OUT),
+                    help="where the model's .safetensors/.json go (default: the bundled one)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init-from", default="",
@@ -66,19 +75,20 @@ def main(argv=None) -> int:
     if args.export_only:
         cfg, weights = _run_model(Path(args.run))
         session = None
-        if args.wall_hours is not None and OUT.with_suffix(".json").exists():
-            bundled = json.loads(OUT.with_suffix(".json").read_text())["training"]["steps"]
+        out = Path(args.out).expanduser()
+        if args.wall_hours is not None and out.with_suffix(".json").exists():
+            bundled = json.loads(out.with_suffix(".json").read_text())["training"]["steps"]
             session = {"steps": [bundled, cfg.training["steps"]],
                        "hardware": _hardware(resolve(args.device)),
                        "wall_hours": args.wall_hours}
-        _export(cfg, weights, session)
+        _export(cfg, weights, session, Path(args.out).expanduser())
         return 0
     started = time.monotonic()
     data = render_split(Path(args.data), "train", args.per_class)
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
                        demo_every=2000)
     device = resolve(args.device)
-    trainer = open_run(data, args.run, tcfg, "small", 16000, 1.5, device, args.resume,
+    trainer = open_run(data, args.run, tcfg, args.size, 16000, 1.5, device, args.resume,
                        p_mean=args.p_mean)
     if args.init_from and not args.resume:
         trainer.init_from(args.init_from)
@@ -101,7 +111,8 @@ def main(argv=None) -> int:
     trainer.save()
     session = {"steps": [step0, trainer.step], "hardware": _hardware(device),
                "wall_hours": round((time.monotonic() - t_train) / 3600, 2)}
-    _export(trainer.model_config(), trainer.ema.state_dict(), session)
+    _export(trainer.model_config(), trainer.ema.state_dict(), session,
+            Path(args.out).expanduser())
     return 0
 
 
@@ -113,18 +124,19 @@ def _run_model(run: Path):
     return model.cfg, model.state_dict()
 
 
-def _export(cfg, weights, session: dict | None) -> None:
-    """Write the bundled model as float16, with the training sessions behind it: those
-    recorded in the bundled model this run went on from, then this one."""
+def _export(cfg, weights, session: dict | None, out: Path = OUT) -> None:
+    """Write the model as float16, with the training sessions behind it: those recorded in
+    the model at `out` this run went on from (if it is the same network), then this one."""
     sessions = []
-    if OUT.with_suffix(".json").exists():
-        old = json.loads(OUT.with_suffix(".json").read_text()).get("training", {})
+    js = out.with_suffix(".json")
+    if js.exists() and ModelConfig.load(js).network == cfg.network:
+        old = json.loads(js.read_text()).get("training", {})
         sessions = [s for s in old.get("sessions", [])
                     if s["steps"][1] <= cfg.training.get("steps", 0)]
     if session:
         sessions.append(session)
     cfg = cfg.with_training(recipe="resources/recipes/train_generator.py", sessions=sessions)
-    st, js = ckpt.save_model(OUT, weights, cfg, dtype=torch.float16)
+    st, js = ckpt.save_model(out, weights, cfg, dtype=torch.float16)
     print(f"wrote {st} ({st.stat().st_size / 1e6:.1f} MB) and {js}", flush=True)
 
 

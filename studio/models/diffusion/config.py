@@ -33,12 +33,27 @@ class NetworkConfig:
     emb: int = 192                      # noise/class embedding width
     dropout: float = 0.0
     cond_dim: int = 0                   # continuous conditioning values (pitch, ...), 0 = none
+    # kind "stft2d" only (unet1d ignores them; configs written before them load unchanged):
+    # a 2-D U-Net over the STFT, where `factors` down-sample frequency and `time_factors` time
+    n_fft: int = 512                    # window length of the tight frame (samples)
+    hop: int = 128                      # frame hop: n_fft / 4 is 75 % overlap
+    bin_patch: int = 4                  # adjacent bins folded into channels before level 0
+    frame_patch: int = 1                # adjacent frames folded into channels before level 0
+    time_factors: tuple[int, ...] = ()  # time down-sampling between consecutive levels
 
 
 SIZES: dict[str, NetworkConfig] = {
     "tiny": NetworkConfig(channels=(16, 32, 48, 64), blocks=1, emb=64, heads=2),
     "small": NetworkConfig(),
     "base": NetworkConfig(patch=16, channels=(128, 192, 256, 384), emb=256, heads=8),
+    # time-frequency networks (stft2d.py); tf-small: 512-sample windows at 75 % overlap,
+    # tiles of 8 bins x 2 frames at level 0 (32 rows x length/256), then halving both axes
+    "tf-tiny": NetworkConfig(kind="stft2d", n_fft=256, hop=64, channels=(16, 24, 32),
+                             factors=(2, 2), time_factors=(2, 2), blocks=1, attention=(2,),
+                             emb=64, heads=2),
+    "tf-small": NetworkConfig(kind="stft2d", bin_patch=8, frame_patch=2,
+                              channels=(32, 64, 128, 192), factors=(2, 2, 2),
+                              time_factors=(2, 2, 2), blocks=1, attention=(3,)),
 }
 
 
@@ -77,8 +92,11 @@ class ModelConfig:
     training: dict[str, Any] = field(default_factory=dict)
 
     def stride(self) -> int:
-        n = self.network.patch
-        for f in self.network.factors:
+        """What the clip length must be a multiple of: for unet1d the patch times its
+        down-sampling; for stft2d the hop times its down-sampling of the frame axis."""
+        net = self.network
+        n = net.hop * net.frame_patch if net.kind == "stft2d" else net.patch
+        for f in (net.time_factors if net.kind == "stft2d" else net.factors):
             n *= f
         return n
 
