@@ -127,27 +127,35 @@ def hum_phase(x: torch.Tensor, sr: int, f0: float, bandwidth: float = 1.0) -> to
 # normal operation; the smoother below follows such drift and no faster, so a voice or a note
 # passing over a harmonic cannot bend the track.
 MAINS_WANDER = 0.05
-SMOOTH_FRAMES = 5  # of the tracker's frames (0.05 s apart)
+# The time-frequency phase measurements' errors stay correlated over about a second (a voice's
+# partial gliding through a harmonic bends them the same way for many frames): measured at the
+# true phase, the error of 1 s averages was 1-5 times (one male voice: 13 times) what the
+# per-coefficient variances and the frame overlap predict. The variance handed to the smoother
+# is scaled up by this much, so that it does not follow those wobbles.
+PHASE_VAR_SCALE = 6.0
 
 
 def track_phase(x: torch.Tensor, sr: int, f0: float, harmonics: int = 8,
-                fit_seconds: float = 8.0, frame: float = 0.2, passes: int = 3,
+                fit_seconds: float = 8.0, passes: int = 3,
                 wander: float = MAINS_WANDER) -> torch.Tensor:
     """The phase (radians, unwrapped, of the fundamental) of the hum at every sample, from
     all its harmonics. Starting from `hum_phase`, each pass estimates every harmonic's
     slowly varying amplitude c_h on the current phase (`harmonic_amplitudes`, the estimator
-    the canceller uses), then in short Blackman frames compares the harmonic's value z with
-    it: with a phase error e, z = c_h e^{-i h e} + interference, so angle(z conj c_h) / h
-    measures -e with variance s2 / (2 h^2 |c_h|^2), s2 the interference power (|z - c_h|^2,
-    which catches a note or a voice on the harmonic itself, plus the median power just
-    outside the frame's main lobe). The measurements of all harmonics are combined by their inverse
-    variances and smoothed by a Kalman (Rauch-Tung-Striebel) smoother whose model is a mains
-    frequency that wanders as a random walk of `wander` Hz/sqrt(s): where the hum stands
+    the canceller uses), then measures the phase error e in short Hann frames, from the
+    short-time Fourier coefficients D_kj inside each harmonic's main lobe (`_tf_coefficients`):
+    with a phase error e, D = c_h W (1 + i h e) + interference, so e is a weighted
+    least-squares fit over the coefficients of all harmonics, each weighted by the inverse of
+    its own local non-hum power (`_nonhum_power`: a voice on one side of a harmonic's main
+    lobe spoils only those coefficients), with variance 1 / (2 sum h^2 |c_h W|^2 / S). The
+    measurements are smoothed by a Kalman (Rauch-Tung-Striebel) smoother whose model is a
+    mains frequency that wanders as a random walk of `wander` Hz/sqrt(s): where the hum stands
     clear the track follows every measurement, where music covers it the track coasts on the
     frequency. Frames whose measurement disagrees with the track by far more than their
     variance (a partial crossing a harmonic) are down-weighted (Cauchy weights) and the
     smoothing repeated. (A fixed 0.15 s Gaussian smoothing let speech on the lower harmonics
-    bend the track by up to 0.1 rad, which capped the cancellation near 25 dB.)"""
+    bend the track by up to 0.1 rad, which capped the cancellation near 25 dB; one
+    measurement per frame from the value at the harmonic alone, weighted by the power beside
+    the main lobe, left 0.008-0.009 rad of wobble on male speech.)"""
     rate = _analysis_rate(sr, harmonics, f0)
     mono = x.mean(0, keepdim=True)
     xd = (mono if rate >= sr else AF.resample(mono, sr, rate))[0].double()
@@ -155,47 +163,29 @@ def track_phase(x: torch.Tensor, sr: int, f0: float, harmonics: int = 8,
     dev = x.device
     phase = hum_phase(x, sr, f0)
     h = _harmonic_numbers(harmonics, f0, rate, dev)
-    L = min(N, max(16, int(frame * rate)))
-    step = max(1, L // 4)
-    win = torch.blackman_window(L, periodic=False, dtype=torch.float64, device=dev)
-    nb = torch.arange(1.2, 3.01, 0.3, dtype=torch.float64, device=dev) * 3 * rate / L
-    offs = torch.cat([torch.zeros(1, dtype=torch.float64, device=dev), nb, -nb])
-    n = torch.arange(L, dtype=torch.float64, device=dev) / rate
-    E = torch.exp(-2j * math.pi * n[:, None] * offs[None, :]) * (win * 2 / win.sum())[:, None]
-    n_fr = (N - L) // step + 1
-    tc = (torch.arange(n_fr, device=dev, dtype=torch.float64) * step + (L - 1) / 2) / rate
     grid = 0.05
     tq = torch.arange(0.0, N / rate + grid, grid, device=dev, dtype=torch.float64)
-    # overlapping frames share their interference: a Blackman frame's effective length is
-    # L / 1.73, so about that many hops' measurements are one independent one
-    overlap = max(1.0, L / 1.73 / step)
     t_full = torch.arange(x.shape[-1], device=dev, dtype=torch.float64) / sr
     # the smoother runs on the whole deviation from a line at f0, not on each pass's
     # correction: the wobbles that music put into the starting phase are smoothed away too
     line = 2 * math.pi * f0 * t_full
-    i_c = (tc * sr).round().long().clamp_max(x.shape[-1] - 1)
     for _ in range(passes):
         d = xd[None] * torch.exp(-1j * h[:, None] * _resample_phase(phase, sr, rate, N)[None])
         c = harmonic_amplitudes(d, rate, tq, fit_seconds)  # (H, Q)
-        ck = c[:, (tc / grid).round().long().clamp_max(len(tq) - 1)]  # (H, K)
-        Z = d.unfold(-1, L, step)[:, :n_fr] @ E  # (H, K, offs)
-        z = Z[..., 0]
-        # the measurement's noise: the interference on the harmonic itself, |z - c_h|^2
-        # (which sees a note or a voice inside the main lobe), averaged over SMOOTH_FRAMES
-        # frames (one frame's value can be tiny by chance, a beat), plus the median power
-        # beside the main lobe (a broadband voice; the median, so that a steady partial 20 Hz
-        # off, which does not disturb the measurement, does not count)
-        s2 = torch.nn.functional.avg_pool1d(((z - ck).abs() ** 2)[:, None], SMOOTH_FRAMES, 1,
-                                            SMOOTH_FRAMES // 2, count_include_pad=False)[:, 0]
-        s2 = s2 + (Z[..., 1:].abs() ** 2).median(-1).values + 1e-30
-        meas = torch.angle(z * ck.conj()) / h[:, None]
-        w = 2 * h[:, None] ** 2 * ck.abs() ** 2 / (s2 + 1e-30)
-        e_meas = (w * meas).sum(0) / w.sum(0).clamp_min(1e-30)
-        dev_k = (phase[i_c] - line[i_c] + e_meas).cpu().numpy()
-        var = (overlap / w.sum(0).clamp_min(1e-30)).cpu().numpy()
-        track, slope = _robust_smooth(dev_k, var, step / rate, wander)
-        phase = line + _extrapolated(torch.from_numpy(track).to(x.device),
-                                     torch.from_numpy(slope).to(x.device), tc, t_full)
+        D, W, tc, L, hop = _tf_coefficients(d, rate)
+        ck = _at_frames(c, tq, len(tc), rate / hop)  # (H, K, 1)
+        S = _nonhum_power(D, W, ck)
+        g = 1j * h[:, None, None] * ck * W  # the hum's change per radian of phase error
+        num = ((g.conj() * (D - ck * W)).real / S).sum((0, 2))
+        info = ((g.abs() ** 2) / S).sum((0, 2)).clamp_min(1e-30)
+        i_c = (tc * sr).round().long().clamp_max(x.shape[-1] - 1)
+        dev_k = (phase[i_c] - line[i_c] + num / info).cpu().numpy()
+        # overlapping frames share their interference: a Hann frame's effective length is
+        # L / 1.5, so about that many hops' measurements are one independent one
+        var = (PHASE_VAR_SCALE * (L / 1.5 / hop) / (2 * info)).cpu().numpy()
+        track, slope = _robust_smooth(dev_k, var, hop / rate, wander)
+        phase = line + _extrapolated(torch.from_numpy(track).to(dev),
+                                     torch.from_numpy(slope).to(dev), tc, t_full)
     return phase
 
 
@@ -328,6 +318,51 @@ TF_FRAME = 0.1
 TF_OFFSETS = (-1.0, -0.5, 0.0, 0.5, 1.0)  # in units of 1 / frame: the Hann main lobe's core
 TF_ROUNDS = 4
 
+def _tf_coefficients(d, rate, T=TF_FRAME):
+    """Short-time Fourier coefficients of the rows of d (B, N) at TF_OFFSETS / T Hz, Hann
+    frames of T s every T / 4 s centred on k * hop (the clip padded with zeros at its ends):
+    D (B, K, J), scaled so that x = Re(c e^{i h phase}) gives c W; the hum's response W
+    (1, K, J) (1 at 0 Hz in a full frame, less in an edge frame); frame centres (s), L, hop."""
+    N = d.shape[-1]
+    dev = d.device
+    L = max(16, int(T * rate))
+    hop = max(1, L // 4)
+    win = torch.hann_window(L + 2, periodic=False, dtype=torch.float64, device=dev)[1:-1]
+    n = (torch.arange(L, dtype=torch.float64, device=dev) - (L - 1) / 2) / rate
+    f = torch.tensor(TF_OFFSETS, dtype=torch.float64, device=dev) / T
+    ph = torch.exp(-2j * math.pi * n[:, None] * f[None, :])  # (L, J)
+    pad = L // 2
+    n_fr = (N - 1) // hop + 1
+    total = (n_fr - 1) * hop + L
+    frames = torch.nn.functional.pad(d, (pad, total - N - pad)).unfold(-1, L, hop)  # (B, K, L)
+    valid = torch.nn.functional.pad(torch.ones(N, dtype=torch.float64, device=dev),
+                                    (pad, total - N - pad)).unfold(-1, L, hop)  # (K, L)
+    # x = Re(c e^{i h phase}) puts c / 2 at 0 Hz of d: hence the 2
+    D = (frames * win) @ ph.to(frames.dtype) * (2 / win.sum())  # (B, K, J)
+    # the hum's response: 1 at 0 Hz in a full frame, less in an edge frame
+    W = (((valid * win).to(ph.dtype) @ ph) / win.sum())[None]  # (1, K, J)
+    tc = torch.arange(n_fr, device=dev, dtype=torch.float64) * hop / rate
+    return D, W, tc, L, hop
+
+
+def _nonhum_power(D, W, ck):
+    """S (B, K, J): the local power of what is not hum (D - ck W) in each coefficient,
+    averaged over three frames (one frame's value can be tiny by chance, a beat), with a
+    floor (a clip of pure hum has none)."""
+    B, K, J = D.shape
+    P = ((D - ck * W).abs() ** 2).transpose(1, 2).reshape(-1, 1, K)
+    S = torch.nn.functional.avg_pool1d(P, 3, 1, 1, count_include_pad=False)
+    S = S.reshape(B, J, K).transpose(1, 2)
+    return S + 1e-3 * S.flatten(1).median(-1).values[:, None, None] + 1e-30
+
+
+def _at_frames(c, tq, n_fr, frame_rate):
+    """c (B, Q) on the grid tq, read at n_fr frame centres k / frame_rate: (B, K, 1)."""
+    if len(tq) == 1:
+        return c[..., :1, None].expand(c.shape[0], n_fr, 1)
+    return _interp(c, float(tq[1] - tq[0]), n_fr, frame_rate)[..., None]
+
+
 # frame lengths (s) of the per-frame harmonic estimates: short frames let the weights follow
 # speech pauses, long ones reject an instrument's partial a few Hz from a harmonic; the
 # estimates of all three are combined by their estimated error variance, moment by moment
@@ -377,41 +412,18 @@ def _tf_estimate(d, rate, tq, fit_seconds, start, T=TF_FRAME, rounds=TF_ROUNDS):
     note just beside the harmonic (on one side of the main lobe) loses only the coefficients
     it covers; and frames 0.1 s long let the weights follow the music's attacks and decays.
     Returns c (B, Q) and its sandwich variance."""
-    B, N = d.shape
-    dev = d.device
-    L = max(16, int(T * rate))
-    hop = max(1, L // 4)
-    win = torch.hann_window(L + 2, periodic=False, dtype=torch.float64, device=dev)[1:-1]
-    n = (torch.arange(L, dtype=torch.float64, device=dev) - (L - 1) / 2) / rate
-    f = torch.tensor(TF_OFFSETS, dtype=torch.float64, device=dev) / T
-    ph = torch.exp(-2j * math.pi * n[:, None] * f[None, :])  # (L, J)
-    pad = L // 2
-    n_fr = (N - 1) // hop + 1
-    total = (n_fr - 1) * hop + L
-    frames = torch.nn.functional.pad(d, (pad, total - N - pad)).unfold(-1, L, hop)  # (B, K, L)
-    valid = torch.nn.functional.pad(torch.ones(N, dtype=torch.float64, device=dev),
-                                    (pad, total - N - pad)).unfold(-1, L, hop)  # (K, L)
-    # x = Re(c e^{i h phase}) puts c / 2 at 0 Hz of d: hence the 2
-    D = (frames * win) @ ph.to(frames.dtype) * (2 / win.sum())  # (B, K, J)
-    W = (((valid * win).to(ph.dtype) @ ph) / win.sum())[None]  # (1, K, J): the hum's response (edge frames part empty)
-    tc = torch.arange(n_fr, device=dev, dtype=torch.float64) * hop / rate
+    D, W, tc, L, hop = _tf_coefficients(d, rate, T)
+    n_fr = len(tc)
     G = torch.exp(-0.5 * ((tq[:, None] - tc[None, :]) / (fit_seconds / 2)) ** 2)  # (Q, K)
     Gc = G.T.to(D.dtype)
     c = start
     for _ in range(rounds):
-        ck = _interp(c, float(tq[1] - tq[0]), n_fr, rate / hop)[..., None] if len(tq) > 1 \
-            else c[..., :1, None].expand(B, n_fr, 1)
-        P = (D - ck * W).abs() ** 2
-        S = torch.nn.functional.avg_pool1d(P.transpose(1, 2).reshape(-1, 1, n_fr), 3, 1, 1,
-                                           count_include_pad=False).reshape(B, -1, n_fr)
-        S = S.transpose(1, 2)
-        S = S + 1e-3 * S.flatten(1).median(-1).values[:, None, None] + 1e-30
-        a = W.conj() / S  # (B, K, J)
+        ck = _at_frames(c, tq, n_fr, rate / hop)
+        a = W.conj() / _nonhum_power(D, W, ck)  # (B, K, J)
         num = (a * D).sum(-1) @ Gc  # (B, Q)
         den = (a * W).sum(-1) @ Gc
         c = num / den
-    ck = _interp(c, float(tq[1] - tq[0]), n_fr, rate / hop)[..., None] if len(tq) > 1 \
-        else c[..., :1, None].expand(B, n_fr, 1)
+    ck = _at_frames(c, tq, n_fr, rate / hop)
     r = (a * (D - ck * W)).sum(-1).abs() ** 2  # (B, K): each frame's share of the error
     var = r @ (G ** 2).T / den.abs() ** 2 * (L / 1.5 / hop)
     return c, var
