@@ -39,6 +39,17 @@ def _noop(_: float) -> None:
     pass
 
 
+def _heun_step(denoise: DenoiseFn, x: torch.Tensor, s, s_next) -> torch.Tensor:
+    """One step of Heun's method on the probability-flow ODE dx/dsigma = (x - D(x))/sigma,
+    from level s to s_next (either way); Euler on a last step to 0."""
+    d = (x - denoise(x, _sigma(x, s))) / s
+    x_next = x + (s_next - s) * d
+    if s_next > 0:  # second-order correction (not on the last step to 0)
+        d2 = (x_next - denoise(x_next, _sigma(x, s_next))) / s_next
+        x_next = x + (s_next - s) * (d + d2) / 2
+    return x_next
+
+
 @torch.no_grad()
 def heun(denoise: DenoiseFn, x: torch.Tensor, sigmas: torch.Tensor,
          generator: torch.Generator | None = None, churn: float = 0.0,
@@ -53,12 +64,7 @@ def heun(denoise: DenoiseFn, x: torch.Tensor, sigmas: torch.Tensor,
             eps = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
             x = x + (s_hat ** 2 - s ** 2).sqrt() * s_noise * eps
             s = s_hat
-        d = (x - denoise(x, _sigma(x, s))) / s
-        x_next = x + (s_next - s) * d
-        if s_next > 0:  # second-order correction (not on the last step to 0)
-            d2 = (x_next - denoise(x_next, _sigma(x, s_next))) / s_next
-            x_next = x + (s_next - s) * (d + d2) / 2
-        x = x_next
+        x = _heun_step(denoise, x, s, s_next)
         progress((i + 1) / n)
     return x
 
@@ -130,15 +136,14 @@ def invert(denoise: DenoiseFn, x0: torch.Tensor, sigmas_up: torch.Tensor,
            progress: ProgressFn = _noop) -> torch.Tensor:
     """Heun on the probability-flow ODE from a clean clip up the ascending levels `sigmas_up`
     (starting at a small sigma, where x0 is taken as x(sigma)): the deterministic latent that
-    `heun` with the same levels reversed maps back to x0."""
+    `heun` with the same levels reversed maps back to x0. The round trip is exact only in
+    the limit of many steps: a step up and a step down have different discretisation errors
+    (fixed-point refinement of each step, tried on the bundled model, diverged where the
+    learned denoiser is stiff; doubling the steps is what helps)."""
     x = x0
     n = len(sigmas_up) - 1
     for i in range(n):
-        s, s_next = sigmas_up[i], sigmas_up[i + 1]
-        d = (x - denoise(x, _sigma(x, s))) / s
-        x_next = x + (s_next - s) * d
-        d2 = (x_next - denoise(x_next, _sigma(x, s_next))) / s_next
-        x = x + (s_next - s) * (d + d2) / 2
+        x = _heun_step(denoise, x, sigmas_up[i], sigmas_up[i + 1])
         progress((i + 1) / n)
     return x
 
