@@ -87,14 +87,20 @@ def bench_judge(judge, test, test_labels):
     return share(pred, test_labels)
 
 
-def bench_generated(model, judge, per_class, d, seed):
-    """Clips of every class with the op's defaults; the judge's verdicts, per class."""
+def bench_generated(model, judge, per_class, d, seed, save_dir=None):
+    """Clips of every class with the op's defaults; the judge's verdicts, per class (and with
+    `save_dir`, the clips as save_dir/<class>_<k>.wav, to listen to or look at)."""
     clips, want, rows = [], [], []
     t0 = time.perf_counter()
     for k, name in enumerate(judge.classes):
         x = to_judge_rate(generate(model, model.label(name), per_class, d["sampler"],
                                    d["steps"], d["guidance"], seed + k), model.sample_rate)
         pred = judge.predict(x)
+        if save_dir:
+            import soundfile as sf
+            os.makedirs(save_dir, exist_ok=True)
+            for j, clip in enumerate(x.numpy()):
+                sf.write(os.path.join(save_dir, f"{name}_{j}.wav"), clip, J.RATE)
         top = torch.bincount(pred, minlength=len(judge.classes))
         top[k] = -1
         rows.append((name, per_class, share(pred, torch.full_like(pred, k)),
@@ -255,6 +261,8 @@ def main(argv=None) -> int:
                     help="comma-separated parts to run (default: all)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save-clips", default="", metavar="DIR",
+                    help="write the generated clips of (a) into DIR as <class>_<k>.wav")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -282,7 +290,8 @@ def main(argv=None) -> int:
     if "judge" in parts:
         bench_judge(judge, test, test_labels)
     if "generated" in parts:
-        generated, _ = bench_generated(model, judge, per_class, d, args.seed)
+        generated, _ = bench_generated(model, judge, per_class, d, args.seed,
+                                       args.save_clips)
         train_pool, _ = J.load_split("judge-train", 100, log=lambda m: None)
         bench_frechet(generated, test, train_pool, args.seed)
     if "variation" in parts:
