@@ -37,7 +37,7 @@ def run(inputs, p, ctx) -> Result:
     frames = model.frames(n / model.sample_rate)
     out_frames = max(inputs.audio.shape[1], round(b_audio.shape[1] * rate / b_rate))
     clips = model.interpolate(g.fit(a, frames), g.fit(b, frames), p.count, la, lb, p.steps,
-                              progress=lambda f: ctx.progress(f, "inverting" if f < 0.5
+                              progress=lambda f: ctx.progress(f, "inverting" if f < 0.4
                                                               else "decoding"))
     ts = [k / (p.count - 1) for k in range(p.count)] if p.count > 1 else [0.5]
     channels = inputs.audio.shape[0]

@@ -204,6 +204,20 @@ def test_interpolation_ends_reproduce_the_inputs(request, model_fixture, floor_d
     assert np.abs(first).max() == pytest.approx(np.abs(a).max(), rel=0.05)
 
 
+def test_a_batch_with_a_label_per_clip_equals_the_clips_one_by_one(random_model):
+    """interpolate inverts both ends as one batch with their own classes (one of them none)."""
+    import torch
+    from studio.models.diffusion import catalog
+    m = catalog.load(random_model)
+    clips = torch.randn(2, m.frames(None), generator=torch.Generator().manual_seed(0)) * 0.1
+    kick = m.label("kick")
+    both = m.invert(clips, [kick, None], steps=4)
+    one_by_one = torch.cat([m.invert(clips[:1], kick, steps=4), m.invert(clips[1:], None, steps=4)])
+    torch.testing.assert_close(both, one_by_one, rtol=1e-4, atol=1e-5)
+    unconditional_as_kick = m.invert(clips[1:], kick, steps=4)
+    assert not torch.allclose(both[1:], unconditional_as_kick)  # the label did reach the net
+
+
 # ---- every example runs with the default (bundled) model name ------------------------------
 
 @pytest.mark.parametrize("op_id", ["generate.sample", "generate.variation",
