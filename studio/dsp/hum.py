@@ -130,11 +130,13 @@ def hum_phase(x: torch.Tensor, sr: int, f0: float, bandwidth: float = 1.0) -> to
     return phase[i0] * (1 - frac) + phase[i0 + 1] * frac
 
 
-# How fast the mains frequency may wander: a random walk of this many Hz per sqrt(second).
-# Grid inertia keeps the frequency within +-0.2 Hz, moving by hundredths of a Hz per second in
-# normal operation; the smoother below follows such drift and no faster, so a voice or a note
-# passing over a harmonic cannot bend the track.
-MAINS_WANDER = 0.05
+# How fast the mains frequency may change: its rate of change (Hz/s) is a random walk of this
+# many Hz/s per sqrt(second). Grid inertia keeps the frequency within +-0.2 Hz and makes it
+# move smoothly, by hundredths of a Hz per second in normal operation; a smooth frequency is
+# what the smoother expects, so a voice or a note passing over a harmonic cannot bend the
+# track. (A random walk of the frequency itself, 0.05 Hz/sqrt(s), let the track follow
+# second-long wobbles of the measurements: 0.1-0.2 rad on male speech 30 dB above the hum.)
+MAINS_WANDER = 0.02
 # The time-frequency phase measurements' errors stay correlated over about a second (a voice's
 # partial gliding through a harmonic bends them the same way for many frames): measured at the
 # true phase, the error of 1 s averages was 1-5 times (one male voice: 13 times) what the
@@ -156,9 +158,9 @@ def track_phase(x: torch.Tensor, sr: int, f0: float, harmonics: int = 8,
     its own local non-hum power (`_nonhum_power`: a voice on one side of a harmonic's main
     lobe spoils only those coefficients), with variance 1 / (2 sum h^2 |c_h W|^2 / S). The
     measurements are smoothed by a Kalman (Rauch-Tung-Striebel) smoother whose model is a
-    mains frequency that wanders as a random walk of `wander` Hz/sqrt(s): where the hum stands
-    clear the track follows every measurement, where music covers it the track coasts on the
-    frequency. Frames whose measurement disagrees with the track by far more than their
+    mains frequency that changes smoothly, its rate of change a random walk of `wander` Hz/s
+    per sqrt(s) (MAINS_WANDER): where the hum stands clear the track follows every
+    measurement, where music covers it the track coasts on the frequency. Frames whose measurement disagrees with the track by far more than their
     variance (a partial crossing a harmonic) are down-weighted (Cauchy weights) and the
     smoothing repeated. (A fixed 0.15 s Gaussian smoothing let speech on the lower harmonics
     bend the track by up to 0.1 rad, which capped the cancellation near 25 dB; one
@@ -221,18 +223,23 @@ def _robust_smooth(y: np.ndarray, var: np.ndarray, dt: float, wander: float,
 
 
 def _rts(y: np.ndarray, var: np.ndarray, dt: float, wander: float) -> np.ndarray:
-    """Rauch-Tung-Striebel smoother of state (phase, angular frequency) with the frequency a
-    random walk of `wander` Hz/sqrt(s), observing the phase with variances var: (K, 2)."""
-    F = np.array([[1.0, dt], [0.0, 1.0]])
-    qf = (2 * math.pi * wander) ** 2  # (rad/s)^2 per s
-    Q = qf * np.array([[dt ** 3 / 3, dt ** 2 / 2], [dt ** 2 / 2, dt]])
-    K = len(y)
-    xs = np.zeros((K, 2))
-    Ps = np.zeros((K, 2, 2))
-    xp_s = np.zeros((K, 2))
-    Pp_s = np.zeros((K, 2, 2))
-    xk = np.array([y[0], 0.0])
-    Pk = np.diag([var[0] + 1e4, (2 * math.pi * 1.0) ** 2])  # vague: any phase, +-1 Hz
+    """Rauch-Tung-Striebel smoother of state (phase, angular frequency, its rate of change)
+    with the rate a random walk of `wander` Hz/s per sqrt(s), observing the phase with
+    variances var: (K, 3)."""
+    F = np.array([[1.0, dt, dt * dt / 2], [0.0, 1.0, dt], [0.0, 0.0, 1.0]])
+    qa = (2 * math.pi * wander) ** 2  # (rad/s^2)^2 per s
+    Q = qa * np.array([[dt ** 5 / 20, dt ** 4 / 8, dt ** 3 / 6],
+                       [dt ** 4 / 8, dt ** 3 / 3, dt ** 2 / 2],
+                       [dt ** 3 / 6, dt ** 2 / 2, dt]])
+    x0 = np.array([y[0], 0.0, 0.0])
+    # vague: any phase, +-1 Hz, +-0.1 Hz/s
+    P0 = np.diag([var[0] + 1e4, (2 * math.pi * 1.0) ** 2, (2 * math.pi * 0.1) ** 2])
+    K, n = len(y), len(x0)
+    xs = np.zeros((K, n))
+    Ps = np.zeros((K, n, n))
+    xp_s = np.zeros((K, n))
+    Pp_s = np.zeros((K, n, n))
+    xk, Pk = x0, P0
     for k in range(K):
         if k:
             xk = F @ xk

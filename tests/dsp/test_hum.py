@@ -103,3 +103,18 @@ def test_phase_tracker_holds_under_gliding_voiced_syllables():
     assert np.std(e - e.mean()) < 0.002  # radians; measured 0.0005
     est = H.cancel_harmonics(x, torch.from_numpy(phase), 8.0, 8, sr, 50.2)[0].numpy()
     assert 10 * np.log10(np.sum(hum ** 2) / np.sum((est - hum) ** 2)) > 45  # measured 52.8
+
+
+def test_phase_smoother_without_wander_is_the_weighted_quadratic_fit():
+    # with no wander the smoother's model is a phase quadratic in time (a constant rate of
+    # change of the mains frequency): its estimate must be numpy's weighted polynomial fit
+    rng = np.random.default_rng(3)
+    dt = 0.025
+    t = np.arange(200) * dt
+    truth = 0.3 + 2 * np.pi * 0.07 * t + 0.5 * 2 * np.pi * 0.01 * t ** 2
+    var = rng.uniform(0.5, 2.0, len(t)) * 1e-4
+    y = truth + rng.standard_normal(len(t)) * np.sqrt(var)
+    est = H._rts(y, var, dt, 0.0)
+    coef = np.polyfit(t, y, 2, w=1 / np.sqrt(var))
+    assert np.allclose(est[:, 0], np.polyval(coef, t), atol=1e-5)  # measured 2e-7
+    assert np.allclose(est[:, 1], np.polyval(np.polyder(coef), t), atol=1e-4)
