@@ -82,3 +82,35 @@ def test_dehum_removes_hum_from_a_clip_too_short_to_judge():
     out, rep = _run((x + hum).astype(np.float32))
     assert rep.values["hum found"] == "yes"
     assert _reduction(x, hum, out) > 20
+
+
+def _plucks(n, f0, seed):
+    """A plucked note every 0.5 s, two partials each, 2-5 Hz beside two of the hum's
+    harmonics 2-6, 10-25 dB above them at the attack, decaying in 0.1 s."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / SR
+    x = np.zeros(n)
+    for t0 in np.arange(0.05, n / SR, 0.5):
+        for h in rng.choice(np.arange(2, 7), 2, replace=False):
+            f = h * f0 + rng.choice([-1, 1]) * rng.uniform(2, 5)
+            env = np.where(t >= t0, np.exp(-(t - t0) / 0.1), 0)
+            x += rng.uniform(0.02, 0.06) * env * np.sin(2 * np.pi * f * (t - t0))
+    return x
+
+
+def test_dehum_separates_the_hum_from_plucked_partials_beside_its_harmonics():
+    # partials a few Hz from a harmonic sit inside the main lobe of any frame short enough
+    # to follow their decay; the hum is told from them by being there all the time at one
+    # level. Error powers averaged over four draws (the estimator before the short-time
+    # coefficient fit: 29.8 dB; single draws 26-39 dB)
+    n = SR * 4
+    errs, hums = [], []
+    for seed in range(4):
+        x = _plucks(n, 50.0, seed)
+        hum = _hum(n, 50.0, 6, decay=0.8, level=0.005)
+        out, rep = _run((x + hum).astype(np.float32))
+        assert rep.values["fundamental (Hz)"] == pytest.approx(50.06, abs=0.05)
+        errs.append(np.sum((out - x) ** 2))
+        hums.append(np.sum(hum ** 2))
+        assert si_sdr(x, out) > 35
+    assert 10 * np.log10(np.sum(hums) / np.sum(errs)) > 33  # measured 35.5 dB
