@@ -102,3 +102,82 @@ def test_best_subspan_matches_brute_force():
             assert abs(total - best[2]) < 1e-9 and e - s <= w
         else:
             assert total == 0.0
+
+
+def _ar_noise(n, seed, poles=((0.95, 0.3), (0.9, 1.2))):
+    """Gaussian noise through two resonators: an AR(4) signal the model predicts well."""
+    rng = np.random.default_rng(seed)
+    y = rng.standard_normal(n)
+    for r, w in poles:
+        y = lfilter([1.0], [1, -2 * r * np.cos(w), r * r], y)
+    return y
+
+
+def test_burst_drops_equal_the_energy_lsar_interpolation_removes():
+    # reference: fill each span with ar.lsar_fill and measure the error energy it removes
+    from studio.dsp.ar import fit_autocorrelation, lsar_fill, prediction_error
+    x = torch.from_numpy(_ar_noise(600, 6))
+    a = fit_autocorrelation(x, 8)
+    err = prediction_error(x, a)
+    b = torch.cat([a.new_ones(1), -a])
+    starts = torch.tensor([100, 250, 401])
+    drops = clicks._burst_drops(err, b, starts, 12)
+    for i, s in enumerate(starts.tolist()):
+        for k in (1, 5, 12):
+            miss = torch.zeros(600, dtype=torch.bool)
+            miss[s:s + k] = True
+            left = prediction_error(lsar_fill(x, miss, a), a)
+            want = float(err @ err - left @ left)
+            assert abs(float(drops[i, k - 1]) - want) < 1e-6 * float(err @ err), (s, k)
+
+
+def test_block_errors_equal_one_fit_per_block():
+    # reference: the plain loop, one Yule-Walker fit per block with its history
+    from studio.dsp.ar import fit_autocorrelation, prediction_error
+    x = torch.from_numpy(_ar_noise(5000, 7).astype(np.float32))
+    x[1200:2400] = 0  # a silent block: zero error
+    order, block = 16, 512
+    ef, eb = clicks._block_errors(x, order, block)
+    for s in range(0, 5000, block):
+        lo, hi = max(0, s - order), min(5000, s + block + order)
+        seg = x[lo:hi]
+        m = min(block, 5000 - s)
+        if float(seg.abs().max()) == 0:
+            assert float(ef[s:s + m].abs().max()) == 0 and float(eb[s:s + m].abs().max()) == 0
+            continue
+        a = fit_autocorrelation(seg, order)
+        ref_f = prediction_error(seg, a)[s - lo:s - lo + m]
+        ref_b = prediction_error(seg, a, backward=True)[s - lo:s - lo + m]
+        scale = float(seg.abs().max())
+        assert float((ef[s:s + m] - ref_f).abs().max()) < 1e-4 * scale
+        assert float((eb[s:s + m] - ref_b).abs().max()) < 1e-4 * scale
+
+
+def test_a_rough_span_is_moved_onto_the_click():
+    # the detector's span may reach well past a click (in a vowel its core grows over the
+    # glottal pulse beside it); the located span must sit on the click itself
+    x = _ar_noise(4000, 8)
+    sigma = np.std(lfilter([1, -1], [1], x))
+    y = x.copy()
+    y[2000:2008] += 25 * sigma * (0.5 + 0.5 * np.random.default_rng(9).random(8))
+    kept = clicks._locate_and_test(torch.from_numpy(y), [(1985, 2014)], 32, 32, 72.0)
+    assert len(kept) == 1
+    s, e = kept[0]
+    assert 1998 <= s <= 2000 and 2008 <= e <= 2010, kept
+
+
+def test_an_excitation_impulse_is_not_taken_for_a_click():
+    # a struck resonator (a pluck, a plosive burst): one impulse of the excitation, whose
+    # response the AR model of the noise before it cannot predict; it is not a click
+    x = _ar_noise(16000, 10)
+    rng = np.random.default_rng(10)
+    for t0, w in ((5000, 0.2), (9000, 0.9), (12500, 2.0)):
+        imp = np.zeros(len(x))
+        imp[t0] = 40 * np.std(x)
+        x = x + lfilter([1.0], [1, -2 * 0.999 * np.cos(w), 0.999 ** 2], imp)
+    x = (x / np.abs(x).max() * 0.5 + 1e-4 * rng.standard_normal(len(x))).astype(np.float32)
+    # every onset is far beyond the threshold on the forward AR error, as a click's is
+    zf, _ = clicks.residuals(torch.from_numpy(x), 32, sr=SR)
+    assert all(float(zf[t0]) > 18 for t0 in (5000, 9000, 12500))
+    _, spans = clicks.declick(torch.from_numpy(x), 6.0, 32, 32, sr=SR)
+    assert spans == [], spans
