@@ -353,7 +353,7 @@ def _tf_coefficients(d, rate, T=TF_FRAME):
     valid = torch.nn.functional.pad(torch.ones(N, dtype=torch.float64, device=dev),
                                     (pad, total - N - pad)).unfold(-1, L, hop)  # (K, L)
     # x = Re(c e^{i h phase}) puts c / 2 at 0 Hz of d: hence the 2
-    D = (frames * win) @ ph.to(frames.dtype) * (2 / win.sum())  # (B, K, J)
+    D = frames @ (win[:, None] * ph * (2 / win.sum())).to(frames.dtype)  # (B, K, J)
     # the hum's response: 1 at 0 Hz in a full frame, less in an edge frame
     W = (((valid * win).to(ph.dtype) @ ph) / win.sum())[None]  # (1, K, J)
     tc = torch.arange(n_fr, device=dev, dtype=torch.float64) * hop / rate
