@@ -413,6 +413,17 @@ def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order:
     disturbance (`_explained`) (`explained` = 1 keeps all), and the input is repaired
     once more with those. `sr` enables the pitch predictor and sets the AR block length
     (`residuals`)."""
+    if x.device.type == "cpu" and torch.get_num_threads() > 1:
+        # every step here is a short vector operation (a few hundred thousand samples at
+        # most); split over intra-op threads they gained nothing on a quiet machine and
+        # cost 10-25x when the cores were busy (the threads wait on each other at every
+        # operation), so run them on this thread only and restore the setting after
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return declick(x, threshold, max_width, order, passes, explained, sr)
+        finally:
+            torch.set_num_threads(threads)
     spans: list[tuple[int, int]] = []
     y = x
     hole = max(8, max_width)

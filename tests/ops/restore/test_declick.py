@@ -181,3 +181,14 @@ def test_an_excitation_impulse_is_not_taken_for_a_click():
     assert all(float(zf[t0]) > 18 for t0 in (5000, 9000, 12500))
     _, spans = clicks.declick(torch.from_numpy(x), 6.0, 32, 32, sr=SR)
     assert spans == [], spans
+
+
+def test_declick_leaves_the_thread_setting_as_it_found_it():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        x = torch.from_numpy(_ar_noise(4000, 11).astype(np.float32))
+        clicks.declick(x, sr=SR)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
