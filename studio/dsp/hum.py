@@ -26,6 +26,7 @@ import torchaudio.functional as AF
 
 ANALYSIS_RATE = 4000  # hum harmonics below 2 kHz are found on a decimated copy
 PROMINENT_DB = 10.0  # a harmonic this far above the spectrum around it stands out
+MAINS_NEAR = 0.5  # Hz: how far the grid's frequency strays from 50 or 60 in practice
 
 
 def looks_like_hum(heights_db: list[float], seconds: float, drift: float = 1.5) -> bool:
@@ -73,8 +74,9 @@ def detect_fundamental(x: torch.Tensor, sr: int, nominal: float | None = None,
     n_fft = int(round(r / step))
     spec = torch.fft.rfft((y[0] * win).double(), n=max(n_fft, y.shape[-1])).abs() ** 2
     df = r / max(n_fft, y.shape[-1])
-    best = (0.0, -math.inf, 0.0)
     h = torch.arange(1, harmonics + 1, device=y.device, dtype=torch.float64)
+    seconds = y.shape[-1] / r
+    wide, near = [], []  # (total score, f, strength, heights) of candidates
     for nom in ([nominal] if nominal else [50.0, 60.0]):
         grid = torch.arange(nom - drift, nom + drift + 1e-9, step, device=y.device,
                             dtype=torch.float64)
@@ -85,10 +87,23 @@ def detect_fundamental(x: torch.Tensor, sr: int, nominal: float | None = None,
         score = torch.log10(P / P.median(dim=0, keepdim=True).values.clamp_min(1e-20))
         total = score.clamp_min(0).sum(-1)
         i = int(total.argmax())
-        strength = float(10 * score[i].max())
-        if total[i] > best[1]:
-            best = (float(grid[i]), float(total[i]), strength, (10 * score[i]).tolist())
-    return (best[0], best[2], best[3]) if detail else (best[0], best[2])
+        wide.append((float(total[i]), float(grid[i]), float(10 * score[i].max()),
+                     (10 * score[i]).tolist()))
+        # the grid is almost always within MAINS_NEAR of its nominal frequency: a hum found
+        # there (a peak inside that band that looks like hum) is preferred
+        # to a stronger harmonic series further off, which is a sustained low note (a
+        # piano's B-flat 1 at 58.3 Hz with its partials was taken for a 60 Hz hum)
+        inner = (grid - nom).abs() <= MAINS_NEAR
+        j = int(torch.where(inner, total, torch.full_like(total, -1.0)).argmax())
+        # a peak of its own, not the skirt or a sidelobe of the strongest one just outside
+        # the band (a Hann main lobe is +-2 / seconds Hz wide)
+        own = j == i or abs(float(grid[j] - grid[i])) > 4 / seconds
+        peak = 0 < j < len(total) - 1 and total[j] >= total[j - 1] and total[j] >= total[j + 1]
+        if own and peak and looks_like_hum((10 * score[j]).tolist(), seconds, drift):
+            near.append((float(total[j]), float(grid[j]), float(10 * score[j].max()),
+                         (10 * score[j]).tolist()))
+    _, f, strength, heights = max(near or wide)
+    return (f, strength, heights) if detail else (f, strength)
 
 
 def hum_phase(x: torch.Tensor, sr: int, f0: float, bandwidth: float = 1.0) -> torch.Tensor:
