@@ -10,7 +10,7 @@ channels at once (`decision_directed_xi`). `decision_directed_xi_jacobi` solves 
 recursion by sweeps over all frames at once (sweep j is exact for the first j frames), for
 devices where a per-frame loop costs more than a few extra passes.
 
-`stein_risk` estimates, from the noisy signal and the noise spectrum alone, the squared
+`stein_risk` estimates, from the noisy spectrum and the noise spectrum alone, the squared
 error that a gain leaves against the unknown clean signal (Stein's unbiased risk estimate),
 so that settings such as the frame size can be chosen per signal by the error they leave.
 """
@@ -125,24 +125,29 @@ def two_step_xi(xi: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
     return g1 * g1 * gamma
 
 
-def stein_risk(noisy: torch.Tensor, estimate: torch.Tensor, gain: torch.Tensor,
-               noise_psd: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
-    """Stein's unbiased estimate of ||estimate - clean||^2 per channel, for an estimate
-    made by applying `gain` (..., bins, frames) to the Hann STFT of `noisy` (..., samples),
-    with Gaussian noise of power `noise_psd` (bins, 1) per STFT coefficient.
+def stein_risk(spectrum: torch.Tensor, gain: torch.Tensor, noise_psd: torch.Tensor,
+               n_fft: int, hop: int, divergence: torch.Tensor | None = None,
+               first_bin: int = 0) -> torch.Tensor:
+    """Stein's unbiased estimate of the squared error, per channel, of the gain (..., bins,
+    frames) applied to the Hann STFT `spectrum` of a noisy signal, against the STFT of the
+    unknown clean one, with Gaussian noise of power `noise_psd` (bins, 1) per coefficient;
+    in units of squared samples, over bins from `first_bin` on.
 
-    SURE = ||f(y) - y||^2 + 2 tr(C df/dy) - tr(C). With the gain taken as fixed (in the
-    decision-directed estimates a coefficient weighs little in its own gain), f is linear
-    and the trace is a sum over coefficients of g * lambda times the share of the identity
-    each coefficient carries: with hop = n_fft / 4 and bins 1 .. n_fft/2 - 1 counted once
-    (DC and Nyquist half), sum over coefficients of that share is the number of samples,
-    i.e. 2 hop / n_fft per coefficient, and lambda / (3/8 n_fft) is the noise variance per
-    sample it stands for (Hann: sum w^2 = 3/8 n_fft)."""
+    SURE = ||f(y) - y||^2 + 2 tr(C df/dy) - tr(C) per coefficient: |(G - 1) Y|^2 +
+    (2 d - 1) lambda, where d is the coefficient's divergence, the gain itself for a fixed
+    gain. A gain that depends on its own coefficient Y adds |Y|^2 dG/d|Y|^2: pass G +
+    |Y|^2 dG/d|Y|^2 as `divergence`. With hop = n_fft / 4 and bins 1 .. n_fft/2 - 1 counted
+    once (DC and Nyquist half), the coefficients of a signal's STFT hold its energy times
+    (3/8 n_fft)(n_fft / 2) / hop (Hann: sum w^2 = 3/8 n_fft), so `share` converts back to
+    squared samples. It is computed on the spectrum, before resynthesis, so only the frame
+    size that is kept needs an inverse STFT."""
+    div = gain if divergence is None else divergence
     weight = torch.ones(gain.shape[-2], 1, dtype=gain.dtype, device=gain.device)
     weight[0] = weight[-1] = 0.5
     share = (2 * hop / n_fft) / (0.375 * n_fft)
-    trace = share * ((2 * gain - 1) * noise_psd * weight).sum(dim=(-2, -1))
-    return ((estimate - noisy) ** 2).sum(-1) + trace
+    power = spectrum.real ** 2 + spectrum.imag ** 2
+    per_bin = ((1 - gain) ** 2 * power + (2 * div - 1) * noise_psd) * weight
+    return share * per_bin[..., first_bin:, :].sum(dim=(-2, -1))
 
 
 # --- a priori SNR by selective cepstro-temporal smoothing ------------------------------

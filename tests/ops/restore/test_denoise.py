@@ -42,19 +42,29 @@ def _chirps(n, sr=SR):
 
 def test_stein_risk_is_an_unbiased_estimate_of_the_error_of_a_fixed_gain():
     # a gain fixed before the noise is drawn: the estimate's mean over noise draws equals
-    # the true squared error against the clean signal
+    # the true squared error of the gained spectrum against the clean one (in squared
+    # samples: a clean signal's STFT energy times the same share is its sample energy)
     x = torch.from_numpy(_chord(SR * 2))[None]
     n_fft, hop, sigma = 512, 128, 0.05
     lam = torch.full((n_fft // 2 + 1, 1), sigma ** 2 * float((torch.hann_window(n_fft) ** 2).sum()))
-    gain = torch.rand(n_fft // 2 + 1, stft(x, n_fft, hop).shape[-1],
-                      generator=torch.Generator().manual_seed(0))
+    S = stft(x, n_fft, hop)
+    gain = torch.rand(n_fft // 2 + 1, S.shape[-1], generator=torch.Generator().manual_seed(0))
+    weight = torch.ones(n_fft // 2 + 1, 1)
+    weight[0] = weight[-1] = 0.5
+    share = (2 * hop / n_fft) / (0.375 * n_fft)
+    assert float(share * ((S.abs() ** 2) * weight).sum()) == pytest.approx(
+        float((x ** 2).sum()), rel=0.01)  # the share, on the clean chord
     est, true = [], []
     for seed in range(12):
         y = x + sigma * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed + 1))
-        out = istft(stft(y, n_fft, hop) * gain, n_fft, hop, y.shape[-1])
-        est.append(float(stein_risk(y, out, gain, lam, n_fft, hop)))
-        true.append(float(((out - x) ** 2).sum()))
+        Y = stft(y, n_fft, hop)
+        est.append(float(stein_risk(Y, gain, lam, n_fft, hop)))
+        true.append(float(share * ((gain * Y - S).abs() ** 2 * weight).sum()))
     assert np.mean(est) == pytest.approx(np.mean(true), rel=0.03)
+    # from a first bin on: the same over those bins only
+    est = float(stein_risk(Y, gain, lam, n_fft, hop, first_bin=40))
+    part = float(share * ((gain * Y - S).abs() ** 2 * weight)[..., 40:, :].sum())
+    assert est == pytest.approx(part, rel=0.1)
 
 
 def test_two_step_xi_is_the_first_gain_applied_to_the_current_frame():
