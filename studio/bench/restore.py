@@ -142,7 +142,8 @@ def bench_denoise(items, quick):
                         kurtosis_ratio(y[:quiet], nrs[:quiet]),
                         len(y) / sr / dt, len(y) / sr / dtw]
                 rows.append(row)
-    _table("Denoise: SI-SDR improvement (dB); profile learned from the 1 s noise lead-in",
+    _table("Denoise: SI-SDR improvement (dB); profile learned from the 1 s noise lead-in "
+           f"(load {os.getloadavg()[0]:.1f} at the end)",
            ["item", "noise", "SNR", "ours frame (ms)", "ours", "DD Wiener", "noisereduce", "STOI ours",
             "STOI nr", "kurt. ratio ours", "kurt. ratio nr", "ours x realtime",
             "Wiener x realtime"], rows)
