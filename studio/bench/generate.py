@@ -261,6 +261,10 @@ def main(argv=None) -> int:
                     help="comma-separated parts to run (default: all)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sampler", default="", help="sampler for (a) and (b) (default: the op's)")
+    ap.add_argument("--steps", type=int, default=0,
+                    help="sampling steps for (a) and (b) (default: the op's); fewer for a "
+                         "cheap comparison of two models")
     ap.add_argument("--save-clips", default="", metavar="DIR",
                     help="write the generated clips of (a) into DIR as <class>_<k>.wav")
     args = ap.parse_args(argv)
@@ -277,6 +281,7 @@ def main(argv=None) -> int:
     per_class = args.per_class or (5 if args.quick else 20)
     sweep = args.guidance_sweep or ("none" if args.quick else "1,1.5,2,3,4")
     d = defaults()
+    d.update({k: v for k, v in (("sampler", args.sampler), ("steps", args.steps)) if v})
     tr = model.cfg.training
     print(f"## studio bench generate\n\nmodel {catalog.find_model(args.model)}: "
           f"{model.cfg.size}, step {tr.get('steps', '?')}, {model.sample_rate} Hz; "
