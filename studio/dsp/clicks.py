@@ -397,7 +397,12 @@ def _locate_and_test(x: torch.Tensor, spans: list[tuple[int, int]], order: int,
             pulse_left = float(err @ err - torch.topk(err ** 2, e1 - s1).values.sum())
             stats.append(((pulse_left - click_left) / var, s1, e1))
         stat, s1, e1 = max(stats)
-        if stat >= margin:
+        # a burst with digital silence on both sides is a click: no sound there to have
+        # excited it, and with an all-zero background both models fit it exactly
+        burst = float(seg[s1:e1].abs().max())
+        silent = float(torch.cat([seg[s1 - order:s1], seg[e1:e1 + order]]).abs().max()) \
+            <= 1e-6 * burst
+        if stat >= margin or silent:
             keep.append((lo + s1, lo + e1))
     return keep
 

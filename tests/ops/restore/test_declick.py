@@ -192,3 +192,17 @@ def test_declick_leaves_the_thread_setting_as_it_found_it():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_clicks_in_digital_silence_are_found_and_an_onset_from_silence_is_not():
+    # recordings gated to exact zeros between words: a click there has a zero background,
+    # on which the click-vs-pulse ratio is undefined; an onset from silence is no click
+    x = np.zeros(SR, np.float32)
+    tone = _ar_noise(6000, 12)
+    x[8000:14000] = 0.3 * tone / np.abs(tone).max()
+    y = x.copy()
+    truth = [(2000, 2001), (4000, 4012), (6000, 6020)]
+    for (s, e), amp in zip(truth, (0.3, -0.2, 0.25)):
+        y[s:e] += amp
+    _, spans = clicks.declick(torch.from_numpy(y), 6.0, 32, 32, sr=SR)
+    assert detection_f1(truth, spans) == (1.0, 1.0, 1.0), spans
