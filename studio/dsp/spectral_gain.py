@@ -125,13 +125,13 @@ def two_step_xi(xi: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
     return g1 * g1 * gamma
 
 
-def stein_risk(spectrum: torch.Tensor, gain: torch.Tensor, noise_psd: torch.Tensor,
+def stein_risk(power: torch.Tensor, gain: torch.Tensor, noise_psd: torch.Tensor,
                n_fft: int, hop: int, divergence: torch.Tensor | None = None,
                first_bin: int = 0) -> torch.Tensor:
     """Stein's unbiased estimate of the squared error, per channel, of the gain (..., bins,
-    frames) applied to the Hann STFT `spectrum` of a noisy signal, against the STFT of the
-    unknown clean one, with Gaussian noise of power `noise_psd` (bins, 1) per coefficient;
-    in units of squared samples, over bins from `first_bin` on.
+    frames) applied to the Hann STFT of a noisy signal (`power`: its |Y|^2), against the
+    STFT of the unknown clean one, with Gaussian noise of power `noise_psd` (bins, 1) per
+    coefficient; in units of squared samples, over bins from `first_bin` on.
 
     SURE = ||f(y) - y||^2 + 2 tr(C df/dy) - tr(C) per coefficient: |(G - 1) Y|^2 +
     (2 d - 1) lambda, where d is the coefficient's divergence, the gain itself for a fixed
@@ -145,9 +145,10 @@ def stein_risk(spectrum: torch.Tensor, gain: torch.Tensor, noise_psd: torch.Tens
     weight = torch.ones(gain.shape[-2], 1, dtype=gain.dtype, device=gain.device)
     weight[0] = weight[-1] = 0.5
     share = (2 * hop / n_fft) / (0.375 * n_fft)
-    power = spectrum.real ** 2 + spectrum.imag ** 2
-    per_bin = ((1 - gain) ** 2 * power + (2 * div - 1) * noise_psd) * weight
-    return share * per_bin[..., first_bin:, :].sum(dim=(-2, -1))
+    g, d, p = gain[..., first_bin:, :], div[..., first_bin:, :], power[..., first_bin:, :]
+    lam = noise_psd[..., first_bin:, :]
+    per_bin = ((1 - g) ** 2 * p + (2 * d - 1) * lam) * weight[first_bin:]
+    return share * per_bin.sum(dim=(-2, -1))
 
 
 # --- a priori SNR by selective cepstro-temporal smoothing ------------------------------

@@ -87,7 +87,7 @@ def reduce_noise(x: torch.Tensor, sample_rate: int,
             # bias alone made short frames look best on speech in pink noise, where long
             # ones were 0.1-1.4 dB better)
             first = int(math.ceil(RISK_FROM_HZ * n_fft / sample_rate))
-            risk = float(stein_risk(X, gain, lam, n_fft, hop, div, first).sum())
+            risk = float(stein_risk(P, gain, lam, n_fft, hop, div, first).sum())
         if best is None or risk < best[0]:
             best = (risk, n_fft, X * gain, gain, lam)
     _, n_fft, Y, gain, lam = best
