@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from studio.dsp.ar import (fit_autocorrelation, fit_covariance, known_runs,
-                           lsar_interpolate, prediction_error, prediction_error_filter)
+from studio.dsp.ar import (fit_covariance, known_runs, lsar_interpolate, prediction_error,
+                           prediction_error_filter)
 from studio.dsp.pitch_residual import pitch_cancelled
 
 
@@ -35,29 +35,6 @@ def _local_scale(e: torch.Tensor, window: int, hole: int) -> torch.Tensor:
     s_out, n_out = box(window // 2)
     s_in, n_in = box(hole)
     return torch.sqrt(((s_out - s_in) / (n_out - n_in).clamp_min(1)).clamp_min(0)).to(e.dtype)
-
-
-def _robust_fit(seg: torch.Tensor, order: int, c: float = 4.0) -> torch.Tensor:
-    """AR coefficients of a block that may hold clicks: a Yule-Walker fit, then a weighted
-    least-squares (covariance) fit in which every prediction whose target or history holds
-    a sample with an error beyond `c` robust deviations counts for little. In a quiet
-    stretch a few clicks otherwise dominate the block's autocorrelation, the model learns
-    to predict them, and their onsets no longer stand out (three clicks 0.18 FS high in
-    speech at 0.02 rms went undetected)."""
-    a = fit_autocorrelation(seg, order)
-    e = prediction_error(seg, a).double()
-    z = e.abs() / (1.4826 * e.abs().median()).clamp_min(1e-12)
-    m = _recent_max(z.float(), order).double()[order:]  # the worst error a row sees
-    w = 1 / (1 + (m / c) ** 4)
-    win = seg.double().unfold(0, order + 1, 1)  # (T, order+1), oldest first
-    X = win[:, :-1].flip(-1)
-    G = (X * w[:, None]).T @ X
-    G = G + 1e-9 * (G.diagonal().mean() + 1e-30) * torch.eye(order, dtype=G.dtype,
-                                                               device=G.device)
-    try:
-        return torch.linalg.solve(G, (X * w[:, None]).T @ win[:, -1]).to(seg.dtype)
-    except RuntimeError:  # singular (digital silence): keep the Yule-Walker model
-        return a
 
 
 def _robust_scale(e: torch.Tensor, window: int, hole: int, clip: float) -> torch.Tensor:
@@ -416,8 +393,8 @@ def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order:
     moved to where a click fits best and kept only when a click explains it clearly
     better than excitation pulses do (`_locate_and_test`) and its repair explains the
     disturbance (`_explained`) (`explained` = 1 keeps all), and the input is repaired
-    once more with those, with an AR model of three times the order. `sr` enables the pitch predictor and sets the AR block length
-    (`residuals`)."""
+    once more with those, with an AR model of three times the order. `sr` enables the
+    pitch predictor and sets the AR block length (`residuals`)."""
     if x.device.type == "cpu" and torch.get_num_threads() > 1:
         # every step here is a short vector operation (a few hundred thousand samples at
         # most); split over intra-op threads they gained nothing on a quiet machine and
