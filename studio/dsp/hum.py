@@ -325,10 +325,33 @@ def cancel_harmonics(x: torch.Tensor, phase: torch.Tensor, fit_seconds: float, h
         # subtracting noise is damage: the Wiener gain |c|^2 / (|c|^2 + var) keeps a clear
         # harmonic whole and lets an insignificant one go (hum-free input stays untouched)
         c = c * (c.abs() ** 2 / (c.abs() ** 2 + var))
+        c = c * _presence_bound(d.reshape(-1, N), rate, c)[:, None]
         cf = _interp(c, tq[1] - tq[0], N, rate).reshape(C, len(group), N)
         hum += (cf * rot[None]).real.sum(1)
     hum = hum.to(x.dtype)
     return hum if rate >= sr else AF.resample(hum, rate, sr)[..., : x.shape[-1]]
+
+
+# The hum is there all the time: in the quietest PRESENCE_QUANTILE of the 0.1 s frames, the
+# magnitude at a harmonic is at least about the hum's own (interference as strong as the hum
+# can halve it now and then). An estimate more than PRESENCE_MARGIN times that is music that
+# comes and goes (a note's partial on the harmonic, which the fit can lock onto) and is
+# scaled down to the bound.
+PRESENCE_QUANTILE = 0.1
+PRESENCE_MARGIN = 2.0
+
+
+def _presence_bound(d: torch.Tensor, rate: int, c: torch.Tensor) -> torch.Tensor:
+    """A factor (B,) <= 1 for the amplitudes c (B, Q) of the rows of d (B, N): 1 unless the
+    largest |c| exceeds PRESENCE_MARGIN times the PRESENCE_QUANTILE of the harmonic's
+    magnitude over the whole frames."""
+    D, W, _, _, _ = _tf_coefficients(d, rate)
+    j = TF_OFFSETS.index(0.0)
+    whole = W[0, :, j].real > 0.9
+    if int(whole.sum()) < 10:
+        return torch.ones(d.shape[0], dtype=torch.float64, device=d.device)
+    low = torch.quantile(D[:, whole, j].abs(), PRESENCE_QUANTILE, dim=-1)
+    return (PRESENCE_MARGIN * low / c.abs().amax(-1).clamp_min(1e-30)).clamp(max=1.0)
 
 
 def _interp(c: torch.Tensor, step, n: int, rate: int) -> torch.Tensor:

@@ -144,3 +144,20 @@ def test_detection_prefers_a_hum_near_the_nominal_mains_to_a_low_note_further_of
     note = sum(np.sin(2 * np.pi * k * 59.0 * t) / k for k in range(1, 8))
     f0, _ = H.detect_fundamental(torch.from_numpy(note.astype(np.float32))[None], sr)
     assert abs(f0 - 59.0) < 0.05
+
+
+def test_presence_bound_scales_down_a_component_that_comes_and_goes_and_keeps_a_hum():
+    rate = 2000
+    n = 6 * rate
+    t = np.arange(n) / rate
+    rng = np.random.default_rng(4)
+    noise = 0.5 * (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)
+    c = np.full((1, 10), 1.0 + 0j)  # the fitted amplitude (x = Re(c e^{i h phase}): c/2 in d)
+    # a hum: there all the time, under white noise as strong as itself
+    hum = 0.5 + 0.5 * noise
+    assert H._presence_bound(torch.from_numpy(hum[None]), rate, torch.from_numpy(c)).item() == 1.0
+    # a note's partial on the harmonic for 2 of the 6 s (then silence but a faint floor)
+    note = np.where((t > 1) & (t < 3), 0.5, 0.0) + 0.01 * noise
+    b = H._presence_bound(torch.from_numpy(note[None]), rate, torch.from_numpy(c)).item()
+    # the quietest tenth of the frames holds only the floor: about 2 x 0.01 x 0.5 / 1 ~ 0.01
+    assert b < 0.05
