@@ -14,7 +14,9 @@ a second (attacks, decays, reverberation tails, syllables). Both the amplitudes 
 phase are therefore fitted on short-time Fourier coefficients of 0.1 s frames inside each
 harmonic's main lobe, each coefficient weighted by the inverse of its own local non-hum
 power (`_tf_coefficients`, `_nonhum_power`): generalised least squares under
-non-stationary interference.
+non-stationary interference. For the same reason an amplitude larger than what the quietest
+moments show at the harmonic is not believed (`_presence_bound`), and the phase smoother
+expects the mains frequency to change smoothly (grid inertia).
 """
 from __future__ import annotations
 
