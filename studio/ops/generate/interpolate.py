@@ -18,7 +18,9 @@ from studio.ops.generate import _common as g
                                              "both ends included (1 = the midpoint only)"),
         g.class_param("class_a", help="Class of the selection for the model (empty = none)"),
         g.class_param("class_b", help="Class of the other clip for the model (empty = none)"),
-        g.steps_param(100),  # the inversion must be accurate for the ends to come back
+        # the inversion must be accurate for the ends to come back: on the bundled model a bass
+        # clip's round trip gives 13 dB at 100 steps and 30 dB at 200
+        g.steps_param(200),
     ],
     example={"steps": 3, "count": 3})
 def run(inputs, p, ctx) -> Result:
