@@ -91,32 +91,6 @@ def test_noise_profile_is_the_white_noise_level_and_round_trips_json():
     assert np.allclose(again.psd, prof.psd) and again.n_fft == 512
 
 
-def test_decision_directed_xi_matches_a_plain_python_recursion():
-    from studio.dsp.spectral_gain import decision_directed_xi
-    rng = np.random.default_rng(3)
-    gamma = rng.exponential(1.0, (2, 9, 40)) * rng.choice([1, 30], (2, 9, 40), p=[.9, .1])
-    alpha, xi_min = 0.98, 10 ** -2.5
-    ref = np.empty_like(gamma)
-    for c in range(2):
-        for k in range(9):
-            prev = xi_min
-            for t in range(40):
-                xi = max(alpha * prev + (1 - alpha) * max(gamma[c, k, t] - 1, 0), xi_min)
-                ref[c, k, t] = xi
-                prev = (xi / (1 + xi)) ** 2 * gamma[c, k, t]
-    got = decision_directed_xi(torch.tensor(gamma, dtype=torch.float32), alpha, xi_min)
-    assert got.shape == gamma.shape and got.dtype == torch.float32
-    assert np.allclose(got.numpy(), ref, rtol=1e-4)
-
-
-def test_box_smooth_matches_scipy_uniform_filter():
-    from scipy.ndimage import uniform_filter
-    from studio.dsp.spectral_gain import box_smooth
-    x = np.random.default_rng(4).random((2, 30, 50)).astype(np.float32)
-    ref = uniform_filter(x, size=(1, 3, 3), mode="nearest")
-    assert np.allclose(box_smooth(torch.from_numpy(x), 3, 3).numpy(), ref, atol=1e-6)
-
-
 def _drifting_hum(sr, seconds, level=0.01):
     t = np.arange(int(seconds * sr)) / sr
     ph = 2 * np.pi * np.cumsum(50.3 + 0.1 * np.sin(2 * np.pi * 0.05 * t)) / sr
