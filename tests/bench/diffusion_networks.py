@@ -6,7 +6,9 @@
     16 kHz, 12 classes) with one thread, median of --reps, and its ratio to the first size's;
 (2) sampling: 25 Heun steps with classifier-free guidance (the generate.sample defaults) of
     one 1.5 s clip, with --threads threads (default 2: the target is <= 10 s on 2 cores).
-The weights are random: cost does not depend on them. Under load, trust the ratios.
+The weights are random: cost does not depend on them. Beside wall time, the process's CPU time
+(all its threads), which survives a loaded machine better: with one thread it is about the
+time on an idle core. Under load, trust the ratios and the CPU times.
 """
 from __future__ import annotations
 
@@ -28,31 +30,35 @@ from studio.models.diffusion.pipeline import DiffusionModel  # noqa: E402
 CLASSES = tuple(f"c{i}" for i in range(12))
 
 
-def train_step_s(model: Denoiser, batch: int, reps: int) -> float:
+def _timed(fn) -> tuple[float, float]:
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def train_step_s(model: Denoiser, batch: int, reps: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of one training step, medians."""
     x0 = 0.2 * torch.randn(batch, 1, model.cfg.audio.length,
                            generator=torch.Generator().manual_seed(0))
     labels = torch.arange(batch) % len(CLASSES)
     g = torch.Generator().manual_seed(1)
     model.train()
-    times = []
-    for _ in range(reps + 1):  # the first one warms the allocator up
-        t = time.perf_counter()
+
+    def step():
         model.zero_grad(set_to_none=True)
         edm_loss(model, x0, labels, g).backward()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times[1:]))
+    times = [_timed(step) for _ in range(reps + 1)][1:]  # the first warms the allocator up
+    return float(np.median([w for w, _ in times])), float(np.median([c for _, c in times]))
 
 
-def sample_s(model: Denoiser, threads: int) -> float:
+def sample_s(model: Denoiser, threads: int) -> tuple[float, float]:
     from studio.ops.generate._common import GUIDANCE
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         gen = DiffusionModel(model.eval())
-        t = time.perf_counter()
-        gen.sample(1, 0, sampler="heun", steps=25, guidance=GUIDANCE,
-                   generator=torch.Generator().manual_seed(0))
-        return time.perf_counter() - t
+        return _timed(lambda: gen.sample(1, 0, sampler="heun", steps=25, guidance=GUIDANCE,
+                                         generator=torch.Generator().manual_seed(0)))
     finally:
         torch.set_num_threads(before)
 
@@ -72,14 +78,17 @@ def main(argv=None) -> int:
             torch.manual_seed(0)
             model = Denoiser(cfg)
         params = sum(p.numel() for p in model.parameters()) / 1e6
-        step = train_step_s(model, args.batch, args.reps)
-        base = base or step
-        rows.append((size, cfg.network.kind, f"{params:.2f}", f"{step * 1000:.0f}",
-                     f"{step / base:.2f}", f"{sample_s(model, args.threads):.2f}"))
+        wall, cpu = train_step_s(model, args.batch, args.reps)
+        base = base or cpu
+        s_wall, s_cpu = sample_s(model, args.threads)
+        rows.append((size, cfg.network.kind, f"{params:.2f}", f"{wall * 1000:.0f}",
+                     f"{cpu * 1000:.0f}", f"{cpu / base:.2f}", f"{s_wall:.2f}", f"{s_cpu:.2f}",
+                     f"{s_cpu / args.threads:.2f}"))
     print(f"\n### Score network cost (load {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores)\n")
-    head = ["size", "kind", "params M", f"train step ms (batch {args.batch}, 1 thread)",
-            "x first", f"heun 25 guided, 1.5 s clip, {args.threads} threads: s"]
+    head = ["size", "kind", "params M", f"train step wall ms (batch {args.batch}, 1 thread)",
+            "CPU ms", "CPU x first", f"heun 25 guided, 1.5 s, {args.threads} threads: wall s",
+            "CPU s", f"CPU s / {args.threads} (idle estimate)"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for r in rows:
         print("| " + " | ".join(r) + " |")
