@@ -21,8 +21,9 @@ def register(subparsers) -> None:
                    help="audio files; sub-folder names are the classes")
     p.add_argument("--out", required=True, metavar="RUN_DIR",
                    help="where checkpoints, model.safetensors/json and demo clips go")
-    p.add_argument("--config", default="small", choices=("tiny", "small", "base"),
-                   help="network size (default small)")
+    from studio.models.diffusion.config import SIZES  # plain data: no torch import
+    p.add_argument("--config", default="small", choices=tuple(SIZES),
+                   help="network kind and size (default small; tf-*: the time-frequency net)")
     p.add_argument("--steps", type=int, default=10_000, help="total training steps")
     p.add_argument("--batch", type=int, default=16, help="clips per step (per GPU)")
     p.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (AdamW)")

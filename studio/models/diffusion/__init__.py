@@ -2,7 +2,9 @@
 training and the generation pipeline. Nothing here knows about Qt or the document.
 
     config      what a model is (network, SDE and schedule, audio), as JSON
-    unet1d      the waveform 1-D U-Net score network; networks maps config kinds to classes
+    unet1d      the waveform 1-D U-Net score network
+    stft2d      a time-frequency score network (2-D U-Net over a tight STFT frame)
+    networks    maps config kinds to network classes
     edm         preconditioning, classifier-free guidance and the training loss
     samplers    Euler-Maruyama, Heun (with churn), DPM-Solver++(2M), ODE inversion, slerp
     checkpoint  safetensors + JSON files (never a pickle)
