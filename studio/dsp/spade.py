@@ -182,9 +182,9 @@ def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
             u = u + z_est - z_bar
         else:
             # x = P(dz + u), u <- (dz + u) - x: the same sums as u + dz - x, one temporary
-            w = dz + u
-            x = torch.clamp(w, lower, upper)
-            u = w.sub_(x)
+            v = dz + u  # (not w: that name holds the bin weights)
+            x = torch.clamp(v, lower, upper)
+            u = v.sub_(x)
         if (i + 1) % r == 0:
             k += s if k < k_linear else max(s, int(k * growth))
         if on_iteration is not None:
