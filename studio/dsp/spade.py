@@ -26,8 +26,6 @@ import torch
 from studio.dsp.stft import frames, overlap_add
 
 ALGORITHMS = ("sspade", "aspade")
-MapFn = Callable[[Callable, list], list]
-ROWS_PER_TASK = 16  # frames per threshold task when a parallel map is given
 
 
 def _bin_weights(n_coef: int, n_fft: int, device, dtype) -> torch.Tensor:
@@ -44,23 +42,15 @@ def _power(z: torch.Tensor) -> torch.Tensor:
     return zr[..., 0] * zr[..., 0] + zr[..., 1] * zr[..., 1]
 
 
-def hard_threshold(z: torch.Tensor, k: int, inplace: bool = False,
-                   map_rows: MapFn | None = None) -> torch.Tensor:
+def hard_threshold(z: torch.Tensor, k: int, inplace: bool = False) -> torch.Tensor:
     """Keep the k largest-magnitude half-spectrum coefficients of each row of z (B, C) and
     zero the rest; the DC term competes at half its magnitude (the survey's toolbox).
-    `inplace` lets the CPU path zero z itself (z must be a fresh tensor nobody else reads);
-    `map_rows` (a parallel map, see Context.workers) spreads its rows over CPU threads."""
+    `inplace` lets the CPU path zero z itself (z must be a fresh tensor nobody else reads)."""
     n = z.shape[-1]
     if k >= n:
         return z
     if z.device.type == "cpu" and z.dtype in (torch.complex64, torch.complex128):
-        z = z if inplace else z.clone()
-        if map_rows is None or z.shape[0] < 2 * ROWS_PER_TASK:
-            return _hard_threshold_numpy(z, k)
-        # numpy's abs, partition and copyto release the GIL: row blocks run side by side,
-        # each zeroing its own rows of z in place
-        map_rows(lambda rows: _hard_threshold_numpy(rows, k), list(z.split(ROWS_PER_TASK)))
-        return z
+        return _hard_threshold_numpy(z if inplace else z.clone(), k)
     return _hard_threshold_torch(z, k)
 
 
@@ -102,8 +92,7 @@ def project_consistent(v, y, high, low):
 def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
                  algorithm: str = "sspade", s: int = 1, r: int = 2, eps: float = 0.1,
                  max_iter: int = 1000, growth: float = 0.0, redundancy: int = 2,
-                 k_linear: int = 0, map_rows: MapFn | None = None,
-                 on_iteration: Callable[[int, int], None] | None = None
+                 k_linear: int = 0, on_iteration: Callable[[int, int], None] | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """A-SPADE or S-SPADE on a batch of frames y (B, N) with masks of the samples clipped
     high / low (their entries of y are the bounds). Returns (declipped frames, iterations
@@ -145,11 +134,10 @@ def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
     k = s
     for i in range(1, max_iter + 1):
         if algorithm == "aspade":
-            z_bar = hard_threshold(z_est + u, k, inplace=True, map_rows=map_rows)
+            z_bar = hard_threshold(z_est + u, k, inplace=True)
             obj = torch.sqrt((w * _power(z_est - z_bar)).sum(-1))
         else:
-            z_bar = hard_threshold(analysis(x, minus=u), k, inplace=True,
-                                   map_rows=map_rows)
+            z_bar = hard_threshold(analysis(x, minus=u), k, inplace=True)
             dz = synthesis(z_bar)
             obj = torch.linalg.vector_norm(dz - x, dim=-1)
         better = obj <= best
@@ -228,8 +216,7 @@ def _window(frame: int, device, dtype) -> torch.Tensor:
 def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int = 8192,
            hop: int | None = None, eps: float = 0.1, max_iter: int = 1000, s: int = 1,
            r: int = 2, growth: float = 0.0, redundancy: int = 2, algorithm: str = "sspade",
-           k_linear: int = 0, max_batch: int = 256, map_rows: MapFn | None = None,
-           on_iteration=None) -> torch.Tensor:
+           k_linear: int = 0, max_batch: int = 256, on_iteration=None) -> torch.Tensor:
     """Declip a 1-D signal. Frames are Hann-windowed before SPADE (the consistency bounds
     are windowed with them, as in the survey's toolbox) and overlap-added with the same
     window divided by the overlap-added squared window (the canonical dual). Only frames
@@ -251,7 +238,7 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
         fx[sel], _ = spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
                                   eps=eps, max_iter=max_iter, growth=growth,
                                   redundancy=redundancy, k_linear=k_linear,
-                                  map_rows=map_rows, on_iteration=on_iteration)
+                                  on_iteration=on_iteration)
     out = overlap_add(fx, hop, n, pad, window=win, norm_window=win * win)
     # each frame is consistent, so the overlap-add is too up to rounding: make it exact
     return project_consistent(out, y, high, low)

@@ -3,12 +3,9 @@ seeded random generator, a log and a model cache. Operations receive it; they ne
 (tests may, to call an operation's `run` directly)."""
 from __future__ import annotations
 
-import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import torch
 
@@ -66,23 +63,6 @@ class Context:
         except KeyError:
             value = self.cache[key] = load()
             return value
-
-    @contextmanager
-    def workers(self, count: int = 0) -> Iterator[Callable[[Callable, list], list]]:
-        """A map over `count` (default: the CPU's cores) threads for the part of a job that
-        runs in numpy or torch code releasing the GIL, on independent pieces (rows of a
-        batch). Yields map_fn(fn, items) -> results in order. The threads are the engine's
-        (operations never start threads) and end with the block; one core, or a job on a
-        GPU, gets a plain map."""
-        count = count or os.cpu_count() or 1
-        if count <= 1 or self.device.type != "cpu":
-            yield lambda fn, items: [fn(item) for item in items]
-            return
-        pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="studio-job")
-        try:
-            yield lambda fn, items: list(pool.map(fn, items))
-        finally:
-            pool.shutdown(wait=True)
 
     def log(self, message: str) -> None:
         line = f"{time.strftime('%H:%M:%S')} {message}"

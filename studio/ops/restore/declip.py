@@ -80,11 +80,9 @@ def run(inputs: Inputs, p, ctx) -> Result:
                              f"channel {c + 1}: {active} frames left")
         if n_clip:
             gain = SURVEY_RMS / max(float(y.pow(2).mean().sqrt()), 1e-9)
-            # the FFTs use torch's threads; the thresholding, numpy's, runs on the engine's
-            with ctx.workers() as map_rows:
-                res = declip(y * gain, high, low, frame=frame, hop=frame // 4,
-                             max_iter=p.iterations, r=r, growth=growth, redundancy=2,
-                             algorithm=algorithm, map_rows=map_rows, on_iteration=tick) / gain
+            res = declip(y * gain, high, low, frame=frame, hop=frame // 4,
+                         max_iter=p.iterations, r=r, growth=growth, redundancy=2,
+                         algorithm=algorithm, on_iteration=tick) / gain
             # back at the input's level, the reliable samples are the input's, bit for bit
             out[c] = project_consistent(res, y, high, low)
     ctx.progress(1.0, "done")
