@@ -57,7 +57,8 @@ def test_soft_clipping_needs_the_margin():
     assert rep0.values["clipped samples"] < 10  # a rounded peak has no plateau...
     assert rep.values["clipped samples"] > 100  # ...until the margin takes in its top
     peak = np.abs(soft).max()
-    assert np.abs(with_margin).max() > peak * 1.05  # the rounded peaks grow back
+    # the rounded peaks grow back, beyond the band the margin took in (3 % of the peak)
+    assert np.abs(with_margin).max() > peak * 1.03
 
 
 def test_given_threshold_and_cancel():
