@@ -2,11 +2,12 @@
 the work they cost (frame-iterations per second of audio, which load does not distort),
 with the operation's own level scaling, frames and consistency.
 
-    .venv/bin/python tests/bench/declip_schedules.py --dir FOLDER [--db 1,10]
+    .venv/bin/python tests/bench/declip_schedules.py [--dir FOLDER] [--db 1,10]
         [--schedule '{"r": 3, "growth": 0.015}' ...]
 
 FOLDER: for instance the ten recordings of the declipping survey (`Sounds/` of
-github.com/rajmic/declipping2020_codes). Without --schedule, the operation's efforts.
+github.com/rajmic/declipping2020_codes); by default the ALSA speech recordings. Without
+--schedule, the operation's efforts.
 """
 from __future__ import annotations
 
@@ -54,13 +55,15 @@ def run(schedule: dict, db: float, items) -> tuple[float, float, float]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dir", required=True, help="folder of .wav recordings")
+    ap.add_argument("--dir", default="", help="folder of .wav recordings (default: ALSA's)")
     ap.add_argument("--db", default="1,10", help="input SDRs (comma list)")
     ap.add_argument("--schedule", action="append", default=[],
                     help="spade.declip keywords as JSON (repeatable)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)  # CPU seconds comparable between schedules
-    items = material.recordings(args.dir, skip=())
+    items = material.recordings(args.dir, skip=()) if args.dir else material.recordings()
+    if not items:
+        return 0  # (recordings() said what is missing)
     schedules = [json.loads(s) for s in args.schedule] or [
         {"r": r, "growth": g, "_name": name} for name, (r, g) in EFFORT.items()
         if name != "survey"]
