@@ -25,7 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from studio.models.diffusion.config import NetworkConfig
-from studio.models.diffusion.unet1d import FourierEmbedding, _groups
+from studio.models.diffusion.blocks import FourierEmbedding, Level, _groups
 
 
 class Stft(nn.Module):
@@ -90,70 +90,6 @@ class Stft(nn.Module):
         return out
 
 
-class ResBlock2d(nn.Module):
-    """unet1d's FiLM residual block, on a (frequency x time) map."""
-
-    def __init__(self, cin: int, cout: int, emb: int, dropout: float, dilation: int = 1):
-        super().__init__()
-        self.norm1 = nn.GroupNorm(_groups(cin), cin)
-        # dilation along time only: partials are long in time, narrow in frequency
-        self.conv1 = nn.Conv2d(cin, cout, 3, padding=(1, dilation), dilation=(1, dilation))
-        self.film = nn.Linear(emb, 2 * cout)
-        self.norm2 = nn.GroupNorm(_groups(cout), cout)
-        self.drop = nn.Dropout(dropout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
-        nn.init.zeros_(self.conv2.weight)  # each block starts as the identity
-        nn.init.zeros_(self.conv2.bias)
-        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
-
-    def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
-        h = self.conv1(F.silu(self.norm1(x)))
-        scale, shift = self.film(emb)[:, :, None, None].chunk(2, dim=1)
-        h = F.silu(self.norm2(h) * (1 + scale) + shift)
-        h = self.conv2(self.drop(h))
-        return (self.skip(x) + h) / math.sqrt(2)
-
-
-class Attention2d(nn.Module):
-    """Self-attention over every (bin, frame) position of a coarse map."""
-
-    def __init__(self, ch: int, heads: int):
-        super().__init__()
-        self.heads = heads
-        self.norm = nn.GroupNorm(_groups(ch), ch)
-        self.qkv = nn.Conv2d(ch, 3 * ch, 1)
-        self.out = nn.Conv2d(ch, ch, 1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, c, f, t = x.shape
-        q, k, v = (self.qkv(self.norm(x)).reshape(b, 3, self.heads, c // self.heads, f * t)
-                   .transpose(-1, -2).unbind(1))
-        h = F.scaled_dot_product_attention(q, k, v).transpose(-1, -2).reshape(b, c, f, t)
-        return (x + self.out(h)) / math.sqrt(2)
-
-
-class Level2d(nn.Module):
-    def __init__(self, cin: int, cout: int, n: int, emb: int, dropout: float, attn: bool,
-                 heads: int):
-        super().__init__()
-        self.blocks = nn.ModuleList(
-            ResBlock2d(cin if i == 0 else cout, cout, emb, dropout, dilation=1 + 2 * (i % 2))
-            for i in range(n))
-        self.attn = nn.ModuleList(Attention2d(cout, heads) if attn else nn.Identity()
-                                  for _ in range(n))
-
-    def forward(self, x, emb, skips: list | None = None, take: list | None = None):
-        for block, attn in zip(self.blocks, self.attn):
-            if take is not None:
-                x = torch.cat([x, take.pop()], dim=1)
-            x = attn(block(x, emb))
-            if skips is not None:
-                skips.append(x)
-        return x
-
-
 def _fold(x: torch.Tensor, pf: int, pt: int) -> torch.Tensor:
     """(B, C, F, T) -> (B, C*pf*pt, F/pf, T/pt): each pf x pt tile of the map into channels."""
     b, c, f, t = x.shape
@@ -209,22 +145,22 @@ class Stft2d(nn.Module):
         self.down, self.samplers_down = nn.ModuleList(), nn.ModuleList()
         widths = [ch[0]]
         for i, c in enumerate(ch):
-            self.down.append(Level2d(ch[i - 1] if i else ch[0], c, n, e, cfg.dropout,
-                                     i in cfg.attention, cfg.heads))
+            self.down.append(Level(ch[i - 1] if i else ch[0], c, n, e, cfg.dropout,
+                                   i in cfg.attention, cfg.heads, dims=2))
             widths += [c] * n
             if i < len(ch) - 1:
                 self.samplers_down.append(_resampler(c, cfg.factors[i], cfg.time_factors[i],
                                                      up=False))
                 widths.append(c)
-        self.mid = Level2d(ch[-1], ch[-1], 2, e, cfg.dropout, True, cfg.heads)
+        self.mid = Level(ch[-1], ch[-1], 2, e, cfg.dropout, True, cfg.heads, dims=2)
         self.up, self.samplers_up = nn.ModuleList(), nn.ModuleList()
         h = ch[-1]
         for i in reversed(range(len(ch))):
             c = ch[i]
             blocks = nn.ModuleList()
             for _ in range(n + 1):
-                blocks.append(Level2d(h + widths.pop(), c, 1, e, cfg.dropout,
-                                      i in cfg.attention, cfg.heads))
+                blocks.append(Level(h + widths.pop(), c, 1, e, cfg.dropout,
+                                    i in cfg.attention, cfg.heads, dims=2))
                 h = c
             self.up.append(blocks)
             if i > 0:

@@ -9,94 +9,12 @@ shape (attack, decay) is decided.
 """
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from studio.models.diffusion.blocks import FourierEmbedding, Level, _groups
 from studio.models.diffusion.config import NetworkConfig
-
-
-def _groups(ch: int) -> int:
-    for g in (32, 16, 8, 4, 2):
-        if ch % g == 0 and ch // g >= 2:
-            return g
-    return 1
-
-
-class FourierEmbedding(nn.Module):
-    """Random Fourier features of the (log) noise level (EDM's noise embedding)."""
-
-    def __init__(self, dim: int, scale: float = 16.0):
-        super().__init__()
-        self.register_buffer("freqs", torch.randn(dim // 2, generator=torch.Generator()
-                                                  .manual_seed(0)) * scale)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.float()[:, None] * self.freqs[None, :] * (2 * math.pi)
-        return torch.cat([x.cos(), x.sin()], dim=1)
-
-
-class ResBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, emb: int, dropout: float, dilation: int = 1):
-        super().__init__()
-        self.norm1 = nn.GroupNorm(_groups(cin), cin)
-        self.conv1 = nn.Conv1d(cin, cout, 3, padding=dilation, dilation=dilation)
-        self.film = nn.Linear(emb, 2 * cout)
-        self.norm2 = nn.GroupNorm(_groups(cout), cout)
-        self.drop = nn.Dropout(dropout)
-        self.conv2 = nn.Conv1d(cout, cout, 3, padding=1)
-        nn.init.zeros_(self.conv2.weight)  # each block starts as the identity
-        nn.init.zeros_(self.conv2.bias)
-        self.skip = nn.Conv1d(cin, cout, 1) if cin != cout else nn.Identity()
-
-    def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
-        h = self.conv1(F.silu(self.norm1(x)))
-        scale, shift = self.film(emb)[:, :, None].chunk(2, dim=1)
-        h = F.silu(self.norm2(h) * (1 + scale) + shift)
-        h = self.conv2(self.drop(h))
-        return (self.skip(x) + h) / math.sqrt(2)
-
-
-class Attention(nn.Module):
-    def __init__(self, ch: int, heads: int):
-        super().__init__()
-        self.heads = heads
-        self.norm = nn.GroupNorm(_groups(ch), ch)
-        self.qkv = nn.Conv1d(ch, 3 * ch, 1)
-        self.out = nn.Conv1d(ch, ch, 1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, c, t = x.shape
-        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, self.heads, c // self.heads, t).unbind(1)
-        h = F.scaled_dot_product_attention(q.transpose(-1, -2), k.transpose(-1, -2),
-                                           v.transpose(-1, -2))
-        return (x + self.out(h.transpose(-1, -2).reshape(b, c, t))) / math.sqrt(2)
-
-
-class Level(nn.Module):
-    """The residual blocks (and attention) of one resolution."""
-
-    def __init__(self, cin: int, cout: int, n: int, emb: int, dropout: float, attn: bool,
-                 heads: int):
-        super().__init__()
-        self.blocks = nn.ModuleList(
-            ResBlock(cin if i == 0 else cout, cout, emb, dropout, dilation=1 + 2 * (i % 2))
-            for i in range(n))
-        self.attn = nn.ModuleList(Attention(cout, heads) if attn else nn.Identity()
-                                  for _ in range(n))
-
-    def forward(self, x, emb, skips: list | None = None, take: list | None = None):
-        for block, attn in zip(self.blocks, self.attn):
-            if take is not None:
-                x = torch.cat([x, take.pop()], dim=1)
-            x = attn(block(x, emb))
-            if skips is not None:
-                skips.append(x)
-        return x
 
 
 class UNet1d(nn.Module):
