@@ -104,3 +104,41 @@ class Level(nn.Module):
             if skips is not None:
                 skips.append(x)
         return x
+
+
+def unet_trunk(net: nn.Module, h: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
+    """The U-Net between stem and output head: `net.down` levels (each followed by one of
+    `net.samplers_down` but the last) keep their outputs as skips, `net.mid`, then each of
+    `net.up`'s groups of levels takes the skips back in reverse, followed by one of
+    `net.samplers_up` but the last."""
+    skips: list[torch.Tensor] = [h]
+    for i, level in enumerate(net.down):
+        h = level(h, emb, skips)
+        if i < len(net.samplers_down):
+            h = net.samplers_down[i](h)
+            skips.append(h)
+    h = net.mid(h, emb)
+    for j, blocks in enumerate(net.up):
+        for block in blocks:
+            h = block(h, emb, take=skips)
+        if j < len(net.samplers_up):
+            h = net.samplers_up[j](h)
+    return h
+
+
+class ScoreNet(nn.Module):
+    """What every score network shares: the embedding of the noise level, the class (the
+    last row: unconditional) and optional continuous conditioning that every level's FiLM
+    reads."""
+
+    def init_embedding(self, cfg, num_classes: int, e: int) -> None:
+        self.noise_emb = FourierEmbedding(e)
+        self.class_emb = nn.Embedding(num_classes + 1, e)
+        self.cond_proj = nn.Linear(cfg.cond_dim, e) if cfg.cond_dim else None
+        self.emb_mlp = nn.Sequential(nn.Linear(e, e), nn.SiLU(), nn.Linear(e, e))
+
+    def embed(self, c_noise, labels, cond):
+        e = self.noise_emb(c_noise) + self.class_emb(labels)
+        if self.cond_proj is not None and cond is not None:
+            e = e + self.cond_proj(cond)
+        return self.emb_mlp(e)

@@ -25,7 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from studio.models.diffusion.config import NetworkConfig
-from studio.models.diffusion.blocks import FourierEmbedding, Level, _groups
+from studio.models.diffusion.blocks import Level, ScoreNet, _groups, unet_trunk
 
 
 class Stft(nn.Module):
@@ -111,7 +111,7 @@ def _resampler(c: int, ff: int, ft: int, up: bool) -> nn.Module:
                 padding=(ff // 2, ft // 2))
 
 
-class Stft2d(nn.Module):
+class Stft2d(ScoreNet):
     """score-network interface of UNet1d: forward(x (B, 1, T), c_noise (B,), labels (B,) long
     with `num_classes` meaning "no class", cond (B, cond_dim) or None) -> (B, 1, T).
 
@@ -136,10 +136,7 @@ class Stft2d(nn.Module):
             raise ValueError(f"{bins} bins do not divide into bin_patch x factors = {fold}")
         self.stft = Stft(cfg.n_fft, cfg.hop)
         ch, n, e = cfg.channels, cfg.blocks, cfg.emb
-        self.noise_emb = FourierEmbedding(e)
-        self.class_emb = nn.Embedding(num_classes + 1, e)  # the last row: unconditional
-        self.cond_proj = nn.Linear(cfg.cond_dim, e) if cfg.cond_dim else None
-        self.emb_mlp = nn.Sequential(nn.Linear(e, e), nn.SiLU(), nn.Linear(e, e))
+        self.init_embedding(cfg, num_classes, e)
         self.patch = (cfg.bin_patch, cfg.frame_patch)
         self.stem = nn.Conv2d(3 * math.prod(self.patch), ch[0], 3, padding=1)
         self.down, self.samplers_down = nn.ModuleList(), nn.ModuleList()
@@ -172,12 +169,6 @@ class Stft2d(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def embed(self, c_noise, labels, cond):
-        e = self.noise_emb(c_noise) + self.class_emb(labels)
-        if self.cond_proj is not None and cond is not None:
-            e = e + self.cond_proj(cond)
-        return self.emb_mlp(e)
-
     def forward(self, x: torch.Tensor, c_noise: torch.Tensor, labels: torch.Tensor,
                 cond: torch.Tensor | None = None) -> torch.Tensor:
         emb = self.embed(c_noise, labels, cond)
@@ -188,18 +179,7 @@ class Stft2d(nn.Module):
         logmag = torch.log(c.square().sum(1, keepdim=True) + 1e-4)
         h = torch.cat([c, logmag], dim=1)
         h = self.stem(_fold(h, *self.patch))
-        skips: list[torch.Tensor] = [h]
-        for i, level in enumerate(self.down):
-            h = level(h, emb, skips)
-            if i < len(self.samplers_down):
-                h = self.samplers_down[i](h)
-                skips.append(h)
-        h = self.mid(h, emb)
-        for j, blocks in enumerate(self.up):
-            for block in blocks:
-                h = block(h, emb, take=skips)
-            if j < len(self.samplers_up):
-                h = self.samplers_up[j](h)
+        h = unet_trunk(self, h, emb)
         h = _unfold(self.out(F.silu(self.out_norm(h))), 2, *self.patch)
         # back in float32 (no complex bfloat16 under a GPU's autocast)
         return self.stft.synthesis(h.float()).to(x.dtype)[:, None]

@@ -13,11 +13,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from studio.models.diffusion.blocks import FourierEmbedding, Level, _groups
+from studio.models.diffusion.blocks import Level, ScoreNet, _groups, unet_trunk
 from studio.models.diffusion.config import NetworkConfig
 
 
-class UNet1d(nn.Module):
+class UNet1d(ScoreNet):
     """score-network interface: forward(x, c_noise, labels, cond) -> same shape as x, where
     x is (batch, 1, samples), c_noise (batch,), labels (batch,) long with `num_classes`
     meaning "no class", cond (batch, cond_dim) or None."""
@@ -26,10 +26,7 @@ class UNet1d(nn.Module):
         super().__init__()
         self.cfg, self.num_classes = cfg, num_classes
         ch, n, e = cfg.channels, cfg.blocks, cfg.emb
-        self.noise_emb = FourierEmbedding(e)
-        self.class_emb = nn.Embedding(num_classes + 1, e)  # the last row: unconditional
-        self.cond_proj = nn.Linear(cfg.cond_dim, e) if cfg.cond_dim else None
-        self.emb_mlp = nn.Sequential(nn.Linear(e, e), nn.SiLU(), nn.Linear(e, e))
+        self.init_embedding(cfg, num_classes, e)
         self.stem = nn.Conv1d(cfg.patch, ch[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.samplers_down = nn.ModuleList()
@@ -65,12 +62,6 @@ class UNet1d(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def embed(self, c_noise, labels, cond):
-        e = self.noise_emb(c_noise) + self.class_emb(labels)
-        if self.cond_proj is not None and cond is not None:
-            e = e + self.cond_proj(cond)
-        return self.emb_mlp(e)
-
     def forward(self, x: torch.Tensor, c_noise: torch.Tensor, labels: torch.Tensor,
                 cond: torch.Tensor | None = None) -> torch.Tensor:
         b, _, t = x.shape
@@ -78,17 +69,6 @@ class UNet1d(nn.Module):
         emb = self.embed(c_noise, labels, cond)
         # fold: sample j of patch i goes to channel j, frame i
         h = self.stem(x.reshape(b, t // p, p).transpose(1, 2))
-        skips: list[torch.Tensor] = [h]
-        for i, level in enumerate(self.down):
-            h = level(h, emb, skips)
-            if i < len(self.samplers_down):
-                h = self.samplers_down[i](h)
-                skips.append(h)
-        h = self.mid(h, emb)
-        for j, blocks in enumerate(self.up):
-            for block in blocks:
-                h = block(h, emb, take=skips)
-            if j < len(self.samplers_up):
-                h = self.samplers_up[j](h)
+        h = unet_trunk(self, h, emb)
         h = self.out(F.silu(self.out_norm(h)))
         return h.transpose(1, 2).reshape(b, 1, t)
