@@ -81,7 +81,7 @@ def main(argv=None) -> int:
             session = {"steps": [bundled, cfg.training["steps"]],
                        "hardware": _hardware(resolve(args.device)),
                        "wall_hours": args.wall_hours}
-        _export(cfg, weights, session, Path(args.out).expanduser())
+        _export(cfg, weights, session, out)
         return 0
     started = time.monotonic()
     data = render_split(Path(args.data), "train", args.per_class)

@@ -92,7 +92,7 @@ def project_consistent(v, y, high, low):
 def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
                  algorithm: str = "sspade", s: int = 1, r: int = 2, eps: float = 0.1,
                  max_iter: int = 1000, growth: float = 0.0, redundancy: int = 2,
-                 k_linear: int = 0, on_iteration: Callable[[int, int], None] | None = None
+                 on_iteration: Callable[[int, int], None] | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """A-SPADE or S-SPADE on a batch of frames y (B, N) with masks of the samples clipped
     high / low (their entries of y are the bounds). Returns (declipped frames, iterations
@@ -174,15 +174,10 @@ def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
             x = torch.clamp(v, lower, upper)
             u = v.sub_(x)
         if (i + 1) % r == 0:
-            k += s if k < k_linear else max(s, int(k * growth))
+            k += max(s, int(k * growth))
         if on_iteration is not None:
             on_iteration(i, idx.numel())
     return out, iters
-
-
-# kept for callers of the first version
-def aspade_frames(y, high, low, **kw):
-    return spade_frames(y, high, low, algorithm="aspade", **kw)
 
 
 def detect_clipping(x: torch.Tensor, margin: float = 0.0, min_count: int = 3
@@ -216,7 +211,7 @@ def _window(frame: int, device, dtype) -> torch.Tensor:
 def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int = 8192,
            hop: int | None = None, eps: float = 0.1, max_iter: int = 1000, s: int = 1,
            r: int = 2, growth: float = 0.0, redundancy: int = 2, algorithm: str = "sspade",
-           k_linear: int = 0, max_batch: int = 256, on_iteration=None) -> torch.Tensor:
+           max_batch: int = 256, on_iteration=None) -> torch.Tensor:
     """Declip a 1-D signal. Frames are Hann-windowed before SPADE (the consistency bounds
     are windowed with them, as in the survey's toolbox) and overlap-added with the same
     window divided by the overlap-added squared window (the canonical dual). Only frames
@@ -237,8 +232,7 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
         sel = todo[start:start + max_batch]
         fx[sel], _ = spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
                                   eps=eps, max_iter=max_iter, growth=growth,
-                                  redundancy=redundancy, k_linear=k_linear,
-                                  on_iteration=on_iteration)
+                                  redundancy=redundancy, on_iteration=on_iteration)
     out = overlap_add(fx, hop, n, pad, window=win, norm_window=win * win)
     # each frame is consistent, so the overlap-add is too up to rounding: make it exact
     return project_consistent(out, y, high, low)
