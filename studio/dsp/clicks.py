@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from studio.dsp.ar import (fit_covariance, known_runs, lsar_interpolate, prediction_error,
                            prediction_error_filter)
+from studio.dsp.lanes import single_threaded_torch
 from studio.dsp.pitch_residual import pitch_cancelled
 
 
@@ -399,13 +400,9 @@ def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order:
         # every step here is a short vector operation (a few hundred thousand samples at
         # most); split over intra-op threads they gained nothing on a quiet machine and
         # cost 10-25x when the cores were busy (the threads wait on each other at every
-        # operation), so run them on this thread only and restore the setting after
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        # operation), so run them on this thread only
+        with single_threaded_torch():
             return declick(x, threshold, max_width, order, passes, explained, sr)
-        finally:
-            torch.set_num_threads(threads)
     spans: list[tuple[int, int]] = []
     y = x
     hole = max(8, max_width)

@@ -1,7 +1,7 @@
 """Batched SPADE declipping: A-SPADE (Kitić et al. 2015) and the consistent S-SPADE
 (Záviška et al. 2019, "sspade_new" in the survey's toolbox).
 
-Every frame of a signal that holds a clipped sample is processed at once: the frames are a
+The frames of a signal that hold a clipped sample are processed in batches: a batch is a
 (B, N) tensor, the transform is the DFT of the frame zero-padded to `redundancy` x N samples
 (orthonormal, so a Parseval tight frame: A*A = I, as LTFAT's `dft` in the survey's toolbox),
 hard thresholding keeps the k largest complex-conjugate pairs of each frame (the DC term at
@@ -11,6 +11,11 @@ value is one selection per iteration for the whole batch (numpy's introselect on
 `torch.topk` on a GPU). A frame that reaches ||.|| <= eps leaves the batch
 with the best iterate it met, so the tail of the loop only works on the hard frames.
 
+On the CPU a batch is small (32 frames: its buffers stay in a core's cache) and the batches
+run on one single-threaded lane per core (`studio.dsp.lanes`); an 8192-sample frame's
+iteration costs about 115 us of one core, half of it the two FFTs and a fifth the selection.
+On a GPU one lane takes 256 frames at a time.
+
 The published schedule (k += 1 every r = 2 iterations) needs 2k iterations to reach sparsity
 k, which is 1000-4000 iterations per 8192-sample frame of dense music; `growth` lets k grow
 geometrically once `growth * k` exceeds s (k += max(s, floor(growth * k))), the trade-off the
@@ -18,11 +23,14 @@ operation exposes as its effort setting.
 """
 from __future__ import annotations
 
+import threading
+from contextlib import nullcontext
 from typing import Callable
 
 import numpy as np
 import torch
 
+from studio.dsp.lanes import guided_slices, map_in_lanes, single_threaded_torch
 from studio.dsp.stft import frames, overlap_add
 
 ALGORITHMS = ("sspade", "aspade")
@@ -72,7 +80,8 @@ def _hard_threshold_numpy(z: torch.Tensor, k: int) -> torch.Tensor:
     a[:, 0] *= 0.5
     n = a.shape[-1]
     kth = np.partition(a, n - k, axis=-1)[:, n - k:n - k + 1]
-    np.copyto(zc, 0, where=a < kth)
+    # multiplying by the mask is 5x faster than np.copyto(zc, 0, where=...)
+    np.multiply(zc, a >= kth, out=zc)
     return z
 
 
@@ -92,7 +101,7 @@ def project_consistent(v, y, high, low):
 def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
                  algorithm: str = "sspade", s: int = 1, r: int = 2, eps: float = 0.1,
                  max_iter: int = 1000, growth: float = 0.0, redundancy: int = 2,
-                 on_iteration: Callable[[int, int], None] | None = None
+                 check_every: int = 1, on_iteration: Callable[[int, int], None] | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """A-SPADE or S-SPADE on a batch of frames y (B, N) with masks of the samples clipped
     high / low (their entries of y are the bounds). Returns (declipped frames, iterations
@@ -133,37 +142,44 @@ def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
         u = torch.zeros_like(x)
     k = s
     for i in range(1, max_iter + 1):
+        # the objective, the record of the best iterate and the stopping test cost a third
+        # of an iteration beside the transforms; `check_every` > 1 runs them less often
+        check = i % check_every == 0 or i == max_iter
         if algorithm == "aspade":
             z_bar = hard_threshold(z_est + u, k, inplace=True)
-            obj = torch.sqrt((w * _power(z_est - z_bar)).sum(-1))
+            if check:
+                obj = torch.sqrt((w * _power(z_est - z_bar)).sum(-1))
         else:
             z_bar = hard_threshold(analysis(x, minus=u), k, inplace=True)
             dz = synthesis(z_bar)
-            obj = torch.linalg.vector_norm(dz - x, dim=-1)
-        better = obj <= best
-        best = torch.where(better, obj, best)
-        # x is a fresh tensor every iteration (nothing writes into it), so keeping a
-        # reference is enough when every frame improved; otherwise best_x (never the current
-        # x: that is reassigned every iteration) takes the improved rows in place
-        if bool(better.all()):
-            best_x = x
-        else:
-            torch.where(better[:, None], x, best_x, out=best_x)
-        done = obj <= eps
-        if i == max_iter:
-            done = torch.ones_like(done)
-        if bool(done.any()):
-            out[idx[done]] = best_x[done]
-            iters[idx[done]] = i
-            keep = ~done
-            if not bool(keep.any()):
-                break
-            idx, x, u, best, best_x = idx[keep], x[keep], u[keep], best[keep], best_x[keep]
-            lower, upper, z_bar, padded = lower[keep], upper[keep], z_bar[keep], padded[keep]
-            if algorithm == "aspade":
-                z_est = z_est[keep]
+            if check:
+                obj = torch.linalg.vector_norm(dz - x, dim=-1)
+        if check:
+            better = obj <= best
+            best = torch.where(better, obj, best)
+            # x is a fresh tensor every iteration (nothing writes into it), so keeping a
+            # reference is enough when every frame improved; otherwise best_x (never the
+            # current x: that is reassigned every iteration) takes the improved rows in place
+            if bool(better.all()):
+                best_x = x
             else:
-                dz = dz[keep]
+                torch.where(better[:, None], x, best_x, out=best_x)
+            done = obj <= eps
+            if i == max_iter:
+                done = torch.ones_like(done)
+            if bool(done.any()):
+                out[idx[done]] = best_x[done]
+                iters[idx[done]] = i
+                keep = ~done
+                if not bool(keep.any()):
+                    break
+                idx, x, u, best, best_x = idx[keep], x[keep], u[keep], best[keep], best_x[keep]
+                lower, upper = lower[keep], upper[keep]
+                z_bar, padded = z_bar[keep], padded[keep]
+                if algorithm == "aspade":
+                    z_est = z_est[keep]
+                else:
+                    dz = dz[keep]
         if algorithm == "aspade":
             x = torch.clamp(synthesis(z_bar - u), lower, upper)
             z_est = analysis(x)
@@ -211,13 +227,21 @@ def _window(frame: int, device, dtype) -> torch.Tensor:
 def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int = 8192,
            hop: int | None = None, eps: float = 0.1, max_iter: int = 1000, s: int = 1,
            r: int = 2, growth: float = 0.0, redundancy: int = 2, algorithm: str = "sspade",
-           max_batch: int = 256, on_iteration=None) -> torch.Tensor:
-    """Declip a 1-D signal. Frames are Hann-windowed before SPADE (the consistency bounds
-    are windowed with them, as in the survey's toolbox) and overlap-added with the same
-    window divided by the overlap-added squared window (the canonical dual). Only frames
-    holding a clipped sample are processed, at most `max_batch` at a time; the reliable
-    samples come back unchanged, bit for bit. `on_iteration(i, active)` is called every
-    iteration (raise from it to cancel)."""
+           check_every: int = 1, max_batch: int | None = None, lanes: int | None = None,
+           on_progress: Callable[[int, int], None] | None = None
+           ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Declip a 1-D signal; returns it and the iterations each processed frame took.
+
+    Frames are Hann-windowed before SPADE (the consistency bounds are windowed with them, as
+    in the survey's toolbox) and overlap-added with the same window divided by the
+    overlap-added squared window (the canonical dual). Only frames holding a clipped sample
+    are processed, in batches of at most `max_batch`; the reliable samples come back
+    unchanged, bit for bit. On the CPU the batches run on `lanes` threads (default: torch's
+    thread count), each single-threaded (`studio.dsp.lanes`), in batches of at most 32
+    frames (their buffers stay in a core's cache) that shrink towards the end so that the
+    lanes finish together; on a GPU one lane takes 256 frames at a time.
+    `on_progress(frames_done, frames)` is called on the calling thread (raise from it to
+    cancel)."""
     hop = hop or frame // 4
     n = y.shape[-1]
     win = _window(frame, y.device, y.dtype)
@@ -225,14 +249,37 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
     fh, _ = frames(high, frame, hop)
     fl, _ = frames(low, frame, hop)
     todo = torch.nonzero((fh | fl).any(-1)).flatten()
+    iters = torch.zeros(todo.numel(), dtype=torch.long, device=y.device)
     if todo.numel() == 0:
-        return y.clone()
+        return y.clone(), iters
     fx = fy * win
-    for start in range(0, todo.numel(), max_batch):
-        sel = todo[start:start + max_batch]
-        fx[sel], _ = spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
-                                  eps=eps, max_iter=max_iter, growth=growth,
-                                  redundancy=redundancy, on_iteration=on_iteration)
+    cpu = y.device.type == "cpu"
+    largest = max_batch or (32 if cpu else 256)
+    done = [0]  # frames finished, for the progress (lanes add to it under the GIL's lock)
+    lock = threading.Lock()
+
+    def solve(part: slice, check: Callable[[], None]):
+        sel = todo[part]
+        result = spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
+                              eps=eps, max_iter=max_iter, growth=growth,
+                              redundancy=redundancy, check_every=check_every,
+                              on_iteration=lambda _i, _a: check())
+        with lock:
+            done[0] += sel.numel()
+        return result
+
+    def poll(_parts_done: int) -> None:
+        if on_progress is not None:
+            on_progress(done[0], todo.numel())
+
+    with single_threaded_torch() if cpu else nullcontext(1) as cores:
+        n_lanes = lanes or cores
+        parts = guided_slices(todo.numel(), n_lanes, largest)
+        results = map_in_lanes(solve, parts, n_lanes, on_poll=poll)
+    for part, (fx_sel, it) in zip(parts, results):
+        fx[todo[part]] = fx_sel
+        iters[part] = it
+    poll(len(parts))
     out = overlap_add(fx, hop, n, pad, window=win, norm_window=win * win)
     # each frame is consistent, so the overlap-add is too up to rounding: make it exact
-    return project_consistent(out, y, high, low)
+    return project_consistent(out, y, high, low), iters

@@ -5,6 +5,9 @@ with the operation's own level scaling, frames and consistency.
     .venv/bin/python tests/bench/declip_schedules.py [--dir FOLDER] [--db 1,10]
         [--schedule '{"r": 3, "growth": 0.015}' ...]
 
+A schedule holds spade.declip's keywords, and "overlap" (frames per frame length, 4 by
+default as in the survey: hop = frame / overlap).
+
 FOLDER: for instance the ten recordings of the declipping survey (`Sounds/` of
 github.com/rajmic/declipping2020_codes); by default the ALSA speech recordings. Without
 --schedule, the operation's efforts.
@@ -37,18 +40,17 @@ def run(schedule: dict, db: float, items) -> tuple[float, float, float]:
         yt = torch.from_numpy(y)
         high, low = yt >= thr * (1 - 1e-6), yt <= -thr * (1 - 1e-6)
         gain = SURVEY_RMS / float(yt.pow(2).mean().sqrt())
-        count = [0]
-
-        def tally(_i, active):
-            count[0] += active
         c0 = time.process_time()
         frame = 1 << round(np.log2(8192 * it.sample_rate / 44100))
-        out = spade.declip(yt * gain, high, low, frame=frame, hop=frame // 4,
-                           on_iteration=tally, **schedule) / gain
+        kw = dict(schedule)
+        overlap = kw.pop("overlap", 4)  # frames per frame length (the survey's: 4)
+        out, iters = spade.declip(yt * gain, high, low, frame=frame, hop=frame // overlap,
+                                  **kw)
+        out /= gain
         cpu += time.process_time() - c0
         out = spade.project_consistent(out, yt, high, low).numpy()
         gains.append(sdr(it.audio, out) - sdr(it.audio, y))
-        work += count[0]
+        work += int(iters.sum())
         seconds += len(y) / it.sample_rate
     return float(np.mean(gains)), work / seconds, cpu / seconds
 

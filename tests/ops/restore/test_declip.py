@@ -71,3 +71,17 @@ def test_given_threshold_and_cancel():
     stop.set()
     with pytest.raises(Cancelled):
         _run(y, {"window": "1024"}, Context(cancel_event=stop))
+
+
+def test_cancel_during_the_run_stops_every_lane_soon():
+    import time
+    clean = np.concatenate([_tones(SR, s) for s in range(6)])  # 6 s: many frame batches
+    y = np.clip(clean, -0.3, 0.3).astype(np.float32)[None]
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled):
+        _run(y, {"effort": "survey", "iterations": 5000}, Context(cancel_event=stop))
+    # the published schedule at 5000 iterations runs for minutes; a cancel stops it at
+    # the next progress poll (0.1 s) and the lanes at their next iteration
+    assert time.monotonic() - t0 < 2.0
