@@ -90,16 +90,13 @@ def map_in_lanes(fn: Callable[[T, Callable[[], None]], R], items: Sequence[T], l
     return [f.result() for f in futures]
 
 
-def guided_slices(total: int, lanes: int, largest: int, smallest: int = 8) -> list[slice]:
-    """[0, total) cut into consecutive slices for `map_in_lanes`: each a share of what is
-    left (remaining / 2 lanes), between `smallest` and `largest` long (guided
-    self-scheduling, Polychronopoulos & Kuck 1987). Large pieces first keep the per-call
-    overhead low; the small ones at the end let the lanes finish close together. One lane
-    takes `largest` at a time."""
-    out, start = [], 0
-    while start < total:
-        share = -(-(total - start) // (2 * lanes)) if lanes > 1 else largest
-        size = min(largest, max(smallest, share))
-        out.append(slice(start, min(total, start + size)))
-        start += size
-    return out
+def strided_batches(total: int, lanes: int, largest: int) -> list[slice]:
+    """[0, total) dealt into batches of at most `largest` for `map_in_lanes`, as many per
+    lane (a multiple of `lanes`), batch j taking every n-th index from j. Neighbouring items
+    of a signal are alike (a dense passage's frames are all slow), so striding spreads each
+    passage over every batch: the batches cost about the same and the lanes finish together.
+    Measured on declip against contiguous batches shrinking towards the end (guided
+    self-scheduling): 0.73-0.88 against 0.88-1.19 s per s of audio."""
+    n = max(1, -(-total // largest))
+    n = -(-n // max(1, lanes)) * max(1, lanes)
+    return [slice(j, total, n) for j in range(min(n, total))]

@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from studio.dsp.lanes import guided_slices, map_in_lanes, single_threaded_torch
+from studio.dsp.lanes import map_in_lanes, single_threaded_torch, strided_batches
 from studio.dsp.stft import frames, overlap_add
 
 ALGORITHMS = ("sspade", "aspade")
@@ -238,8 +238,8 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
     are processed, in batches of at most `max_batch`; the reliable samples come back
     unchanged, bit for bit. On the CPU the batches run on `lanes` threads (default: torch's
     thread count), each single-threaded (`studio.dsp.lanes`), in batches of at most 32
-    frames (their buffers stay in a core's cache) that shrink towards the end so that the
-    lanes finish together; on a GPU one lane takes 256 frames at a time.
+    frames (their buffers stay in a core's cache), each taking every n-th frame so that the
+    batches cost alike; on a GPU one lane takes up to 256 frames at a time.
     `on_progress(frames_done, frames)` is called on the calling thread (raise from it to
     cancel)."""
     hop = hop or frame // 4
@@ -274,7 +274,7 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
 
     with single_threaded_torch() if cpu else nullcontext(1) as cores:
         n_lanes = lanes or cores
-        parts = guided_slices(todo.numel(), n_lanes, largest)
+        parts = strided_batches(todo.numel(), n_lanes, largest)
         results = map_in_lanes(solve, parts, n_lanes, on_poll=poll)
     for part, (fx_sel, it) in zip(parts, results):
         fx[todo[part]] = fx_sel

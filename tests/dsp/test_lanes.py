@@ -83,15 +83,14 @@ def test_single_threaded_torch_reaches_the_lanes_and_is_restored():
 
 
 @pytest.mark.parametrize("total,n_lanes,largest", [(270, 2, 32), (5, 2, 32), (1000, 4, 64),
-                                                   (20, 1, 256), (300, 1, 32)])
-def test_guided_slices_cover_everything_once_largest_first(total, n_lanes, largest):
-    parts = lanes.guided_slices(total, n_lanes, largest)
-    covered = [i for p in parts for i in range(p.start, p.stop)]
+                                                   (20, 1, 256), (68, 2, 32), (1, 2, 32)])
+def test_strided_batches_cover_everything_once_in_equal_shares(total, n_lanes, largest):
+    parts = lanes.strided_batches(total, n_lanes, largest)
+    covered = sorted(i for p in parts for i in range(total)[p])
     assert covered == list(range(total))
-    sizes = [p.stop - p.start for p in parts]
-    assert max(sizes) <= largest
-    if n_lanes > 1:
-        assert sizes == sorted(sizes, reverse=True) or sizes[-1] < 8  # shrinking to the end
-        assert sizes[-1] <= max(8, -(-total // (2 * n_lanes)))
-    else:
-        assert all(s == largest for s in sizes[:-1])  # one lane: no need to shrink
+    sizes = [len(range(total)[p]) for p in parts]
+    assert max(sizes) <= largest and max(sizes) - min(sizes) <= 1
+    if total >= n_lanes:
+        assert len(parts) % n_lanes == 0  # every lane gets as many batches
+    # each batch spans the whole range (a slow passage is shared by all of them)
+    assert all(range(total)[p][-1] >= total - len(parts) for p in parts)
