@@ -70,23 +70,20 @@ def map_in_lanes(fn: Callable[[T, Callable[[], None]], R], items: Sequence[T], l
         try:
             while True:
                 done, pending = wait(futures, timeout=interval, return_when=FIRST_EXCEPTION)
-                failed = [f for f in done if f.exception() is not None]
-                if failed or not pending:
+                if not pending or any(f.exception() is not None for f in done):
                     break
                 if on_poll is not None:
                     on_poll(len(done))
-        except BaseException:
-            stop.set()
-            raise
         finally:
-            if stop.is_set() or any(f.done() and f.exception() for f in futures):
-                stop.set()
-                for f in futures:
-                    f.cancel()
-    errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
-    real = [e for e in errors if not isinstance(e, Aborted)]
-    if real or errors:
-        raise (real or errors)[0]
+            # finished, failed or cancelled: the running lanes stop at their next check and
+            # the queued items never start (both are no-ops when everything finished)
+            stop.set()
+            for f in futures:
+                f.cancel()
+    errors = [f.exception() for f in futures
+              if not f.cancelled() and f.exception() is not None]
+    if errors:  # the lane that failed, not the ones it aborted
+        raise next((e for e in errors if not isinstance(e, Aborted)), errors[0])
     return [f.result() for f in futures]
 
 

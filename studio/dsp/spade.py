@@ -23,7 +23,6 @@ operation exposes as its effort setting.
 """
 from __future__ import annotations
 
-import threading
 from contextlib import nullcontext
 from typing import Callable
 
@@ -255,22 +254,18 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
     fx = fy * win
     cpu = y.device.type == "cpu"
     largest = max_batch or (32 if cpu else 256)
-    done = [0]  # frames finished, for the progress (lanes add to it under the GIL's lock)
-    lock = threading.Lock()
 
     def solve(part: slice, check: Callable[[], None]):
         sel = todo[part]
-        result = spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
-                              eps=eps, max_iter=max_iter, growth=growth,
-                              redundancy=redundancy, check_every=check_every,
-                              on_iteration=lambda _i, _a: check())
-        with lock:
-            done[0] += sel.numel()
-        return result
+        return spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
+                            eps=eps, max_iter=max_iter, growth=growth,
+                            redundancy=redundancy, check_every=check_every,
+                            on_iteration=lambda _i, _a: check())
 
-    def poll(_parts_done: int) -> None:
+    def poll(parts_done: int) -> None:
+        # the strided batches are equal to a frame, so the frames done follow from the count
         if on_progress is not None:
-            on_progress(done[0], todo.numel())
+            on_progress(round(todo.numel() * parts_done / len(parts)), todo.numel())
 
     with single_threaded_torch() if cpu else nullcontext(1) as cores:
         n_lanes = lanes or cores
