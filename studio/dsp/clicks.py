@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from studio.dsp.ar import (fit_covariance, known_runs, lsar_interpolate, prediction_error,
-                           prediction_error_filter)
+from studio.dsp.ar import (fit_autocorrelation, fit_covariance, known_runs, lsar_interpolate,
+                           prediction_error, prediction_error_filter)
 from studio.dsp.lanes import single_threaded_torch
 from studio.dsp.pitch_residual import pitch_cancelled
 
@@ -24,7 +24,7 @@ def _local_scale(e: torch.Tensor, window: int, hole: int) -> torch.Tensor:
     """RMS of e over `window` samples around each sample, leaving out the `hole` samples at
     the centre (the click itself): a background that follows loud passages and voiced
     speech, whose pitch pulses the AR model does not predict either."""
-    c = torch.nn.functional.pad(torch.cumsum(e.double() ** 2, 0), (1, 0))
+    c = F.pad(torch.cumsum(e.double() ** 2, 0), (1, 0))
     n = e.shape[0]
     i = torch.arange(n, device=e.device)
 
@@ -63,15 +63,12 @@ def _block_errors(x: torch.Tensor, order: int, block: int) -> tuple[torch.Tensor
     K = -(-n // block)
     L = block + 2 * order
     segs = F.pad(x, (order, K * block - n + order)).unfold(0, L, block)  # (K, L)
-    X = torch.fft.rfft(segs.double(), n=2 * L)
-    r = torch.fft.irfft(X.abs() ** 2, n=2 * L)[:, : order + 1]
-    live = r[:, 0] > 0
+    live = segs.abs().amax(-1) > 0
     live[-1] &= n - (K - 1) * block > order + 2
-    r = torch.where(live[:, None], r, F.one_hot(torch.zeros(K, dtype=torch.long),
-                                                order + 1).to(r.dtype))
-    r = torch.cat([r[:, :1] * (1 + 1e-9), r[:, 1:]], -1)  # fit_autocorrelation's ridge
-    idx = (torch.arange(order)[:, None] - torch.arange(order)[None, :]).abs()
-    a = torch.linalg.solve(r[:, idx], r[:, 1:, None])[..., 0]
+    # a silent block would make the batched solve singular: fit an impulse there instead
+    # (its model is all zeros; its errors are zeroed below)
+    impulse = F.one_hot(torch.zeros(K, dtype=torch.long), L).to(segs.dtype)
+    a = fit_autocorrelation(torch.where(live[:, None], segs, impulse), order)
     b = torch.cat([a.new_ones(K, 1), -a], -1).to(x.dtype)  # (K, order + 1)
     ef = F.conv1d(segs[None], b.flip(-1)[:, None], groups=K)[0, :, :block]
     eb = F.conv1d(segs[None], b[:, None], groups=K)[0, :, order:order + block]
@@ -112,8 +109,8 @@ def residuals(x: torch.Tensor, order: int = 32, block: int | None = None, window
 
 def _recent_max(z: torch.Tensor, width: int) -> torch.Tensor:
     """max(z[t - width .. t]) for every t."""
-    zz = torch.nn.functional.pad(z[None, None], (width, 0), value=0.0)
-    return torch.nn.functional.max_pool1d(zz, width + 1, stride=1)[0, 0]
+    zz = F.pad(z[None, None], (width, 0), value=0.0)
+    return F.max_pool1d(zz, width + 1, stride=1)[0, 0]
 
 
 def _walk(flags: list[bool], start: int, step: int, limit: int, gap: int) -> int:
@@ -262,8 +259,8 @@ def _explained(x: torch.Tensor, y: torch.Tensor, spans: list[tuple[int, int]], o
         return spans
     zf0, zb0 = zx if zx is not None else residuals(x, order, hole=hole, sr=sr)
     zf1, zb1 = residuals(y, order, hole=hole, sr=sr)
-    e0 = torch.nn.functional.pad(torch.cumsum((zf0 ** 2 + zb0 ** 2).double(), 0), (1, 0))
-    e1 = torch.nn.functional.pad(torch.cumsum((zf1 ** 2 + zb1 ** 2).double(), 0), (1, 0))
+    e0 = F.pad(torch.cumsum((zf0 ** 2 + zb0 ** 2).double(), 0), (1, 0))
+    e1 = F.pad(torch.cumsum((zf1 ** 2 + zb1 ** 2).double(), 0), (1, 0))
     n = x.shape[-1]
     keep = []
     for s, e in spans:
@@ -289,14 +286,14 @@ def _burst_drops(err: torch.Tensor, b: torch.Tensor, starts: torch.Tensor, width
     matrix of b's autocorrelation, the same for every start. The leading k x k blocks of
     R share its Cholesky factor, so one triangular solve gives every width at once."""
     p = b.numel() - 1
-    h = torch.nn.functional.conv1d(torch.nn.functional.pad(err, (0, p))[None, None],
+    h = F.conv1d(F.pad(err, (0, p))[None, None],
                                    b[None, None])[0, 0]
-    rb = torch.nn.functional.conv1d(torch.nn.functional.pad(b, (p, p))[None, None],
+    rb = F.conv1d(F.pad(b, (p, p))[None, None],
                                     b[None, None])[0, 0][p:]
     lag = (torch.arange(width)[:, None] - torch.arange(width)[None, :]).abs()
     R = torch.where(lag <= p, rb[lag.clamp_max(p)], torch.zeros((), dtype=rb.dtype))
     chol = torch.linalg.cholesky(R + 1e-9 * rb[0] * torch.eye(width, dtype=rb.dtype))
-    hp = torch.nn.functional.pad(h, (0, width))
+    hp = F.pad(h, (0, width))
     H = hp[starts[:, None] + torch.arange(width)]  # (starts, width)
     u = torch.linalg.solve_triangular(chol, H.T, upper=False)  # (width, starts)
     return torch.cumsum(u.T ** 2, -1)
