@@ -413,6 +413,7 @@ def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order:
         spans = merged
         y = repair(x, spans, order)
     if explained < 1 and spans:
+        # (the union with nothing merges spans that moving them made overlap)
         likelier = _union(_locate_and_test(x, spans, order, max_width, 2 * threshold ** 2), [])
         spans = _explained(x, y, likelier, order, explained, sr, hole, zx)
     if spans:

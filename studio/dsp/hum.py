@@ -373,6 +373,7 @@ TF_FRAME = 0.1
 TF_OFFSETS = (-1.0, -0.5, 0.0, 0.5, 1.0)  # in units of 1 / frame: the Hann main lobe's core
 TF_ROUNDS = 4
 
+
 def _tf_coefficients(d, rate, T=TF_FRAME):
     """Short-time Fourier coefficients of the rows of d (B, N) at TF_OFFSETS / T Hz, Hann
     frames of T s every T / 4 s centred on k * hop (the clip padded with zeros at its ends):

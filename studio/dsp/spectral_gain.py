@@ -1,7 +1,7 @@
 """Spectral gains for noise reduction: the a priori SNR by selective cepstro-temporal
-smoothing (Breithaupt, Gerkmann & Martin 2008), the MMSE log-spectral amplitude gain (Ephraim & Malah 1985), with the
-speech-presence weighting of OM-LSA (Cohen & Berdugo 2001) and a frame-level presence from
-Sohn's likelihood ratio (Sohn, Kim & Sung 1999).
+smoothing (Breithaupt, Gerkmann & Martin 2008), the MMSE log-spectral amplitude gain
+(Ephraim & Malah 1985), with the speech-presence weighting of OM-LSA (Cohen & Berdugo 2001)
+and a frame-level presence from Sohn's likelihood ratio (Sohn, Kim & Sung 1999).
 
 `stein_risk` estimates, from the noisy spectrum and the noise spectrum alone, the squared
 error that a gain leaves against the unknown clean signal (Stein's unbiased risk estimate),
@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.special import spence
 
 from studio.dsp.special import exp1
 
@@ -109,11 +110,6 @@ def cepstral_constants(n_fft: int, sample_rate: int, hop: int):
     return beta, 0.2 ** e, 0.96 ** e
 
 
-def _li2(z: float) -> float:
-    """Dilogarithm sum z^k / k^2 (|z| < 1)."""
-    return sum(z ** k / k ** 2 for k in range(1, 400))
-
-
 @lru_cache(maxsize=32)
 def cepstral_bias(n_fft: int, sample_rate: int, hop: int) -> float:
     """Log-domain bias of exp(smoothed log power) as an estimate of the power.
@@ -128,7 +124,8 @@ def cepstral_bias(n_fft: int, sample_rate: int, hop: int) -> float:
     Hann window at lags 1 and 2), pi^2/6 on the diagonal."""
     beta, _, _ = cepstral_constants(n_fft, sample_rate, hop)
     q = np.arange(len(beta))
-    k0, k1, k2 = math.pi ** 2 / 6, _li2(4 / 9), _li2(1 / 36)
+    # Li2(z) = spence(1 - z)
+    k0, k1, k2 = math.pi ** 2 / 6, float(spence(1 - 4 / 9)), float(spence(1 - 1 / 36))
     before = k0 + 2 * k1 * np.cos(2 * np.pi * q / n_fft) + 2 * k2 * np.cos(4 * np.pi * q / n_fft)
     one = (1 - beta) / (1 + beta)  # variance left by a first-order smoother
     kept = (one + (1 - beta) ** 2) / 2  # mean of a forward and a backward pass

@@ -138,14 +138,6 @@ def test_output_removed_noise_only_is_the_complement_for_each_frame_choice():
 
 # --- the cepstro-temporal a priori SNR -------------------------------------------------
 
-def test_dilogarithm_matches_scipy_spence():
-    from scipy.special import spence
-
-    from studio.dsp.spectral_gain import _li2
-    for z in (1 / 36, 4 / 9, 0.9):
-        assert _li2(z) == pytest.approx(float(spence(1 - z)), rel=1e-6)
-
-
 def test_recursive_smooth_matches_a_first_order_filter():
     from scipy.signal import lfilter
 
