@@ -24,8 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from studio.models.diffusion.config import NetworkConfig
 from studio.models.diffusion.blocks import Level, ScoreNet, _groups, unet_trunk
+from studio.models.diffusion.config import NetworkConfig
 
 
 class Stft(nn.Module):
