@@ -25,6 +25,7 @@ import platform
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,9 @@ def main(argv=None) -> int:
     ap.add_argument("--p-mean", type=float, default=None,
                     help="training noise distribution centre ln(sigma) (default: from the "
                          "data's std); with --resume, changes it for the rest of the run")
+    ap.add_argument("--pitch", action="store_true",
+                    help="condition on each clip's estimated pitch (a new run, or one grown "
+                         "from --init-from's model)")
     ap.add_argument("--export-only", action="store_true",
                     help="write the run directory's current EMA weights into resources/models "
                          "without training (after a run was stopped by other means)")
@@ -89,7 +93,7 @@ def main(argv=None) -> int:
                        demo_every=2000)
     device = resolve(args.device)
     trainer = open_run(data, args.run, tcfg, args.size, 16000, 1.5, device, args.resume,
-                       p_mean=args.p_mean)
+                       p_mean=args.p_mean, pitch_cond=args.pitch)
     if args.init_from and not args.resume:
         trainer.init_from(args.init_from)
     print(f"{trainer.data.summary()}; from step {trainer.step} on {device}", flush=True)
@@ -129,7 +133,9 @@ def _export(cfg, weights, session: dict | None, out: Path = OUT) -> None:
     the model at `out` this run went on from (if it is the same network), then this one."""
     sessions = []
     js = out.with_suffix(".json")
-    if js.exists() and ModelConfig.load(js).network == cfg.network:
+    # the same network, or the one this run grew pitch conditioning on (same weights lineage)
+    if js.exists() and replace(ModelConfig.load(js).network,
+                               cond_dim=cfg.network.cond_dim) == cfg.network:
         old = json.loads(js.read_text()).get("training", {})
         sessions = [s for s in old.get("sessions", [])
                     if s["steps"][1] <= cfg.training.get("steps", 0)]

@@ -57,12 +57,27 @@ def defaults() -> dict:
 
 
 def generate(model, label: int, n: int, sampler: str, steps: int, guidance: float,
-             seed: int, batch: int = 8) -> torch.Tensor:
-    """n clips of class `label` (batches share one seeded generator)."""
+             seed: int, batch: int = 8) -> tuple[torch.Tensor, list[float] | None]:
+    """n clips of class `label` (batches share one seeded generator), and for a pitch model
+    the pitch each was asked for, drawn as the op's "auto" draws it."""
     g = torch.Generator().manual_seed(seed)
+    name = model.classes[label] if label is not None else ""
+    hz = [model.auto_pitch(name, torch.Generator().manual_seed(seed * 1000 + i))
+          for i in range(n)] if model.pitched else None
     out = [model.sample(min(batch, n - i), label, None, sampler=sampler, steps=steps,
-                        guidance=guidance, generator=g) for i in range(0, n, batch)]
-    return torch.cat(out).float().cpu()
+                        guidance=guidance, generator=g,
+                        pitch=None if hz is None else hz[i:i + batch])
+           for i in range(0, n, batch)]
+    return torch.cat(out).float().cpu(), hz
+
+
+def pitch_hits(model, clips: torch.Tensor, asked: list[float]) -> tuple[int, int]:
+    """(pitched clips asked for, those whose measured pitch is within half a semitone)."""
+    import math
+    got = model.estimate_pitch(clips)
+    pairs = [(a, b) for a, b in zip(asked, got) if a > 0]
+    hits = sum(1 for a, b in pairs if b > 0 and abs(12 * math.log2(b / a)) <= 0.5)
+    return len(pairs), hits
 
 
 def to_judge_rate(clips: torch.Tensor, rate: int) -> torch.Tensor:
@@ -91,10 +106,14 @@ def bench_generated(model, judge, per_class, d, seed, save_dir=None):
     """Clips of every class with the op's defaults; the judge's verdicts, per class (and with
     `save_dir`, the clips as save_dir/<class>_<k>.wav, to listen to or look at)."""
     clips, want, rows = [], [], []
+    asked_all, hit_all = 0, 0
     t0 = time.perf_counter()
     for k, name in enumerate(judge.classes):
-        x = to_judge_rate(generate(model, model.label(name), per_class, d["sampler"],
-                                   d["steps"], d["guidance"], seed + k), model.sample_rate)
+        raw, hz = generate(model, model.label(name), per_class, d["sampler"], d["steps"],
+                           d["guidance"], seed + k)
+        asked, hit = pitch_hits(model, raw, hz) if hz else (0, 0)
+        asked_all, hit_all = asked_all + asked, hit_all + hit
+        x = to_judge_rate(raw, model.sample_rate)
         pred = judge.predict(x)
         if save_dir:
             import soundfile as sf
@@ -104,16 +123,19 @@ def bench_generated(model, judge, per_class, d, seed, save_dir=None):
         top = torch.bincount(pred, minlength=len(judge.classes))
         top[k] = -1
         rows.append((name, per_class, share(pred, torch.full_like(pred, k)),
-                     judge.classes[int(top.argmax())] if (pred != k).any() else "-"))
+                     judge.classes[int(top.argmax())] if (pred != k).any() else "-",
+                     f"{hit}/{asked}" if asked else "-"))
         clips.append(x)
         want.append(torch.full((per_class,), k))
     clips, want = torch.cat(clips), torch.cat(want)
     overall = share(judge.predict(clips), want)
-    rows.append(("all", len(want), overall, ""))
+    rows.append(("all", len(want), overall, "", f"{hit_all}/{asked_all}" if asked_all else "-"))
     _table(f"(a) Generated clips the judge assigns to the requested class "
            f"({d['sampler']}, {d['steps']} steps, guidance {d['guidance']:g})",
-           ["class", "clips", "judged as requested %", "most common other verdict"], rows,
-           f"{time.perf_counter() - t0:.0f} s to generate and judge {len(want)} clips")
+           ["class", "clips", "judged as requested %", "most common other verdict",
+            "pitch within ½ semitone of the asked note"], rows,
+           f"{time.perf_counter() - t0:.0f} s to generate and judge {len(want)} clips; a pitch "
+           f"model is asked for notes drawn as the op's 'auto' draws them")
     return clips, overall
 
 
@@ -125,7 +147,7 @@ def bench_guidance(model, judge, test, scales, per_class, d, seed):
         for k, name in enumerate(judge.classes):
             clips.append(to_judge_rate(generate(model, model.label(name), per_class,
                                                 d["sampler"], d["steps"], scale,
-                                                seed + 100 + k), model.sample_rate))
+                                                seed + 100 + k)[0], model.sample_rate))
             want.append(torch.full((per_class,), k))
         clips, want = torch.cat(clips), torch.cat(want)
         rows.append((f"{scale:g}", len(want), share(judge.predict(clips), want),

@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--rate", type=int, default=16000, help="sample rate of the model (Hz)")
     p.add_argument("--seconds", type=float, default=1.5, help="clip length (s)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--pitch", action="store_true",
+                   help="condition on each clip's pitch (estimated), so that generation can "
+                        "ask for a note")
     p.add_argument("--checkpoint-every", type=int, default=500, metavar="N")
     p.add_argument("--demo-every", type=int, default=1000, metavar="N",
                    help="write one demo clip per class every N steps (0: never)")
@@ -56,7 +59,7 @@ def _run(args) -> int:
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                        checkpoint_every=args.checkpoint_every, demo_every=args.demo_every)
     trainer = open_run(args.data, args.out, tcfg, args.config, args.rate, args.seconds,
-                       device, args.resume, progress=emit.loading)
+                       device, args.resume, progress=emit.loading, pitch_cond=args.pitch)
     if trainer.rank != 0:  # under torchrun, one process speaks for all
         emit = _Quiet()
     emit.start(trainer, str(device))

@@ -88,6 +88,7 @@ class RunInfo:
     has_model: bool
     batch: int = 16
     demo_every: int = 0
+    pitch: bool = False    # conditioned on each clip's pitch
 
 
 def inspect_run(run_dir: str) -> RunInfo | None:
@@ -103,7 +104,8 @@ def inspect_run(run_dir: str) -> RunInfo | None:
                        sample_rate=int(audio["sample_rate"]),
                        seconds=round(int(audio["length"]) / int(audio["sample_rate"]), 3),
                        classes=list(audio.get("classes", [])),
-                       has_model=has_model(run_dir))
+                       has_model=has_model(run_dir),
+                       pitch=bool(meta["model"].get("network", {}).get("cond_dim", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -34,6 +34,7 @@ class TrainOptions:
     demo_every: int = 1000
     checkpoint_every: int = 500
     resume: bool = False
+    pitch: bool = False
 
     def argv(self) -> list[str]:
         args = ["train", "--json", "--data", self.data, "--out", self.out,
@@ -41,7 +42,7 @@ class TrainOptions:
                 "--device", self.device, "--rate", str(self.rate),
                 "--seconds", f"{self.seconds:g}", "--demo-every", str(self.demo_every),
                 "--checkpoint-every", str(self.checkpoint_every)]
-        return args + (["--resume"] if self.resume else [])
+        return args + (["--resume"] if self.resume else []) + (["--pitch"] if self.pitch else [])
 
 
 def studio_command(args: list[str]) -> tuple[str, list[str]]:

@@ -168,6 +168,9 @@ def test_real_run_finishes_and_installs(qtbot, tmp_path, monkeypatch):
     assert "2 classes" in d.classes_label.text() and d.run_label.text() == "a new run"
     assert d.start_btn.isEnabled() and not d.resume_btn.isEnabled()
     assert d.options(False).argv()[:2] == ["train", "--json"]
+    assert "--pitch" not in d.options(False).argv()
+    d.pitch.setChecked(True)
+    assert d.options(False).argv()[-1] == "--pitch"
     assert d.start()
     qtbot.waitUntil(lambda: d.outcome != "running", timeout=120000)
     assert d.outcome == "done", d.status_text()
@@ -213,6 +216,7 @@ def test_closing_while_training_asks_and_stop_saves_a_resumable_run(qtbot, tmp_p
     assert d.resume_btn.isEnabled() and not d.start_btn.isEnabled()
     assert not d.size.isEnabled()  # a resumed run keeps its architecture
     assert d.options(True).argv()[-1] == "--resume"
+    assert not d.pitch.isEnabled() and not d.pitch.isChecked()  # the run's own, without pitch
 
 
 _FAKE_TRAINER = """

@@ -36,6 +36,27 @@ class FourierEmbedding(nn.Module):
         return torch.cat([x.cos(), x.sin()], dim=1)
 
 
+class CondEmbedding(nn.Module):
+    """Continuous conditioning values (each in about [0, 1]; pitch, for instance) into the
+    embedding: random Fourier features of every value, so that the network can respond
+    sharply to small changes (a semitone is 0.014 of the pitch range), then an MLP whose last
+    layer starts at zero, so that adding conditioning to a trained model starts from exactly
+    that model."""
+
+    def __init__(self, dims: int, emb: int, features: int = 64, scale: float = 8.0):
+        super().__init__()
+        g = torch.Generator().manual_seed(1)
+        self.register_buffer("freqs", torch.randn(dims, features // 2, generator=g) * scale)
+        self.mlp = nn.Sequential(nn.Linear(dims * features, emb), nn.SiLU(),
+                                 nn.Linear(emb, emb))
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
+
+    def forward(self, cond: torch.Tensor) -> torch.Tensor:
+        x = cond.float()[:, :, None] * self.freqs[None] * (2 * math.pi)
+        return self.mlp(torch.cat([x.cos(), x.sin()], dim=2).flatten(1))
+
+
 class ResBlock(nn.Module):
     def __init__(self, cin: int, cout: int, emb: int, dropout: float, dilation: int = 1,
                  dims: int = 1):
@@ -134,11 +155,14 @@ class ScoreNet(nn.Module):
     def init_embedding(self, cfg, num_classes: int, e: int) -> None:
         self.noise_emb = FourierEmbedding(e)
         self.class_emb = nn.Embedding(num_classes + 1, e)
-        self.cond_proj = nn.Linear(cfg.cond_dim, e) if cfg.cond_dim else None
+        self.cond_proj = CondEmbedding(cfg.cond_dim, e) if cfg.cond_dim else None
         self.emb_mlp = nn.Sequential(nn.Linear(e, e), nn.SiLU(), nn.Linear(e, e))
 
     def embed(self, c_noise, labels, cond):
         e = self.noise_emb(c_noise) + self.class_emb(labels)
-        if self.cond_proj is not None and cond is not None:
+        if self.cond_proj is not None:
+            # no values given: the all-zero "absent" values training substitutes at times
+            if cond is None:
+                cond = c_noise.new_zeros(c_noise.shape[0], self.cfg.cond_dim)
             e = e + self.cond_proj(cond)
         return self.emb_mlp(e)

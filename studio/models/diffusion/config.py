@@ -69,6 +69,7 @@ class DiffusionConfig:
     p_mean: float = -2.1        # config_for sets it from sigma_data (see training_p_mean)
     p_std: float = 1.4
     cond_drop: float = 0.1      # share of training steps without the class (guidance)
+    values_drop: float = 0.2    # share without the continuous conditioning (pitch), if any
 
 
 @dataclass(frozen=True)
@@ -141,11 +142,12 @@ def _build(kind, d: dict):
 
 
 def config_for(size: str, sample_rate: int, seconds: float, classes: tuple[str, ...],
-               sigma_data: float = 0.2) -> ModelConfig:
-    """A config of a named size for clips of about `seconds`, rounded up to the stride."""
+               sigma_data: float = 0.2, cond_dim: int = 0) -> ModelConfig:
+    """A config of a named size for clips of about `seconds`, rounded up to the stride;
+    `cond_dim` continuous conditioning values (2 for pitch)."""
     if size not in SIZES:
         raise StudioError(f"unknown model size {size!r}; choose one of {', '.join(SIZES)}")
-    cfg = ModelConfig(network=SIZES[size], size=size,
+    cfg = ModelConfig(network=replace(SIZES[size], cond_dim=cond_dim), size=size,
                       diffusion=DiffusionConfig(sigma_data=float(sigma_data),
                                                 p_mean=training_p_mean(sigma_data)))
     stride = cfg.stride()

@@ -31,6 +31,13 @@ class ClipSet:
     classes: tuple[str, ...]
     sample_rate: int
     skipped: list[str] = field(default_factory=list)  # "file: why" for unreadable files
+    pitch_hz: torch.Tensor | None = None  # (n,) each clip's fundamental, 0 = unpitched
+
+    def estimate_pitch(self, progress: Callable[[float, str], None] | None = None) -> None:
+        """Fill `pitch_hz` (pYIN on every clip's head), for a model conditioned on pitch."""
+        from studio.models.diffusion import pitch
+        report = None if progress is None else (lambda f: progress(f, "estimating pitch"))
+        self.pitch_hz = pitch.clip_pitches(self.audio, self.sample_rate, report)
 
     def summary(self) -> dict:
         counts = Counter(int(i) for i in self.labels)
@@ -39,7 +46,8 @@ class ClipSet:
                 "seconds": round(float(self.audio.numel()) / self.sample_rate, 1),
                 "sample_rate": self.sample_rate,
                 "per_class": {names[i]: counts[i] for i in sorted(counts)},
-                "skipped": len(self.skipped)}
+                "skipped": len(self.skipped),
+                **({} if self.pitch_hz is None else {"pitched": int((self.pitch_hz > 0).sum())})}
 
     def std(self) -> float:
         return float(self.audio.std())

@@ -70,6 +70,9 @@ def edm_loss(model: Denoiser, x0: torch.Tensor, labels: torch.Tensor,
     # classifier-free guidance needs the model to know the unconditional case too
     drop = torch.rand(b, generator=generator, device=x0.device) < d.cond_drop
     labels = torch.where(drop, torch.full_like(labels, model.num_classes), labels)
+    if cond is not None:  # zeros are "absent": the model must also do without them
+        keep = torch.rand(b, generator=generator, device=x0.device) >= d.values_drop
+        cond = cond * keep[:, None].to(cond.dtype)
     weight = (sigma ** 2 + d.sigma_data ** 2) / (sigma * d.sigma_data) ** 2
     denoised = (forward or model)(x0 + noise * sigma.reshape(-1, 1, 1), sigma, labels, cond)
     per_clip = (denoised.float() - x0).square().mean(dim=(1, 2))

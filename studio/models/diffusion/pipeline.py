@@ -11,10 +11,12 @@ from typing import Callable
 import torch
 
 from studio.errors import StudioError
+from studio.models.diffusion import pitch as P
 from studio.models.diffusion import samplers as S
 from studio.models.diffusion.edm import Denoiser
 
 Progress = Callable[[float], None]
+Pitch = float | list[float] | None   # Hz, 0 = none; one for all clips or one per clip
 
 
 def _noop(_: float) -> None:
@@ -54,9 +56,36 @@ class DiffusionModel:
         stride = self.cfg.stride()
         return max(stride, -(-int(round(seconds * self.sample_rate)) // stride) * stride)
 
-    def denoiser(self, labels: torch.Tensor | None, guidance: float):
+    @property
+    def pitched(self) -> bool:
+        """Whether the model was trained on each clip's pitch (generation may ask for one)."""
+        return self.cfg.network.cond_dim == P.COND_DIM
+
+    def auto_pitch(self, class_name: str, generator: torch.Generator) -> float:
+        """A pitch (Hz, 0 = none) drawn as the class's training clips had them; 0 for a model
+        without pitch."""
+        notes = self.cfg.training.get("pitch")
+        return P.draw(notes, class_name, generator) if self.pitched and notes else 0.0
+
+    def estimate_pitch(self, clips: torch.Tensor) -> list[float]:
+        """Each clip's (n, frames) fundamental as the model's training data measured it."""
+        return [float(f) for f in P.clip_pitches(clips.detach().cpu(), self.sample_rate)]
+
+    def _cond(self, pitch: Pitch, n: int) -> torch.Tensor | None:
+        if pitch is None:
+            return None
+        hz = pitch if isinstance(pitch, list) else [pitch] * n
+        if not self.pitched:
+            if any(h > 0 for h in hz):
+                raise StudioError("this model was not trained with pitch; leave the pitch "
+                                  "on auto")
+            return None
+        return P.encode(torch.tensor(hz, dtype=torch.float32)).to(self.device)
+
+    def denoiser(self, labels: torch.Tensor | None, guidance: float,
+                 cond: torch.Tensor | None = None):
         def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-            return self.model.guided(x, sigma, labels, guidance)
+            return self.model.guided(x, sigma, labels, guidance, cond)
         return denoise
 
     def _labels(self, label: int | None | list[int | None], n: int) -> torch.Tensor | None:
@@ -78,22 +107,24 @@ class DiffusionModel:
     def sample(self, count: int, label: int | None = None, frames: int | None = None,
                sampler: str = "heun", steps: int = 25, guidance: float = 1.0,
                churn: float = 0.0, generator: torch.Generator | None = None,
-               progress: Progress = _noop) -> torch.Tensor:
+               progress: Progress = _noop, pitch: Pitch = None) -> torch.Tensor:
         """`count` new clips, (count, frames), from pure noise."""
         frames = frames or self.cfg.audio.length
         sig = self.sigmas(steps)
         x = torch.randn((count, 1, frames), generator=generator, device=self.device) * sig[0]
-        out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance), x,
-                            sig, generator, churn, progress)
+        out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
+                                                   self._cond(pitch, count)),
+                            x, sig, generator, churn, progress)
         return out[:, 0]
 
     @torch.no_grad()
     def variation(self, clip: torch.Tensor, strength: float, count: int = 1,
                   label: int | None = None, sampler: str = "heun", steps: int = 25,
                   guidance: float = 1.0, generator: torch.Generator | None = None,
-                  progress: Progress = _noop) -> torch.Tensor:
+                  progress: Progress = _noop, pitch: Pitch = None) -> torch.Tensor:
         """SDEdit: noise `clip` (frames,) to the level `strength` sets, then denoise it back;
-        `steps` is spread over the part of the schedule below that level."""
+        `steps` is spread over the part of the schedule below that level. A pitch model is
+        best given the clip's own pitch (`estimate_pitch`)."""
         d = self.cfg.diffusion
         sigma_top = S.strength_to_sigma(strength, d.sigma_max)
         if sigma_top <= d.sigma_min:
@@ -101,40 +132,58 @@ class DiffusionModel:
         sig = self.sigmas(steps, sigma_top)
         x0 = clip.to(self.device).reshape(1, 1, -1).expand(count, 1, -1)
         noise = torch.randn(x0.shape, generator=generator, device=self.device)
-        out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance),
+        out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
+                                                   self._cond(pitch, count)),
                             x0 + noise * sig[0], sig, generator, 0.0, progress)
         return out[:, 0]
 
     @torch.no_grad()
     def invert(self, clips: torch.Tensor, label: int | None | list[int | None] = None,
-               steps: int = 50, progress: Progress = _noop) -> torch.Tensor:
-        """The deterministic noise latents (n, 1, frames) of clips (n, frames); `label` is one
-        class for all or one per clip."""
+               steps: int = 50, progress: Progress = _noop, pitch: Pitch = None) -> torch.Tensor:
+        """The deterministic noise latents (n, 1, frames) of clips (n, frames); `label` and
+        `pitch` are one for all or one per clip."""
         sig = self.sigmas(steps)[:-1].flip(0)  # sigma_min ... sigma_max
         x = clips.to(self.device).reshape(clips.shape[0], 1, -1)
-        return S.invert(self.denoiser(self._labels(label, x.shape[0]), 1.0), x, sig, progress)
+        n = x.shape[0]
+        return S.invert(self.denoiser(self._labels(label, n), 1.0, self._cond(pitch, n)), x,
+                        sig, progress)
 
     @torch.no_grad()
     def from_latents(self, latents: torch.Tensor, label: int | None | list[int | None] = None,
-                     steps: int = 50, progress: Progress = _noop) -> torch.Tensor:
+                     steps: int = 50, progress: Progress = _noop,
+                     pitch: Pitch = None) -> torch.Tensor:
         """Clips from latents by the probability-flow ODE: the inverse of `invert`."""
         sig = self.sigmas(steps)[:-1]
+        n = latents.shape[0]
         # the inversion started at sigma_min, so stop there instead of stepping to 0
-        x = S.heun(self.denoiser(self._labels(label, latents.shape[0]), 1.0), latents,
+        x = S.heun(self.denoiser(self._labels(label, n), 1.0, self._cond(pitch, n)), latents,
                    sig, None, progress=progress)
         return x[:, 0]
 
     @torch.no_grad()
     def interpolate(self, a: torch.Tensor, b: torch.Tensor, count: int,
                     label_a: int | None = None, label_b: int | None = None, steps: int = 50,
-                    progress: Progress = _noop) -> torch.Tensor:
+                    progress: Progress = _noop, pitch_a: float | None = None,
+                    pitch_b: float | None = None) -> torch.Tensor:
         """`count` clips from a to b (both included when count >= 2): invert both, slerp the
-        latents, and decode each with the class of the nearer end. Both inversions run as one
-        batch, and so do all the decodings: a batch costs the network less than its clips one
-        by one."""
+        latents, and decode each with the class of the nearer end. A pitch model is given each
+        end's pitch, and the clips between glide log-linearly from one to the other (the
+        nearer end's where only one is pitched). Both inversions run as one batch, and so do
+        all the decodings: a batch costs the network less than its clips one by one."""
+        ends = None if pitch_a is None and pitch_b is None else [pitch_a or 0.0, pitch_b or 0.0]
         la, lb = self.invert(torch.stack([a, b]), [label_a, label_b], steps,
-                             lambda f: progress(0.4 * f)).chunk(2)
+                             lambda f: progress(0.4 * f), ends).chunk(2)
         ts = [i / (count - 1) for i in range(count)] if count > 1 else [0.5]
         latents = torch.cat([S.slerp(la, lb, t) for t in ts])
         labels = [label_a if t < 0.5 else label_b for t in ts]
-        return self.from_latents(latents, labels, steps, lambda f: progress(0.4 + 0.6 * f))
+        pitches = None if ends is None else [_glide(ends[0], ends[1], t) for t in ts]
+        return self.from_latents(latents, labels, steps, lambda f: progress(0.4 + 0.6 * f),
+                                 pitches)
+
+
+def _glide(a: float, b: float, t: float) -> float:
+    """The pitch at t in [0, 1] between a and b Hz (0 = none): log-linear when both are
+    pitched, the nearer end's otherwise."""
+    if a > 0 and b > 0:
+        return a * (b / a) ** t
+    return a if t < 0.5 else b

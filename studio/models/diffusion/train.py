@@ -23,6 +23,7 @@ import torch
 
 from studio.errors import StudioError
 from studio.models.diffusion import checkpoint as ckpt
+from studio.models.diffusion import pitch
 from studio.models.diffusion.config import ModelConfig
 from studio.models.diffusion.data import ClipSet, augment
 from studio.models.diffusion.edm import Denoiser, edm_loss
@@ -90,12 +91,13 @@ class Trainer:
         max_shift = int(t.max_shift_ms * self.cfg.audio.sample_rate / 1000)
         x0 = augment(self._clips[idx], self.g_data, max_shift).to(self.device)[:, None]
         labels = self.data.labels[idx].to(self.device)
+        cond = self._cond(idx)
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step)
         self.model.train()
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
                             enabled=self.device.type == "cuda"):
-            loss = edm_loss(self.model, x0, labels, self.g_noise, forward=self.net)
+            loss = edm_loss(self.model, x0, labels, self.g_noise, cond, forward=self.net)
         if not torch.isfinite(loss):
             raise StudioError(f"training diverged at step {self.step} (loss {loss.item()}); "
                               f"lower the learning rate or check the data")
@@ -109,6 +111,15 @@ class Trainer:
         self.losses.append(value)
         return value
 
+    def _cond(self, idx: torch.Tensor) -> torch.Tensor | None:
+        """The batch's conditioning values: its clips' pitch, for a pitch-conditioned model."""
+        if not self.cfg.network.cond_dim:
+            return None
+        if self.data.pitch_hz is None:
+            raise StudioError("this model is conditioned on pitch but the data has none "
+                              "estimated (ClipSet.estimate_pitch)")
+        return pitch.encode(self.data.pitch_hz[idx]).to(self.device)
+
     @torch.no_grad()
     def _update_ema(self) -> None:
         # a short EMA early on (the weights move fast), the configured one later
@@ -120,9 +131,14 @@ class Trainer:
 
     # ---- checkpoints ------------------------------------------------------------------------
     def model_config(self) -> ModelConfig:
-        return self.cfg.with_training(steps=self.step, batch=self.tcfg.batch * self.world,
-                                      data=self.data.summary(),
-                                      final_loss=_mean_tail(self.losses))
+        cfg = self.cfg.with_training(steps=self.step, batch=self.tcfg.batch * self.world,
+                                     data=self.data.summary(),
+                                     final_loss=_mean_tail(self.losses))
+        if self.cfg.network.cond_dim and self.data.pitch_hz is not None:
+            # what "auto" pitch draws from when generating
+            cfg = cfg.with_training(pitch=pitch.summary(self.data.pitch_hz, self.data.labels,
+                                                        self.data.classes))
+        return cfg
 
     def save(self) -> None:
         """The EMA model (what sampling uses) and the full training state, both atomic."""
@@ -174,12 +190,21 @@ class Trainer:
         on a user's folder, or going on with a bundled model whose optimiser state is not
         kept. The architecture and audio must match; the step count continues from it."""
         loaded = ckpt.load_model(model_path, self.device)
-        if loaded.cfg.network != self.cfg.network or loaded.cfg.audio != self.cfg.audio:
+        # a model without conditioning values may gain them (pitch): the new embedding's
+        # last layer starts at zero, so the run starts from exactly the loaded model
+        grows = loaded.cfg.network.cond_dim == 0 and self.cfg.network.cond_dim > 0
+        if (replace(loaded.cfg.network, cond_dim=self.cfg.network.cond_dim) != self.cfg.network
+                or loaded.cfg.audio != self.cfg.audio
+                or (loaded.cfg.network.cond_dim != self.cfg.network.cond_dim and not grows)):
             raise StudioError(f"{model_path} has another architecture, rate, length or "
                               f"classes than this run")
-        self.model.load_state_dict(loaded.state_dict())
-        self.ema.load_state_dict(loaded.state_dict())
+        for target in (self.model, self.ema):
+            missing, unexpected = target.load_state_dict(loaded.state_dict(), strict=False)
+            if unexpected or any(not k.startswith("net.cond_proj.") for k in missing):
+                raise StudioError(f"{model_path}'s weights do not fit this run's network")
         self.step = int(loaded.cfg.training.get("steps", 0))
+        if grows:  # the model's history says from when on it heard the conditioning
+            self.cfg = self.cfg.with_training(conditioning_from_step=self.step)
 
     # ---- the loop ---------------------------------------------------------------------------
     def run(self, on_step: Callable[[StepInfo], None] | None = None,
@@ -245,9 +270,10 @@ def open_run(data_folder: str | Path, run_dir: str | Path, tcfg: TrainConfig,
              size: str = "small", sample_rate: int = 16000, seconds: float = 1.5,
              device: torch.device | str = "cpu", resume: bool = False,
              progress: Callable[[float, str], None] | None = None,
-             p_mean: float | None = None) -> Trainer:
+             p_mean: float | None = None, pitch_cond: bool = False) -> Trainer:
     """A trainer for `data_folder` writing into `run_dir`: a new run, or with `resume` the
-    run already there (its architecture, audio and classes win; the data must fit them)."""
+    run already there (its architecture, audio and classes win; the data must fit them).
+    `pitch_cond` conditions a new run on each clip's estimated pitch."""
     from studio.models.diffusion.config import config_for
     from studio.models.diffusion.data import load_folder
     run_dir = Path(run_dir)
@@ -269,9 +295,12 @@ def open_run(data_folder: str | Path, run_dir: str | Path, tcfg: TrainConfig,
                               f"on with it, or choose another output folder")
         probe = config_for(size, sample_rate, seconds, ())
         data = load_folder(data_folder, sample_rate, probe.audio.length, None, progress)
-        cfg = config_for(size, sample_rate, seconds, data.classes, sigma_data=data.std())
+        cfg = config_for(size, sample_rate, seconds, data.classes, sigma_data=data.std(),
+                         cond_dim=pitch.COND_DIM if pitch_cond else 0)
         if p_mean is not None:
             cfg = replace(cfg, diffusion=replace(cfg.diffusion, p_mean=float(p_mean)))
+    if cfg.network.cond_dim:
+        data.estimate_pitch(progress)
     trainer = Trainer(run_dir, data, cfg, tcfg, device)
     if resume:
         trainer.resume()

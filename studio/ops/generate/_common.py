@@ -52,6 +52,33 @@ def guidance_param() -> Float:
                       "typical of the class, less varied)")
 
 
+def pitch_param() -> Text:
+    return Text("pitch", default="auto",
+                help="Note to generate with a pitch-conditioned model: a note (A4, C#3, Eb2), "
+                     "a MIDI number (60) or a frequency (440 Hz); auto = drawn as the class's "
+                     "training clips had them; none = let the model choose")
+
+
+def take_pitch(model, text: str, class_name: str, seed: int) -> float | None:
+    """The pitch (Hz, 0 = none) of a take: the user's, or with 'auto' one drawn from a CPU
+    generator of the take's seed, so that a seed gives the same note on every device; None
+    for a model without pitch."""
+    from studio.models.diffusion import pitch as P
+    hz = P.parse(text)
+    if not model.pitched:
+        if hz:
+            raise StudioError("this model was not trained with pitch; leave the pitch on auto")
+        return None
+    if hz is None:
+        return model.auto_pitch(class_name.strip(), torch.Generator().manual_seed(int(seed)))
+    return hz
+
+
+def own_pitch(model, clip: torch.Tensor) -> float | None:
+    """A user's clip's pitch as the model's training data measured it; None without pitch."""
+    return model.estimate_pitch(clip[None])[0] if model.pitched else None
+
+
 def seed_param() -> Int:
     return Int("seed", default=-1, lo=-1, hi=2 ** 31 - 1,
                help="Random seed (same seed, same device: same audio); -1 = a new one each "

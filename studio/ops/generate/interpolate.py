@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from studio.engine.operation import Extra, Report, Result, operation
+from studio.models.diffusion import pitch as P
 from studio.ops.generate import _common as g
 
 
@@ -39,9 +40,12 @@ def run(inputs, p, ctx) -> Result:
     n = max(a.shape[0], b.shape[0])
     frames = model.frames(n / model.sample_rate)
     out_frames = max(inputs.audio.shape[1], round(b_audio.shape[1] * rate / b_rate))
+    # a pitch model is told each end's note, and the clips between glide from one to the other
+    pa, pb = g.own_pitch(model, a), g.own_pitch(model, b)
     clips = model.interpolate(g.fit(a, frames), g.fit(b, frames), p.count, la, lb, p.steps,
                               progress=lambda f: ctx.progress(f, "inverting" if f < 0.4
-                                                              else "decoding"))
+                                                              else "decoding"),
+                              pitch_a=pa, pitch_b=pb)
     ts = [k / (p.count - 1) for k in range(p.count)] if p.count > 1 else [0.5]
     channels = inputs.audio.shape[0]
     outs = []
@@ -53,4 +57,7 @@ def run(inputs, p, ctx) -> Result:
     return Result(audio=torch.cat(outs, dim=1), takes=takes,
                   report=Report(values={"clips": p.count, "clip_seconds":
                                         round(out_frames / rate, 3),
-                                        "model_rate": model.sample_rate}))
+                                        "model_rate": model.sample_rate,
+                                        **({"pitch_a": P.note_name(pa) or "(none)",
+                                            "pitch_b": P.note_name(pb) or "(none)"}
+                                           if model.pitched else {})}))

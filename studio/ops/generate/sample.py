@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from studio.engine.operation import InputKind, Report, Result, operation
 from studio.engine.params import Float
+from studio.models.diffusion import pitch as P
 from studio.ops.generate import _common as g
 
 
@@ -11,6 +12,7 @@ from studio.ops.generate import _common as g
     params=[
         g.model_param(),
         g.class_param(),
+        g.pitch_param(),
         Float("duration", default=0.0, lo=0.0, hi=g.MAX_SECONDS, unit="s",
               help="Length of each clip; 0 = the model's clip length (bundled: 1.536 s)"),
         g.sampler_param(),
@@ -31,19 +33,24 @@ def run(inputs, p, ctx) -> Result:
     want = int(round(p.duration * model.sample_rate)) if p.duration else model.cfg.audio.length
     frames = model.frames(want / model.sample_rate)
     seed = g.base_seed(p.seed)
-    clips = []
+    clips, notes = [], []
     for k in range(p.count):
         # one generator per take: take k is remade alone with seed + k
+        hz = g.take_pitch(model, p.pitch, p["class"], seed + k)
         x = model.sample(1, label, frames, sampler=p.sampler, steps=p.steps,
                          guidance=p.guidance, churn=p.churn,
                          generator=g.generator(ctx.device, seed + k),
-                         progress=g.span(ctx, k, p.count, f"take {k + 1} of {p.count}"))
+                         progress=g.span(ctx, k, p.count, f"take {k + 1} of {p.count}"),
+                         pitch=hz)
         clips.append(g.fit(x[0].float(), max(want, 1))[None])
-    takes = [(f"take {k + 1} seed {seed + k}", c) for k, c in enumerate(clips)] \
-        if p.count > 1 else []
+        notes.append(P.note_name(hz) if hz else "")
+    takes = [(" ".join(filter(None, [f"take {k + 1} seed {seed + k}", notes[k]])), c)
+             for k, c in enumerate(clips)] if p.count > 1 else []
     peak = max(float(c.abs().max()) for c in clips)
     return Result(audio=clips[0], sample_rate=model.sample_rate, takes=takes,
                   report=Report(values={"seed": seed, "class": p["class"] or "(none)",
+                                        **({"pitch": notes[0] or "(none)"}
+                                           if model.pitched else {}),
                                         "sample_rate": model.sample_rate,
                                         "seconds": round(want / model.sample_rate, 3),
                                         "network_evaluations": _evaluations(p),

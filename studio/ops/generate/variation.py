@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from studio.engine.operation import Report, Result, operation
 from studio.engine.params import Float
+from studio.models.diffusion import pitch as P
 from studio.ops.generate import _common as g
 
 
@@ -39,11 +40,15 @@ def run(inputs, p, ctx) -> Result:
     clip, gain = g.to_model(x, rate, model, "the selection")
     n = clip.shape[0]
     padded = g.fit(clip, model.frames(n / model.sample_rate))
+    hz = g.own_pitch(model, clip)  # a pitch model keeps the selection's note
+    if hz is not None:
+        values["pitch"] = P.note_name(hz) or "(none)"
     outs = []
     for k in range(p.count):
         y = model.variation(padded, p.strength, 1, label, sampler=p.sampler, steps=p.steps,
                             guidance=p.guidance, generator=g.generator(ctx.device, seed + k),
-                            progress=g.span(ctx, k, p.count, f"take {k + 1} of {p.count}"))
+                            progress=g.span(ctx, k, p.count, f"take {k + 1} of {p.count}"),
+                            pitch=hz)
         outs.append(g.from_model(y[0, :n], model, rate, frames, channels, gain))
     takes = [(f"take {k + 1} seed {seed + k}", o) for k, o in enumerate(outs)] \
         if p.count > 1 else []

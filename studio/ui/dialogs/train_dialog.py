@@ -13,9 +13,10 @@ import os
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
+                               QGridLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
+                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter,
+                               QVBoxLayout)
 
 from studio.errors import StudioError
 from studio.paths import data_dir
@@ -123,9 +124,14 @@ class TrainDialog(QDialog):
         self.demo_every = QSpinBox(minimum=0, maximum=1_000_000, singleStep=100, value=1000)
         self.demo_every.setSpecialValueText("never")
         self.demo_every.setToolTip("Write one demo clip per class every N steps (0: never)")
+        self.pitch = QCheckBox("Condition on pitch")
+        self.pitch.setToolTip("Estimate every clip's pitch and train the model on it, so that "
+                              "generation can ask for a note (for pitched instruments; a new "
+                              "run only)")
         cells = (("Size", self.size), ("Steps", self.steps), ("Batch", self.batch),
                  ("Device", self.device), ("Sample rate", self.rate),
-                 ("Clip length", self.seconds), ("Demo clips every", self.demo_every))
+                 ("Clip length", self.seconds), ("Demo clips every", self.demo_every),
+                 ("Pitch", self.pitch))
         for i, (label, w) in enumerate(cells):
             r, c = divmod(i, 3)
             grid.addWidget(QLabel(label), r, 2 * c)
@@ -219,13 +225,14 @@ class TrainDialog(QDialog):
     def _on_run_folder_changed(self, folder: str = "") -> None:
         run = inspect_run(self.run_row.text())
         resuming = run is not None
-        for w in (self.size, self.rate, self.seconds):
+        for w in (self.size, self.rate, self.seconds, self.pitch):
             w.setEnabled(not resuming and not self.process.running())
         if run is None:
             exists = os.path.isdir(self.run_row.text()) and bool(os.listdir(self.run_row.text()))
             self.run_label.setText("a new run" + (" (the folder is not empty)" if exists else ""))
         else:  # what the run was started with (size, rate and length are fixed now)
             self.size.setCurrentText(run.size or self.size.currentText())
+            self.pitch.setChecked(run.pitch)
             self.rate.setValue(run.sample_rate)
             self.seconds.setValue(run.seconds)
             if not self.process.running() and self._run_dir != self.run_row.text():
@@ -248,7 +255,8 @@ class TrainDialog(QDialog):
                             config=self.size.currentText(), steps=self.steps.value(),
                             batch=self.batch.value(), device=self.device.currentText(),
                             rate=self.rate.value(), seconds=self.seconds.value(),
-                            demo_every=self.demo_every.value(), resume=resume)
+                            demo_every=self.demo_every.value(), resume=resume,
+                            pitch=self.pitch.isChecked())
 
     def start(self, resume: bool = False) -> bool:
         if self.process.running():
@@ -434,7 +442,7 @@ class TrainDialog(QDialog):
         for w in (self.data_row, self.run_row, self.steps, self.batch, self.device,
                   self.demo_every):
             w.setEnabled(not running)
-        for w in (self.size, self.rate, self.seconds):
+        for w in (self.size, self.rate, self.seconds, self.pitch):
             w.setEnabled(not running and saved is None)
 
     def _on_plot_timer_changed(self) -> None:

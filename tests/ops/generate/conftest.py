@@ -18,10 +18,18 @@ RATE = 16000
 SIGMA_DATA = 0.2
 
 
-def make_model(path, nonlinear: bool, seconds: float = 0.5):
+# what a pitch model's JSON keeps of its training clips' pitches ("auto" draws from it)
+PITCH_TABLE = {"kick": {"unpitched": 5, "notes": {}},
+               "snare": {"unpitched": 1, "notes": {"50": 2, "62": 1}}}
+
+
+def make_model(path, nonlinear: bool, seconds: float = 0.5, pitched: bool = False):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        cfg = config_for("tiny", RATE, seconds, ("kick", "snare"), sigma_data=SIGMA_DATA)
+        cfg = config_for("tiny", RATE, seconds, ("kick", "snare"), sigma_data=SIGMA_DATA,
+                         cond_dim=2 if pitched else 0)
+        if pitched:
+            cfg = cfg.with_training(pitch=PITCH_TABLE)
         model = Denoiser(cfg)
         if nonlinear:  # undo the zero initialisations that make each block the identity
             for layer in model.net.modules():
@@ -40,6 +48,13 @@ def analytic_model(tmp_path_factory):
 @pytest.fixture(scope="session")
 def random_model(tmp_path_factory):
     return make_model(tmp_path_factory.mktemp("models") / "random", nonlinear=True)
+
+
+@pytest.fixture(scope="session")
+def pitch_model(tmp_path_factory):
+    """Random layers, conditioned on pitch (the conditioning's last layer made non-zero)."""
+    return make_model(tmp_path_factory.mktemp("models") / "pitched", nonlinear=True,
+                      pitched=True)
 
 
 @pytest.fixture(autouse=True)

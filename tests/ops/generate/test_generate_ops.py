@@ -182,7 +182,8 @@ def test_variation_keeps_the_level_and_varies_by_seed(random_model):
 # ---- generate.interpolate -------------------------------------------------------------------
 
 @pytest.mark.parametrize("model_fixture,floor_db", [("analytic_model", 60.0),
-                                                    ("random_model", 30.0)])
+                                                    ("random_model", 30.0),
+                                                    ("pitch_model", 30.0)])
 def test_interpolation_ends_reproduce_the_inputs(request, model_fixture, floor_db):
     """ODE inversion then regeneration is exact for the linear ODE of the Gaussian denoiser
     and close (Heun's error) for a nonlinear random network; the middle is neither input."""
@@ -202,6 +203,43 @@ def test_interpolation_ends_reproduce_the_inputs(request, model_fixture, floor_d
     assert si_sdr(a[0], middle[0]) < 15 and si_sdr(ref, middle[0, :b48.size]) < 15
     # the level moves from one input's to the other's
     assert np.abs(first).max() == pytest.approx(np.abs(a).max(), rel=0.05)
+
+
+# ---- pitch ----------------------------------------------------------------------------------
+
+def test_a_pitch_model_generates_the_note_asked_for(pitch_model):
+    def once(pitch, seed=5, cls="snare"):
+        return job("generate.sample", model=pitch_model, seed=seed, steps=3,
+                   sampler="dpmpp_2m", pitch=pitch, **{"class": cls})
+    a4, c3 = once("A4"), once("C3")
+    assert a4.report.values["pitch"] == "A4" and c3.report.values["pitch"] == "C3"
+    assert np.abs(a4.audio - c3.audio).max() > 1e-4
+    np.testing.assert_array_equal(once("440 Hz").audio, a4.audio)
+    # auto: a note the class had in training, the same for the same seed
+    notes = {once("auto", seed=s).report.values["pitch"] for s in range(12)}
+    assert notes <= {"D3", "D4", "(none)"} and len(notes) > 1
+    assert once("auto", seed=3).report.values == once("", seed=3).report.values
+    assert {once("auto", seed=s, cls="kick").report.values["pitch"] for s in range(4)} == \
+        {"(none)"}
+    with pytest.raises(StudioError, match="outside the range"):
+        once("C9")
+
+
+def test_pitch_on_a_model_without_pitch(random_model):
+    r = job("generate.sample", model=random_model, seed=1, steps=2, sampler="dpmpp_2m")
+    assert "pitch" not in r.report.values
+    with pytest.raises(StudioError, match="not trained with pitch"):
+        job("generate.sample", model=random_model, seed=1, steps=2, pitch="A4")
+
+
+def test_variation_and_interpolation_keep_the_clips_notes(pitch_model):
+    a = tone(seconds=0.4, rate=48000, f=220.0)
+    r = job("generate.variation", a, rate=48000, model=pitch_model, steps=2, seed=1,
+            sampler="dpmpp_2m")
+    assert r.report.values["pitch"] == "A3"
+    r = job("generate.interpolate", a, rate=48000, model=pitch_model, steps=3, count=3,
+            extras={"other": (burst(rate=48000), 48000)})
+    assert r.report.values["pitch_a"] == "A3" and r.report.values["pitch_b"] == "(none)"
 
 
 def test_a_batch_with_a_label_per_clip_equals_the_clips_one_by_one(random_model):
