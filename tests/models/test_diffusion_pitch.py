@@ -70,6 +70,42 @@ def test_encode_is_zero_without_pitch_and_monotonic_with_it():
     assert torch.all(c[2:5, 1].diff() > 0)
 
 
+def test_decode_inverts_encode():
+    hz = torch.tensor([0.0, 41.2, 261.63, 1500.0])
+    torch.testing.assert_close(P.decode(P.encode(hz)), hz, rtol=1e-5, atol=0)
+
+
+def test_period_taps_against_numpy_interpolation():
+    """Each tap is the row shifted by k periods (np.interp between samples, zeros beyond the
+    ends); rows without pitch get zeros."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 1, 400)).astype(np.float32)
+    hz = np.array([137.3, 52.1, 0.0])
+    taps = P.period_taps(torch.from_numpy(x), torch.tensor(hz, dtype=torch.float32), RATE, 2)
+    assert taps.shape == (3, 4, 400)
+    n = np.arange(400)
+    for b in range(2):
+        for c, k in enumerate((-2, -1, 1, 2)):
+            want = np.interp(n - k * RATE / hz[b], n, x[b, 0], left=0.0, right=0.0)
+            inside = (n - k * RATE / hz[b] >= 0) & (n - k * RATE / hz[b] <= 399)
+            np.testing.assert_allclose(taps[b, c].numpy()[inside], want[inside], atol=5e-4)
+            assert np.all(taps[b, c].numpy()[(n - k * RATE / hz[b]) < -1] == 0)
+    assert torch.all(taps[2] == 0)
+
+
+def test_period_taps_of_a_note_are_the_note():
+    """A periodic signal equals its copies a whole period away (inside the clip): the comb
+    that keeps a note's partials is a sum of the taps."""
+    t = np.arange(2000) / RATE
+    hz = 200.0
+    x = torch.tensor(sum(np.sin(2 * np.pi * hz * k * t) / k for k in (1, 2, 3)),
+                     dtype=torch.float32)[None, None]
+    taps = P.period_taps(x, torch.tensor([hz]), RATE, 3)
+    mid = slice(200, 1800)
+    for c in range(6):
+        np.testing.assert_allclose(taps[0, c, mid], x[0, 0, mid], atol=2e-3)
+
+
 def test_draw_follows_the_class_histogram():
     labels = torch.tensor([0] * 4 + [1] * 4)
     hz = torch.tensor([0, 0, 0, P.midi_to_hz(60)] + [P.midi_to_hz(n) for n in (40, 40, 40, 52)])
@@ -119,6 +155,9 @@ def test_grown_model_starts_as_the_model_it_grew_from(tmp_path):
         want = base.ema(x, sigma, labels)
         for hz in (None, P.encode(torch.tensor([110.0, 0.0, 880.0]))):
             assert torch.allclose(grown.model(x, sigma, labels, hz), want, atol=1e-6)
+    assert grown.cfg.network.pitch_taps > 0
+    assert grown.cfg.training["cond_dim_from_step"] == 3
+    assert grown.cfg.training["pitch_taps_from_step"] == 3
     grown.run()  # and trains on, with the batch's pitches
     assert grown.step == 6 and all(math.isfinite(v) for v in grown.losses)
     table = grown.model_config().training["pitch"]

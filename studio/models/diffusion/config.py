@@ -33,6 +33,9 @@ class NetworkConfig:
     emb: int = 192                      # noise/class embedding width
     dropout: float = 0.0
     cond_dim: int = 0                   # continuous conditioning values (pitch, ...), 0 = none
+    # unet1d with pitch (cond_dim 2): the input delayed/advanced by 1..pitch_taps periods of the
+    # pitch as extra input channels (pitch.period_taps), 0 = none
+    pitch_taps: int = 0
     # kind "stft2d" only (unet1d ignores them; configs written before them load unchanged):
     # a 2-D U-Net over the STFT, where `factors` down-sample frequency and `time_factors` time
     n_fft: int = 512                    # window length of the tight frame (samples)
@@ -55,6 +58,9 @@ SIZES: dict[str, NetworkConfig] = {
                               channels=(32, 64, 128, 192), factors=(2, 2, 2),
                               time_factors=(2, 2, 2), blocks=1, attention=(3,)),
 }
+
+
+PITCH_TAPS = 3  # periods each way a pitch-conditioned unet1d sees (pitch.period_taps)
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,9 @@ def config_for(size: str, sample_rate: int, seconds: float, classes: tuple[str, 
     `cond_dim` continuous conditioning values (2 for pitch)."""
     if size not in SIZES:
         raise StudioError(f"unknown model size {size!r}; choose one of {', '.join(SIZES)}")
-    cfg = ModelConfig(network=replace(SIZES[size], cond_dim=cond_dim), size=size,
+    net = SIZES[size]
+    taps = PITCH_TAPS if cond_dim and net.kind == "unet1d" else 0
+    cfg = ModelConfig(network=replace(net, cond_dim=cond_dim, pitch_taps=taps), size=size,
                       diffusion=DiffusionConfig(sigma_data=float(sigma_data),
                                                 p_mean=training_p_mean(sigma_data)))
     stride = cfg.stride()

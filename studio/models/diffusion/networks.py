@@ -23,6 +23,6 @@ def build_network(cfg: ModelConfig) -> nn.Module:
         raise StudioError(f"clip length {cfg.audio.length} is not a multiple of the network's "
                           f"stride {cfg.stride()}")
     try:
-        return kind(cfg.network, len(cfg.audio.classes))
+        return kind(cfg.network, len(cfg.audio.classes), cfg.audio.sample_rate)
     except ValueError as e:  # a config whose fields do not fit together
         raise StudioError(f"network config does not fit: {e}") from None

@@ -64,6 +64,41 @@ def encode(f0_hz: torch.Tensor) -> torch.Tensor:
     return torch.stack([voiced, voiced * pos], dim=1)
 
 
+def decode(cond: torch.Tensor) -> torch.Tensor:
+    """`encode`'s first two values back to Hz (0 where there is no pitch)."""
+    voiced = cond[:, 0] > 0.5
+    hz = LO_HZ * (HI_HZ / LO_HZ) ** cond[:, 1].float().clamp(0, 1)
+    return torch.where(voiced, hz, torch.zeros_like(hz))
+
+
+def period_taps(x: torch.Tensor, hz: torch.Tensor, sample_rate: int, taps: int) -> torch.Tensor:
+    """x (b, 1, n) delayed and advanced by whole periods of each row's pitch: (b, 2 taps, n),
+    channel order -taps..-1, 1..taps periods (linear interpolation between samples, zeros
+    beyond the ends and for rows without pitch).
+
+    Why: these are a long-term predictor's inputs (as in speech codecs). Any weighted sum of
+    them and x is a comb filter with teeth at the harmonics of the pitch, so the network's
+    first layer can keep the partials and drop the noise between them, which is the linear
+    stage of denoising a pitched note; convolutions alone would need periods longer than
+    their reach."""
+    b, _, n = x.shape
+    period = sample_rate / hz.clamp(min=LO_HZ)                                  # (b,)
+    k = torch.tensor([*range(-taps, 0), *range(1, taps + 1)], device=x.device, dtype=x.dtype)
+    pos = torch.arange(n, device=x.device, dtype=x.dtype)[None, None] \
+        - (k[None, :, None] * period.to(x.dtype)[:, None, None])               # (b, 2t, n)
+    lo = pos.floor()
+    frac = pos - lo
+    lo = lo.long()
+    row = x[:, 0]
+
+    def at(i: torch.Tensor) -> torch.Tensor:
+        inside = (i >= 0) & (i < n)
+        return torch.where(inside, row[:, None, :].expand(-1, i.shape[1], -1)
+                           .gather(2, i.clamp(0, n - 1)), x.new_zeros(()))
+    out = at(lo) * (1 - frac) + at(lo + 1) * frac
+    return out * (hz > 0).to(x.dtype)[:, None, None]
+
+
 def summary(f0_hz: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...]) -> dict:
     """Per class: how many clips had no pitch and a histogram of the others' nearest MIDI
     notes (what `draw` samples from)."""

@@ -120,7 +120,7 @@ class Stft2d(ScoreNet):
     into channels (what makes it affordable on a CPU, as unet1d's patch does); the levels
     then down-sample frequency by `factors` and time by `time_factors`."""
 
-    def __init__(self, cfg: NetworkConfig, num_classes: int):
+    def __init__(self, cfg: NetworkConfig, num_classes: int, sample_rate: int = 16000):
         super().__init__()
         self.cfg, self.num_classes = cfg, num_classes
         bins = cfg.n_fft // 2

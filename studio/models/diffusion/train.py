@@ -190,21 +190,22 @@ class Trainer:
         on a user's folder, or going on with a bundled model whose optimiser state is not
         kept. The architecture and audio must match; the step count continues from it."""
         loaded = ckpt.load_model(model_path, self.device)
-        # a model without conditioning values may gain them (pitch): the new embedding's
-        # last layer starts at zero, so the run starts from exactly the loaded model
-        grows = loaded.cfg.network.cond_dim == 0 and self.cfg.network.cond_dim > 0
-        if (replace(loaded.cfg.network, cond_dim=self.cfg.network.cond_dim) != self.cfg.network
+        old, new = loaded.cfg.network, self.cfg.network
+        # a model may gain pitch (conditioning values, then period taps): what is new starts
+        # at zero, so the run starts from exactly the loaded model
+        grows = [name for name in ("cond_dim", "pitch_taps")
+                 if getattr(old, name) != getattr(new, name)]
+        if (replace(old, cond_dim=new.cond_dim, pitch_taps=new.pitch_taps) != new
                 or loaded.cfg.audio != self.cfg.audio
-                or (loaded.cfg.network.cond_dim != self.cfg.network.cond_dim and not grows)):
+                or any(getattr(old, name) != 0 for name in grows)):
             raise StudioError(f"{model_path} has another architecture, rate, length or "
                               f"classes than this run")
-        for target in (self.model, self.ema):
-            missing, unexpected = target.load_state_dict(loaded.state_dict(), strict=False)
-            if unexpected or any(not k.startswith("net.cond_proj.") for k in missing):
-                raise StudioError(f"{model_path}'s weights do not fit this run's network")
+        state = grown_state(loaded.state_dict(), self.model.state_dict())
+        self.model.load_state_dict(state)
+        self.ema.load_state_dict(state)
         self.step = int(loaded.cfg.training.get("steps", 0))
-        if grows:  # the model's history says from when on it heard the conditioning
-            self.cfg = self.cfg.with_training(conditioning_from_step=self.step)
+        for name in grows:  # the model's history says from when on it had them
+            self.cfg = self.cfg.with_training(**{f"{name}_from_step": self.step})
 
     # ---- the loop ---------------------------------------------------------------------------
     def run(self, on_step: Callable[[StepInfo], None] | None = None,
@@ -249,6 +250,33 @@ class Trainer:
             write_audio(path, clip.float().cpu().numpy().clip(-1, 1), self.cfg.audio.sample_rate)
             files.append(path)
         return files
+
+
+def grown_state(old: dict[str, torch.Tensor], new: dict[str, torch.Tensor]
+                ) -> dict[str, torch.Tensor]:
+    """`new`'s state with `old`'s weights wherever they fit: tensors only `new` has keep their
+    (zero-ended) initialisation, and a weight that gained input channels (dim 1) takes the old
+    ones first and zeros for the new, so the grown network computes what the old one did."""
+    out = {}
+    for key, init in new.items():
+        was = old.get(key)
+        if was is None:
+            out[key] = init
+        elif was.shape == init.shape:
+            out[key] = was
+        elif (was.dim() >= 2 and was.shape[0] == init.shape[0] and was.shape[2:] == init.shape[2:]
+              and was.shape[1] < init.shape[1]):
+            grown = torch.zeros_like(init)
+            grown[:, :was.shape[1]] = was
+            out[key] = grown
+        else:
+            raise StudioError(f"weight {key} of shape {tuple(was.shape)} does not fit this "
+                              f"run's {tuple(init.shape)}")
+    extra = set(old) - set(new)
+    if extra:
+        raise StudioError(f"the model has weights this run's network lacks: "
+                          f"{', '.join(sorted(extra)[:3])}")
+    return out
 
 
 def _mean_tail(values: list[float], n: int = 100) -> float | None:

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from studio.models.diffusion import pitch
 from studio.models.diffusion.blocks import Level, ScoreNet, _groups, unet_trunk
 from studio.models.diffusion.config import NetworkConfig
 
@@ -22,12 +23,15 @@ class UNet1d(ScoreNet):
     x is (batch, 1, samples), c_noise (batch,), labels (batch,) long with `num_classes`
     meaning "no class", cond (batch, cond_dim) or None."""
 
-    def __init__(self, cfg: NetworkConfig, num_classes: int):
+    def __init__(self, cfg: NetworkConfig, num_classes: int, sample_rate: int = 16000):
         super().__init__()
-        self.cfg, self.num_classes = cfg, num_classes
+        self.cfg, self.num_classes, self.sample_rate = cfg, num_classes, sample_rate
         ch, n, e = cfg.channels, cfg.blocks, cfg.emb
+        if cfg.pitch_taps and cfg.cond_dim < 2:
+            raise ValueError("pitch_taps needs the pitch conditioning (cond_dim 2)")
         self.init_embedding(cfg, num_classes, e)
-        self.stem = nn.Conv1d(cfg.patch, ch[0], 3, padding=1)
+        # the waveform, and with pitch taps its copies whole periods away, each patched
+        self.stem = nn.Conv1d(cfg.patch * (1 + 2 * cfg.pitch_taps), ch[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.samplers_down = nn.ModuleList()
         widths = [ch[0]]  # the width of every skip the encoder keeps, in push order
@@ -67,8 +71,15 @@ class UNet1d(ScoreNet):
         b, _, t = x.shape
         p = self.cfg.patch
         emb = self.embed(c_noise, labels, cond)
-        # fold: sample j of patch i goes to channel j, frame i
-        h = self.stem(x.reshape(b, t // p, p).transpose(1, 2))
+        if self.cfg.pitch_taps:
+            hz = pitch.decode(cond) if cond is not None else x.new_zeros(b)
+            x_in = torch.cat([x, pitch.period_taps(x, hz, self.sample_rate,
+                                                   self.cfg.pitch_taps)], dim=1)
+        else:
+            x_in = x
+        # fold: sample j of patch i of input channel c goes to channel c * p + j, frame i
+        c = x_in.shape[1]
+        h = self.stem(x_in.reshape(b, c, t // p, p).transpose(2, 3).reshape(b, c * p, t // p))
         h = unet_trunk(self, h, emb)
         h = self.out(F.silu(self.out_norm(h)))
         return h.transpose(1, 2).reshape(b, 1, t)
