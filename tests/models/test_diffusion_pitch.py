@@ -201,6 +201,19 @@ def test_pipeline_passes_pitch_to_both_guidance_branches():
         a, b = take(220.0, guidance), take(440.0, guidance)
         assert (a - b).abs().max() > 1e-4
         assert torch.equal(take([220.0, 440.0], guidance)[1], b[1])
+    # guidance away from "no class, no pitch" differs from guidance away from "no class"
+    guided_both = take(440.0, 2.0)
+    gen.guide_pitch = False
+    assert (take(440.0, 2.0) - guided_both).abs().max() > 1e-4
+    gen.guide_pitch = True
+    # and with no class it still guides the pitch: the same as the hand-made combination
+    x, sigma = torch.randn(1, 1, model.cfg.audio.length), torch.tensor([0.7])
+    cond = P.encode(torch.tensor([440.0]))
+    with torch.no_grad():
+        want = model(x, sigma, None, torch.zeros_like(cond)) * (1 - 3.0) + \
+            3.0 * model(x, sigma, None, cond)
+        torch.testing.assert_close(model.guided(x, sigma, None, 3.0, cond, True), want,
+                                   rtol=1e-3, atol=1e-4)
     plain = DiffusionModel(Denoiser(_tiny()))
     assert not plain.pitched and plain.auto_pitch("low", torch.Generator()) == 0.0
     with pytest.raises(StudioError, match="not trained with pitch"):

@@ -43,15 +43,22 @@ class Denoiser(nn.Module):
         return c_skip * x + c_out * f.to(x.dtype)
 
     def guided(self, x: torch.Tensor, sigma: torch.Tensor, labels: torch.Tensor | None,
-               guidance: float = 1.0, cond: torch.Tensor | None = None) -> torch.Tensor:
+               guidance: float = 1.0, cond: torch.Tensor | None = None,
+               guide_values: bool = False) -> torch.Tensor:
         """Classifier-free guidance (Ho & Salimans 2022): the conditional denoiser pushed away
-        from the unconditional one by `guidance` (1 = plain conditional)."""
-        if labels is None or guidance == 1.0:
+        from the unconditional one by `guidance` (1 = plain conditional). The unconditional
+        branch drops the class, and with `guide_values` the conditioning values too (all
+        zeros: "absent", as training drops them), so that guidance strengthens the pitch as
+        well as the class."""
+        guide_cond = guide_values and cond is not None
+        if (labels is None and not guide_cond) or guidance == 1.0:
             return self(x, sigma, labels, cond)
-        uncond = self.unconditional_labels(x.shape[0], x.device)
-        both = self(torch.cat([x, x]), torch.cat([sigma.reshape(-1).expand(x.shape[0])] * 2),
-                    torch.cat([labels, uncond]),
-                    None if cond is None else torch.cat([cond, cond]))
+        n = x.shape[0]
+        uncond = self.unconditional_labels(n, x.device)
+        cond_u = torch.zeros_like(cond) if guide_cond else cond
+        both = self(torch.cat([x, x]), torch.cat([sigma.reshape(-1).expand(n)] * 2),
+                    torch.cat([uncond if labels is None else labels, uncond]),
+                    None if cond is None else torch.cat([cond, cond_u]))
         d_cond, d_uncond = both.chunk(2)
         return d_uncond + guidance * (d_cond - d_uncond)
 

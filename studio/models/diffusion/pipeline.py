@@ -16,6 +16,7 @@ from studio.models.diffusion import samplers as S
 from studio.models.diffusion.edm import Denoiser
 
 Progress = Callable[[float], None]
+GUIDE_PITCH = True
 Pitch = float | list[float] | None   # Hz, 0 = none; one for all clips or one per clip
 
 
@@ -27,6 +28,8 @@ class DiffusionModel:
     def __init__(self, model: Denoiser):
         self.model = model.eval()
         self.cfg = model.cfg
+        # guidance pushes away from "no class and no pitch" (True) or from "no class" only
+        self.guide_pitch = GUIDE_PITCH
 
     @property
     def device(self) -> torch.device:
@@ -85,7 +88,7 @@ class DiffusionModel:
     def denoiser(self, labels: torch.Tensor | None, guidance: float,
                  cond: torch.Tensor | None = None):
         def denoise(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-            return self.model.guided(x, sigma, labels, guidance, cond)
+            return self.model.guided(x, sigma, labels, guidance, cond, self.guide_pitch)
         return denoise
 
     def _labels(self, label: int | None | list[int | None], n: int) -> torch.Tensor | None:
