@@ -134,8 +134,8 @@ def _export(cfg, weights, session: dict | None, out: Path = OUT) -> None:
     sessions = []
     js = out.with_suffix(".json")
     # the same network, or the one this run grew pitch conditioning on (same weights lineage)
-    if js.exists() and replace(ModelConfig.load(js).network,
-                               cond_dim=cfg.network.cond_dim) == cfg.network:
+    if js.exists() and replace(ModelConfig.load(js).network, cond_dim=cfg.network.cond_dim,
+                               pitch_taps=cfg.network.pitch_taps) == cfg.network:
         old = json.loads(js.read_text()).get("training", {})
         sessions = [s for s in old.get("sessions", [])
                     if s["steps"][1] <= cfg.training.get("steps", 0)]

@@ -287,6 +287,9 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=0,
                     help="sampling steps for (a) and (b) (default: the op's); fewer for a "
                          "cheap comparison of two models")
+    ap.add_argument("--pitch-guidance", action="store_true",
+                    help="in (a), (b) and the sweep, a pitch model's guidance pushes away from "
+                         "'no class and no pitch' (default, as the ops: from 'no class')")
     ap.add_argument("--save-clips", default="", metavar="DIR",
                     help="write the generated clips of (a) into DIR as <class>_<k>.wav")
     args = ap.parse_args(argv)
@@ -295,6 +298,7 @@ def main(argv=None) -> int:
     from studio.models.diffusion import catalog
     parts = set(args.only.split(","))
     model = catalog.load(args.model, "cpu")
+    model.guide_pitch = args.pitch_guidance
     missing = [c for c in J._oneshots.CLASSES if c not in model.classes]
     if missing:
         print(f"this model lacks the benchmark's classes {', '.join(missing)}; the judge only "
@@ -305,8 +309,10 @@ def main(argv=None) -> int:
     d = defaults()
     d.update({k: v for k, v in (("sampler", args.sampler), ("steps", args.steps)) if v})
     tr = model.cfg.training
+    away = "no class and no pitch" if args.pitch_guidance else "no class"
+    pitched = f", pitch-conditioned (guidance away from {away})" if model.pitched else ""
     print(f"## studio bench generate\n\nmodel {catalog.find_model(args.model)}: "
-          f"{model.cfg.size}, step {tr.get('steps', '?')}, {model.sample_rate} Hz; "
+          f"{model.cfg.size}, step {tr.get('steps', '?')}, {model.sample_rate} Hz{pitched}; "
           f"torch threads {torch.get_num_threads()}, load {os.getloadavg()[0]:.1f}")
     cache: dict = {}
     catalog.load(args.model, "cpu", cache)  # the ops find this model in the shared cache
