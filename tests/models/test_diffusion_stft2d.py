@@ -146,7 +146,9 @@ def test_a_few_steps_reduce_the_loss(tmp_path):
 
 def test_configs_written_before_the_tf_fields_still_load():
     bundled = ModelConfig.load(f"{ROOT}/resources/models/oneshots.json")
-    assert bundled.network == SIZES["small"] and bundled.network.kind == "unet1d"
+    # the bundled model is "small" grown with pitch (embedding and period taps)
+    assert bundled.network == replace(SIZES["small"], cond_dim=2, pitch_taps=3)
+    assert bundled.network.kind == "unet1d"
     old = ModelConfig.from_json({"format": "studio-diffusion", "version": 1,
                                  "network": {"kind": "unet1d", "patch": 32,
                                              "channels": [16, 32, 48, 64], "blocks": 1}})
