@@ -9,6 +9,7 @@ training and the generation pipeline. Nothing here knows about Qt or the documen
     samplers    Euler-Maruyama, Heun (with churn), DPM-Solver++(2M), ODE inversion, slerp
     checkpoint  safetensors + JSON files (never a pickle)
     data        a folder of clips as a training set
+    pitch       pitch as conditioning: per-clip pYIN, encoding, period taps, "auto" draws
     train       the trainer: AdamW, EMA, clipping, bf16 on GPU, exact resume, DDP
     pipeline    sample / variation / interpolate on a trained model
 """
