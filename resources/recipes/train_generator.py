@@ -25,7 +25,6 @@ import platform
 import signal
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +35,7 @@ import torch  # noqa: E402
 from studio.bench._oneshots import render_split  # noqa: E402
 from studio.engine.devices import resolve  # noqa: E402
 from studio.models.diffusion import checkpoint as ckpt  # noqa: E402
-from studio.models.diffusion.config import SIZES, ModelConfig  # noqa: E402
+from studio.models.diffusion.config import SIZES, ModelConfig, growth  # noqa: E402
 from studio.models.diffusion.train import TrainConfig, open_run  # noqa: E402
 from studio.paths import cache_dir  # noqa: E402
 
@@ -134,8 +133,7 @@ def _export(cfg, weights, session: dict | None, out: Path = OUT) -> None:
     sessions = []
     js = out.with_suffix(".json")
     # the same network, or the one this run grew pitch conditioning on (same weights lineage)
-    if js.exists() and replace(ModelConfig.load(js).network, cond_dim=cfg.network.cond_dim,
-                               pitch_taps=cfg.network.pitch_taps) == cfg.network:
+    if js.exists() and growth(ModelConfig.load(js).network, cfg.network) is not None:
         old = json.loads(js.read_text()).get("training", {})
         sessions = [s for s in old.get("sessions", [])
                     if s["steps"][1] <= cfg.training.get("steps", 0)]

@@ -73,10 +73,10 @@ def generate(model, label: int, n: int, sampler: str, steps: int, guidance: floa
 
 def pitch_hits(model, clips: torch.Tensor, asked: list[float]) -> tuple[int, int]:
     """(pitched clips asked for, those whose measured pitch is within half a semitone)."""
-    import math
+    from studio.models.diffusion.pitch import hz_to_midi
     got = model.estimate_pitch(clips)
     pairs = [(a, b) for a, b in zip(asked, got) if a > 0]
-    hits = sum(1 for a, b in pairs if b > 0 and abs(12 * math.log2(b / a)) <= 0.5)
+    hits = sum(1 for a, b in pairs if b > 0 and abs(hz_to_midi(b) - hz_to_midi(a)) <= 0.5)
     return len(pairs), hits
 
 

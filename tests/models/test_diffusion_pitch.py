@@ -160,9 +160,23 @@ def test_grown_model_starts_as_the_model_it_grew_from(tmp_path):
     assert grown.cfg.training["pitch_taps_from_step"] == 3
     grown.run()  # and trains on, with the batch's pitches
     assert grown.step == 6 and all(math.isfinite(v) for v in grown.losses)
+    demos = grown.write_demos()  # a note drawn from the data's for each class
+    assert [p.name for p in demos] == ["low.wav", "high.wav"] and all(p.exists() for p in demos)
     table = grown.model_config().training["pitch"]
     assert table == {"low": {"unpitched": 2, "notes": {"45": 2}},
                      "high": {"unpitched": 0, "notes": {"57": 2, "69": 2}}}
+
+
+def test_growth_is_only_adding_pitch_from_zero():
+    from dataclasses import replace
+    from studio.models.diffusion.config import growth
+    plain, pitched = _tiny().network, _tiny(P.COND_DIM).network
+    assert growth(plain, plain) == [] and growth(pitched, pitched) == []
+    assert growth(plain, pitched) == ["cond_dim", "pitch_taps"]
+    assert growth(replace(pitched, pitch_taps=0), pitched) == ["pitch_taps"]
+    assert growth(pitched, plain) is None                       # losing it is not growing
+    assert growth(replace(pitched, pitch_taps=1), pitched) is None
+    assert growth(replace(plain, blocks=2), pitched) is None    # another architecture
 
 
 def test_grow_refuses_another_architecture(tmp_path):

@@ -63,6 +63,18 @@ SIZES: dict[str, NetworkConfig] = {
 PITCH_TAPS = 3  # periods each way a pitch-conditioned unet1d sees (pitch.period_taps)
 
 
+GROWABLE = ("cond_dim", "pitch_taps")  # what a trained network may gain (pitch), from zero
+
+
+def growth(old: NetworkConfig, new: NetworkConfig) -> list[str] | None:
+    """The GROWABLE fields `new` adds to `old` ([] when equal), or None when `new` is not
+    `old` grown: another architecture, or a field that was already set and changed."""
+    if replace(old, **{f: getattr(new, f) for f in GROWABLE}) != new:
+        return None
+    added = [f for f in GROWABLE if getattr(old, f) != getattr(new, f)]
+    return None if any(getattr(old, f) for f in added) else added
+
+
 @dataclass(frozen=True)
 class DiffusionConfig:
     """The forward process (VE SDE, EDM parameterisation) and the training noise distribution

@@ -24,7 +24,7 @@ import torch
 from studio.errors import StudioError
 from studio.models.diffusion import checkpoint as ckpt
 from studio.models.diffusion import pitch
-from studio.models.diffusion.config import ModelConfig
+from studio.models.diffusion.config import ModelConfig, growth
 from studio.models.diffusion.data import ClipSet, augment
 from studio.models.diffusion.edm import Denoiser, edm_loss
 
@@ -190,14 +190,10 @@ class Trainer:
         on a user's folder, or going on with a bundled model whose optimiser state is not
         kept. The architecture and audio must match; the step count continues from it."""
         loaded = ckpt.load_model(model_path, self.device)
-        old, new = loaded.cfg.network, self.cfg.network
         # a model may gain pitch (conditioning values, then period taps): what is new starts
         # at zero, so the run starts from exactly the loaded model
-        grows = [name for name in ("cond_dim", "pitch_taps")
-                 if getattr(old, name) != getattr(new, name)]
-        if (replace(old, cond_dim=new.cond_dim, pitch_taps=new.pitch_taps) != new
-                or loaded.cfg.audio != self.cfg.audio
-                or any(getattr(old, name) != 0 for name in grows)):
+        grows = growth(loaded.cfg.network, self.cfg.network)
+        if grows is None or loaded.cfg.audio != self.cfg.audio:
             raise StudioError(f"{model_path} has another architecture, rate, length or "
                               f"classes than this run")
         state = grown_state(loaded.state_dict(), self.model.state_dict())
@@ -238,13 +234,16 @@ class Trainer:
         from studio.io.export import write as write_audio
         from studio.models.diffusion.pipeline import DiffusionModel
         gen = DiffusionModel(self.ema)
+        gen.cfg = self.model_config()  # with the data's notes: a pitch model's demos get one
         classes = self.cfg.audio.classes or ("",)
         g = torch.Generator(device=self.device).manual_seed(1234)
+        notes = torch.Generator().manual_seed(1234)
         out_dir = self.run_dir / "demos" / f"step_{self.step:07d}"
         files = []
         for i, name in enumerate(classes):
             clip = gen.sample(1, gen.label(name), sampler="dpmpp_2m",
-                              steps=self.tcfg.demo_steps, generator=g)
+                              steps=self.tcfg.demo_steps, generator=g,
+                              pitch=gen.auto_pitch(name, notes))
             path = out_dir / f"{name or 'clip'}.wav"
             out_dir.mkdir(parents=True, exist_ok=True)
             write_audio(path, clip.float().cpu().numpy().clip(-1, 1), self.cfg.audio.sample_rate)

@@ -62,14 +62,10 @@ def pitch_param() -> Text:
 def take_pitch(model, text: str, class_name: str, seed: int) -> float | None:
     """The pitch (Hz, 0 = none) of a take: the user's, or with 'auto' one drawn from a CPU
     generator of the take's seed, so that a seed gives the same note on every device; None
-    for a model without pitch."""
+    for a model without pitch (which refuses a note when sampling)."""
     from studio.models.diffusion import pitch as P
     hz = P.parse(text)
-    if not model.pitched:
-        if hz:
-            raise StudioError("this model was not trained with pitch; leave the pitch on auto")
-        return None
-    if hz is None:
+    if hz is None and model.pitched:
         return model.auto_pitch(class_name.strip(), torch.Generator().manual_seed(int(seed)))
     return hz
 
