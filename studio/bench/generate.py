@@ -11,7 +11,9 @@
     one guided network evaluation measured in the same run (a figure that survives load);
 (d) variation at strength 0.3 (does the judge keep the class? SI-SDR to the source, which must
     stay below 10 dB: not a copy) and interpolation end points (SI-SDR to the inputs after ODE
-    inversion and regeneration).
+    inversion and regeneration);
+(e) the generator itself as a classifier of the real held-out clips (`DiffusionModel.classify`,
+    what the variation and interpolation ops' class=auto uses), beside the judge.
 Prints markdown tables; the judge's weights are cached, so reruns skip its training.
 """
 from __future__ import annotations
@@ -100,6 +102,35 @@ def bench_judge(judge, test, test_labels):
     _table("(a) Judge accuracy on real held-out clips (judge-test split) %",
            ["class", "clips", "accuracy %"], rows)
     return share(pred, test_labels)
+
+
+def bench_classify(model, judge, test, test_labels, per_class):
+    """The class the model hears in real held-out clips, against their true class and the
+    judge's verdict on the same clips."""
+    from torchaudio import functional as AF
+    rows, right, judged = [], [], []
+    t0 = time.perf_counter()
+    for k, name in enumerate(judge.classes):
+        idx = torch.nonzero(test_labels == k)[:per_class, 0]
+        clips = test[idx]
+        if model.sample_rate != J.RATE:
+            clips = AF.resample(clips, J.RATE, model.sample_rate)
+        hz = model.estimate_pitch(clips) if model.pitched else None
+        heard = [model.classes[int(c)] for c in
+                 torch.cat([model.classify(clips[i:i + 4], None if hz is None else hz[i:i + 4])
+                            for i in range(0, len(idx), 4)]).argmin(dim=1)]
+        ok = [h == name for h in heard]
+        jok = (judge.predict(test[idx]) == k).tolist()
+        right += ok
+        judged += jok
+        rows.append((name, len(idx), 100 * float(np.mean(ok)), 100 * float(np.mean(jok)),
+                     ", ".join(sorted({h for h in heard if h != name})) or "-"))
+    seconds = (time.perf_counter() - t0) / len(right)
+    rows.append(("all", len(right), 100 * float(np.mean(right)), 100 * float(np.mean(judged)),
+                 f"{seconds:.2f} s a clip"))
+    _table("(e) The generator as a classifier of real held-out clips (class=auto)",
+           ["class", "clips", "model's class right %", "judge right %", "model's misses"],
+           rows, "The variation and interpolation ops' default class is the model's.")
 
 
 def bench_generated(model, judge, per_class, d, seed, save_dir=None):
@@ -239,7 +270,8 @@ def bench_variation(model_name, judge, test, test_labels, per_class, cache, seed
     keep = torch.cat(keep_all)
     vrows.append(("all", len(keep), float(keep.mean()) * 100, float(np.mean(sdrs_all)),
                   float(np.max(sdrs_all))))
-    _table("(d) Variation at strength 0.3 (op defaults, no class) of held-out real clips",
+    _table("(d) Variation at strength 0.3 (op defaults: the class the model hears, the clip's "
+           "own pitch) of held-out real clips",
            ["class", "clips", "judge keeps the class %", "mean SI-SDR to source dB",
             "max SI-SDR dB"], vrows,
            "Targets: class kept >= 90 %; SI-SDR < 10 dB (a variation, not a copy).")
@@ -279,7 +311,8 @@ def main(argv=None) -> int:
     ap.add_argument("--guidance-sweep", default=None,
                     help="comma-separated guidance scales to compare (default 1,1.5,2,3,4; "
                          "quick: none; 'none' to skip)")
-    ap.add_argument("--only", default="judge,generated,sweep,speed,variation,interpolation",
+    ap.add_argument("--only",
+                    default="judge,generated,sweep,speed,variation,interpolation,classify",
                     help="comma-separated parts to run (default: all)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     ap.add_argument("--seed", type=int, default=0)
@@ -318,8 +351,8 @@ def main(argv=None) -> int:
     catalog.load(args.model, "cpu", cache)  # the ops find this model in the shared cache
 
     test, test_labels = J.load_split("judge-test", 50, log=lambda m: None)
-    judge = J.cached_judge(100) if parts & {"judge", "generated", "sweep", "variation"} \
-        else None
+    judge = J.cached_judge(100) if parts & {"judge", "generated", "sweep", "variation",
+                                            "classify"} else None
     if "judge" in parts:
         bench_judge(judge, test, test_labels)
     if "generated" in parts:
@@ -327,6 +360,8 @@ def main(argv=None) -> int:
                                        args.save_clips)
         train_pool, _ = J.load_split("judge-train", 100, log=lambda m: None)
         bench_frechet(generated, test, train_pool, args.seed)
+    if "classify" in parts:
+        bench_classify(model, judge, test, test_labels, 5 if args.quick else 20)
     if "variation" in parts:
         bench_variation(args.model, judge, test, test_labels, 2 if args.quick else 5, cache,
                         args.seed)

@@ -230,8 +230,10 @@ class Generated:
         # the seed the op used (a random one when asked for -1 reports what it drew)
         values = getattr(result.report, "values", None) or {}
         seed = values.get("seed", p.get("seed"))
+        # the class the op used: for 'auto', the one the model heard ("organ (heard)")
+        name = values.get("class", p.get("class"))
         label = " ".join(str(x) for x in (
-            verb, p.get("class") or None,
+            verb, None if name == "(none)" else name or None,
             f"seed {seed}" if seed is not None and seed != -1 else None) if x)
         audio = None if result.audio is None else np.asarray(result.audio, np.float32)
         takes = tuple((str(n), np.asarray(a, np.float32)) for n, a in result.takes)

@@ -20,6 +20,7 @@ from studio.models.diffusion.samplers import SAMPLERS
 
 MAX_SECONDS = 30.0      # longest clip sent to the model (it was trained on ~1.5 s clips)
 GUIDANCE = 2.0          # classifier-free guidance scale (studio bench generate's sweep)
+AUTO = "auto"           # a class parameter's "the class the model hears in the clip"
 
 
 def model_param() -> Model:
@@ -28,8 +29,8 @@ def model_param() -> Model:
                       ".json/.safetensors or run folder; empty = the bundled one-shot model")
 
 
-def class_param(name: str = "class", help: str = "") -> Text:
-    return Text(name, default="",
+def class_param(name: str = "class", help: str = "", default: str = "") -> Text:
+    return Text(name, default=default,
                 help=help or "Class to generate (the bundled model knows kick, snare, hihat, "
                              "tom, cymbal, piano, guitar, bass, strings, brass, woodwind, "
                              "organ); empty = none")
@@ -93,6 +94,24 @@ def load_model(p, ctx):
 
 def label(model, name: str) -> int | None:
     return model.label(name.strip())
+
+
+def heard_label(model, name: str, clip: torch.Tensor, pitch: float | None) -> int | None:
+    """The class index for a class parameter that may say 'auto': the class the model itself
+    hears in `clip` (frames,) at the model's rate (`DiffusionModel.classify` on its first
+    training length, where a one-shot's character is); None for a model without classes."""
+    if name.strip() != AUTO:
+        return label(model, name)
+    if not model.classes:
+        return None
+    return int(model.classify(fit(clip, model.cfg.audio.length)[None], pitch).argmin())
+
+
+def class_value(model, name: str, index: int | None) -> str:
+    """How a report shows the class used: the name, '(none)', or 'organ (heard)' for auto."""
+    if index is None:
+        return "(none)"
+    return model.classes[index] + (" (heard)" if name.strip() == AUTO else "")
 
 
 def base_seed(seed: int) -> int:

@@ -17,8 +17,12 @@ from studio.ops.generate import _common as g
         g.model_param(),
         g.count_param(default=5, hi=32, help="Clips from the selection to the other clip, "
                                              "both ends included (1 = the midpoint only)"),
-        g.class_param("class_a", help="Class of the selection for the model (empty = none)"),
-        g.class_param("class_b", help="Class of the other clip for the model (empty = none)"),
+        g.class_param("class_a", default=g.AUTO,
+                      help="Class of the selection for the model: auto = the class the model "
+                           "hears in it; empty = none"),
+        g.class_param("class_b", default=g.AUTO,
+                      help="Class of the other clip for the model: auto = the class the model "
+                           "hears in it; empty = none"),
         # the inversion must be accurate for the ends to come back: on the bundled model the
         # bench's snare -> bass pair gives the bass back at 1.6 dB after 100 steps, 11.3 at
         # 200, 25.0 at 300 and 34.9 at 400 (40 s a pair at 300 on two cores)
@@ -32,7 +36,6 @@ def run(inputs, p, ctx) -> Result:
     selection's rate, each as long as the longer input; with count > 1 each clip is also a
     take."""
     model = g.load_model(p, ctx)
-    la, lb = g.label(model, p.class_a), g.label(model, p.class_b)
     rate = inputs.sample_rate
     b_audio, b_rate = inputs.extras["other"]
     a, gain_a = g.to_model(inputs.audio, rate, model, "the selection")
@@ -42,6 +45,7 @@ def run(inputs, p, ctx) -> Result:
     out_frames = max(inputs.audio.shape[1], round(b_audio.shape[1] * rate / b_rate))
     # a pitch model is told each end's note, and the clips between glide from one to the other
     pa, pb = g.own_pitch(model, a), g.own_pitch(model, b)
+    la, lb = g.heard_label(model, p.class_a, a, pa), g.heard_label(model, p.class_b, b, pb)
     clips = model.interpolate(g.fit(a, frames), g.fit(b, frames), p.count, la, lb, p.steps,
                               progress=lambda f: ctx.progress(f, "inverting" if f < 0.4
                                                               else "decoding"),
@@ -58,6 +62,8 @@ def run(inputs, p, ctx) -> Result:
                   report=Report(values={"clips": p.count, "clip_seconds":
                                         round(out_frames / rate, 3),
                                         "model_rate": model.sample_rate,
+                                        "class_a": g.class_value(model, p.class_a, la),
+                                        "class_b": g.class_value(model, p.class_b, lb),
                                         **({"pitch_a": P.note_name(pa) or "(none)",
                                             "pitch_b": P.note_name(pb) or "(none)"}
                                            if model.pitched else {})}))

@@ -14,8 +14,9 @@ from studio.ops.generate import _common as g
         Float("strength", default=0.3, lo=0.0, hi=1.0, step=0.05,
               help="How far to noise the clip before denoising it (0 = unchanged, 1 = a "
                    "new clip); Dance Diffusion's default is 0.3"),
-        g.class_param(help="Class to pull the variation towards; empty = none (the clip "
-                           "alone decides)"),
+        g.class_param(default=g.AUTO,
+                      help="Class to pull the variation towards: auto = the class the model "
+                           "hears in the selection; empty = none (the clip alone decides)"),
         g.sampler_param(),
         g.steps_param(),
         g.guidance_param(),
@@ -32,17 +33,18 @@ def run(inputs, p, ctx) -> Result:
     x, rate = inputs.audio, inputs.sample_rate
     channels, frames = x.shape
     seed = g.base_seed(p.seed)
-    values = {"seed": seed, "strength": p.strength, "class": p["class"] or "(none)"}
+    values = {"seed": seed, "strength": p.strength}
     if p.strength == 0:  # nothing to vary: the input itself, bit for bit
         return Result(audio=x, report=Report(values=values, text="strength 0: unchanged"))
     model = g.load_model(p, ctx)
-    label = g.label(model, p["class"])
     clip, gain = g.to_model(x, rate, model, "the selection")
     n = clip.shape[0]
     padded = g.fit(clip, model.frames(n / model.sample_rate))
     hz = g.own_pitch(model, clip)  # a pitch model keeps the selection's note
     if hz is not None:
         values["pitch"] = P.note_name(hz) or "(none)"
+    label = g.heard_label(model, p["class"], clip, hz)
+    values["class"] = g.class_value(model, p["class"], label)
     outs = []
     for k in range(p.count):
         y = model.variation(padded, p.strength, 1, label, sampler=p.sampler, steps=p.steps,

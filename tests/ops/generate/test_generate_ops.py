@@ -179,6 +179,32 @@ def test_variation_keeps_the_level_and_varies_by_seed(random_model):
             model=random_model, steps=2)
 
 
+def heard_class(model_path, clip):
+    """What `classify` names for a mono clip at the model's rate, as the ops prepare it."""
+    import torch
+    from studio.models.diffusion import catalog
+    m = catalog.load(model_path)
+    x = torch.from_numpy(clip * (PEAK / np.abs(clip).max()))
+    hz = m.estimate_pitch(x[None])[0] if m.pitched else None
+    x = torch.nn.functional.pad(x, (0, m.cfg.audio.length - x.shape[0]))
+    return m.classes[int(m.classify(x[None], hz).argmin())]
+
+
+def test_variation_uses_the_class_the_model_hears_by_default(random_model):
+    x = burst(rate=RATE)
+    heard = heard_class(random_model, x[0])
+    auto = job("generate.variation", x, rate=RATE, model=random_model, steps=3, seed=2)
+    assert auto.report.values["class"] == f"{heard} (heard)"
+    named = job("generate.variation", x, rate=RATE, model=random_model, steps=3, seed=2,
+                **{"class": heard})
+    assert named.report.values["class"] == heard
+    np.testing.assert_array_equal(auto.audio, named.audio)
+    none = job("generate.variation", x, rate=RATE, model=random_model, steps=3, seed=2,
+               **{"class": ""})
+    assert none.report.values["class"] == "(none)"
+    assert np.abs(none.audio - auto.audio).max() > 1e-4  # guidance did pull towards the class
+
+
 # ---- generate.interpolate -------------------------------------------------------------------
 
 @pytest.mark.parametrize("model_fixture,floor_db", [("analytic_model", 60.0),
@@ -238,8 +264,10 @@ def test_variation_and_interpolation_keep_the_clips_notes(pitch_model):
             sampler="dpmpp_2m")
     assert r.report.values["pitch"] == "A3"
     r = job("generate.interpolate", a, rate=48000, model=pitch_model, steps=3, count=3,
-            extras={"other": (burst(rate=48000), 48000)})
+            extras={"other": (burst(rate=RATE), RATE)})
     assert r.report.values["pitch_a"] == "A3" and r.report.values["pitch_b"] == "(none)"
+    assert r.report.values["class_b"] == \
+        f"{heard_class(pitch_model, burst(rate=RATE)[0])} (heard)"
 
 
 def test_a_batch_with_a_label_per_clip_equals_the_clips_one_by_one(random_model):
