@@ -22,7 +22,7 @@ Progress = Callable[[float], None]
 GUIDE_PITCH = False
 Pitch = float | list[float] | None   # Hz, 0 = none; one for all clips or one per clip
 # The noise levels, in multiples of sigma_data, at which `classify` compares the classes: on 36
-# held-out clips (3 a class) the bundled model named 35 right with these three, against 18-34
+# held-out clips (3 a class) the step-30225 model named 35 right with these three, against 18-34
 # with any single level from 0.12 to 10 sigma_data (low levels leave the clip almost clean for
 # every class; at high ones every class's denoiser returns little more than its average sound).
 CLASSIFY_LEVELS = (0.3, 0.6, 1.2)
