@@ -87,4 +87,3 @@ def test_a_model_without_classes_cannot_classify():
     m = DiffusionModel(TemplateDenoiser(classes=()))
     with pytest.raises(StudioError, match="no classes"):
         m.classify(torch.zeros(1, FRAMES))
-

@@ -168,14 +168,14 @@ class DiffusionModel:
         labels = torch.arange(c, device=self.device).repeat(n)
         cond = self._cond(pitch, n)
         cond = None if cond is None else cond.repeat_interleave(c, 0)
+        target = x.repeat_interleave(c, 0)  # each clip once per class
         errors = torch.zeros(n, c, device=self.device)
         for level in CLASSIFY_LEVELS:
             sigma = level * self.cfg.diffusion.sigma_data
             noise = torch.randn((1, 1, x.shape[-1]), generator=generator, device=self.device)
-            denoised = self.model((x + sigma * noise).repeat_interleave(c, 0),
+            denoised = self.model(target + sigma * noise,
                                   torch.full((n * c,), sigma, device=self.device), labels, cond)
-            e = (denoised.float() - x.repeat_interleave(c, 0)).square().mean(dim=(1, 2))
-            e = e.reshape(n, c)
+            e = (denoised.float() - target).square().mean(dim=(1, 2)).reshape(n, c)
             errors += e / e.mean(dim=1, keepdim=True)
         return errors / len(CLASSIFY_LEVELS)
 
