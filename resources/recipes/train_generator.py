@@ -67,6 +67,9 @@ def main(argv=None) -> int:
     ap.add_argument("--pitch", action="store_true",
                     help="condition on each clip's estimated pitch (a new run, or one grown "
                          "from --init-from's model)")
+    ap.add_argument("--class-weight", action="append", default=[], metavar="CLASS=W",
+                    help="draw that class's clips W times as often as the others' (repeatable; "
+                         "to spend a short session on the classes the judge finds worst)")
     ap.add_argument("--export-only", action="store_true",
                     help="write the run directory's current EMA weights into resources/models "
                          "without training (after a run was stopped by other means)")
@@ -88,8 +91,10 @@ def main(argv=None) -> int:
         return 0
     started = time.monotonic()
     data = render_split(Path(args.data), "train", args.per_class)
+    weights = tuple((name, float(w)) for name, w in
+                    (item.split("=", 1) for item in args.class_weight))
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
-                       demo_every=2000)
+                       demo_every=2000, class_weights=weights)
     device = resolve(args.device)
     trainer = open_run(data, args.run, tcfg, args.size, 16000, 1.5, device, args.resume,
                        p_mean=args.p_mean, pitch_cond=args.pitch)
@@ -113,7 +118,8 @@ def main(argv=None) -> int:
     trainer.run(on_step=report, cancelled=lambda: bool(stop) or time.monotonic() > deadline)
     trainer.save()
     session = {"steps": [step0, trainer.step], "hardware": _hardware(device),
-               "wall_hours": round((time.monotonic() - t_train) / 3600, 2)}
+               "wall_hours": round((time.monotonic() - t_train) / 3600, 2), "lr": args.lr,
+               **({"class_weights": dict(weights)} if weights else {})}
     _export(trainer.model_config(), trainer.ema.state_dict(), session,
             Path(args.out).expanduser())
     return 0

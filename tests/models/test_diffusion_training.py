@@ -14,7 +14,7 @@ from studio.models.diffusion.config import ModelConfig, config_for
 from studio.models.diffusion.data import ClipSet, load_folder, prepare_clip
 from studio.models.diffusion.edm import Denoiser, edm_loss
 from studio.models.diffusion.networks import build_network
-from studio.models.diffusion.train import TrainConfig, Trainer
+from studio.models.diffusion.train import TrainConfig, Trainer, clip_weights
 
 RATE = 8000
 
@@ -134,10 +134,11 @@ def test_prepare_clip_trims_resamples_and_pads():
     assert halved[100:700].min() > 0.7 and halved[810:].max() == 0
 
 
-def _train(run_dir, steps, total):
+def _train(run_dir, steps, total, weights=()):
     cfg = tiny()
     tr = Trainer(run_dir, toy_clips(cfg), cfg,
-                 TrainConfig(steps=total, batch=4, checkpoint_every=1000, demo_every=0))
+                 TrainConfig(steps=total, batch=4, checkpoint_every=1000, demo_every=0,
+                             class_weights=weights))
     tr.resume()
     tr.tcfg = replace(tr.tcfg, steps=steps)
     tr.run()
@@ -145,16 +146,30 @@ def _train(run_dir, steps, total):
     return tr
 
 
-def test_resumed_training_continues_the_same_run(tmp_path):
-    straight = _train(tmp_path / "a", 6, 6)
-    _train(tmp_path / "b", 3, 6)
-    resumed = _train(tmp_path / "b", 6, 6)
+@pytest.mark.parametrize("weights", [(), (("high", 3.0),)])
+def test_resumed_training_continues_the_same_run(tmp_path, weights):
+    straight = _train(tmp_path / "a", 6, 6, weights)
+    _train(tmp_path / "b", 3, 6, weights)
+    resumed = _train(tmp_path / "b", 6, 6, weights)
     assert resumed.losses == straight.losses  # bit for bit
     for (k, a), (_, b) in zip(straight.model.state_dict().items(),
                               resumed.model.state_dict().items()):
         assert torch.equal(a, b), k
     for a, b in zip(straight.ema.parameters(), resumed.ema.parameters()):
         assert torch.equal(a, b)
+
+
+def test_class_weights_draw_each_class_that_much_more_often():
+    data = toy_clips(tiny())  # 8 "low", 8 "high"
+    weights = clip_weights(data, (("high", 3.0),))
+    assert weights.tolist() == [1.0, 3.0] * 8
+    drawn = torch.multinomial(weights, 20000, replacement=True,
+                              generator=torch.Generator().manual_seed(0))
+    assert float((data.labels[drawn] == 1).float().mean()) == pytest.approx(0.75, abs=0.01)
+    assert clip_weights(data, ()) is None
+    for bad in ((("loud", 2.0),), (("high", 0.0),)):
+        with pytest.raises(StudioError, match="class weights"):
+            clip_weights(data, bad)
 
 
 def test_resume_refuses_another_architecture(tmp_path):

@@ -46,6 +46,9 @@ class TrainConfig:
     demo_every: int = 1000
     demo_steps: int = 20
     seed: int = 0
+    # (class, weight) pairs: a clip of that class is drawn `weight` times as often as one of
+    # an unnamed class (1), to spend limited training on the classes a model renders worst
+    class_weights: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -80,6 +83,7 @@ class Trainer:
         self.step = 0
         self.losses: list[float] = []
         self._clips = data.audio  # kept on the CPU; each batch moves to the device
+        self._draw_weights = clip_weights(data, tcfg.class_weights)
 
     # ---- one step ---------------------------------------------------------------------------
     def lr_at(self, step: int) -> float:
@@ -87,7 +91,11 @@ class Trainer:
 
     def train_step(self) -> float:
         t = self.tcfg
-        idx = torch.randint(0, self._clips.shape[0], (t.batch,), generator=self.g_data)
+        if self._draw_weights is None:
+            idx = torch.randint(0, self._clips.shape[0], (t.batch,), generator=self.g_data)
+        else:
+            idx = torch.multinomial(self._draw_weights, t.batch, replacement=True,
+                                    generator=self.g_data)
         max_shift = int(t.max_shift_ms * self.cfg.audio.sample_rate / 1000)
         x0 = augment(self._clips[idx], self.g_data, max_shift).to(self.device)[:, None]
         labels = self.data.labels[idx].to(self.device)
@@ -249,6 +257,19 @@ class Trainer:
             write_audio(path, clip.float().cpu().numpy().clip(-1, 1), self.cfg.audio.sample_rate)
             files.append(path)
         return files
+
+
+def clip_weights(data: ClipSet, class_weights) -> torch.Tensor | None:
+    """Each clip's drawing weight from (class, weight) pairs (None: all equal)."""
+    if not class_weights:
+        return None
+    weights = dict(class_weights)
+    unknown = set(weights) - set(data.classes)
+    if unknown or any(not (w > 0) for w in weights.values()):
+        raise StudioError(f"class weights must be positive and name classes of the data "
+                          f"({', '.join(data.classes)}); got {dict(class_weights)}")
+    per_class = torch.tensor([float(weights.get(c, 1.0)) for c in data.classes] + [1.0])
+    return per_class[data.labels]
 
 
 def grown_state(old: dict[str, torch.Tensor], new: dict[str, torch.Tensor]
