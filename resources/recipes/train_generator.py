@@ -36,7 +36,8 @@ from studio.bench._oneshots import render_split  # noqa: E402
 from studio.engine.devices import resolve  # noqa: E402
 from studio.models.diffusion import checkpoint as ckpt  # noqa: E402
 from studio.models.diffusion.config import SIZES, ModelConfig, growth  # noqa: E402
-from studio.models.diffusion.train import TrainConfig, open_run  # noqa: E402
+from studio.models.diffusion.train import (  # noqa: E402
+    TrainConfig, open_run, parse_class_weights)
 from studio.paths import cache_dir  # noqa: E402
 
 OUT = ROOT / "resources" / "models" / "oneshots"
@@ -91,8 +92,7 @@ def main(argv=None) -> int:
         return 0
     started = time.monotonic()
     data = render_split(Path(args.data), "train", args.per_class)
-    weights = tuple((name, float(w)) for name, w in
-                    (item.split("=", 1) for item in args.class_weight))
+    weights = parse_class_weights(args.class_weight)
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
                        demo_every=2000, class_weights=weights)
     device = resolve(args.device)

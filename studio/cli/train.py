@@ -33,6 +33,9 @@ def register(subparsers) -> None:
     p.add_argument("--pitch", action="store_true",
                    help="condition on each clip's pitch (estimated), so that generation can "
                         "ask for a note")
+    p.add_argument("--class-weight", action="append", default=[], metavar="CLASS=W",
+                   help="draw that class's clips W times as often as the others' "
+                        "(repeatable; e.g. for a class the model renders poorly)")
     p.add_argument("--checkpoint-every", type=int, default=500, metavar="N")
     p.add_argument("--demo-every", type=int, default=1000, metavar="N",
                    help="write one demo clip per class every N steps (0: never)")
@@ -51,13 +54,14 @@ def _device(name: str):
 def _run(args) -> int:
     import torch
 
-    from studio.models.diffusion.train import TrainConfig, open_run
+    from studio.models.diffusion.train import TrainConfig, open_run, parse_class_weights
     if args.threads:
         torch.set_num_threads(args.threads)
     device = _device(args.device)
     emit = _JsonOut() if args.json else _Bar(args.steps)
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
-                       checkpoint_every=args.checkpoint_every, demo_every=args.demo_every)
+                       checkpoint_every=args.checkpoint_every, demo_every=args.demo_every,
+                       class_weights=parse_class_weights(args.class_weight))
     trainer = open_run(args.data, args.out, tcfg, args.config, args.rate, args.seconds,
                        device, args.resume, progress=emit.loading, pitch_cond=args.pitch)
     if trainer.rank != 0:  # under torchrun, one process speaks for all

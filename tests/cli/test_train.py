@@ -54,3 +54,15 @@ def test_train_refuses_a_folder_without_audio(tmp_path, capsys):
     assert main(_args(tmp_path / "empty", tmp_path / "run", 1)) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no audio files" in err[0]
+
+
+def test_class_weights_reach_the_run_and_bad_ones_are_one_line(tmp_path, capsys):
+    data = _folder(tmp_path)
+    assert main(_args(data, tmp_path / "run", 2, "--class-weight", "high=2.5")) == 0
+    state = json.loads((tmp_path / "run" / "train_state.json").read_text())
+    assert state["train"]["class_weights"] == [["high", 2.5]]
+    capsys.readouterr()
+    for bad in ("loud=2", "high=lots"):
+        assert main(_args(data, tmp_path / f"run-{bad}", 2, "--class-weight", bad)) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "class weight" in err[0], err

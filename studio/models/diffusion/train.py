@@ -259,6 +259,18 @@ class Trainer:
         return files
 
 
+def parse_class_weights(items: list[str]) -> tuple[tuple[str, float], ...]:
+    """"CLASS=W" strings (a command line's) as TrainConfig.class_weights."""
+    out = []
+    for item in items:
+        name, _, value = item.partition("=")
+        try:
+            out.append((name.strip(), float(value)))
+        except ValueError:
+            raise StudioError(f"a class weight is CLASS=NUMBER, not {item!r}") from None
+    return tuple(out)
+
+
 def clip_weights(data: ClipSet, class_weights) -> torch.Tensor | None:
     """Each clip's drawing weight from (class, weight) pairs (None: all equal)."""
     if not class_weights:
