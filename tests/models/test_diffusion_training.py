@@ -159,15 +159,16 @@ def test_resumed_training_continues_the_same_run(tmp_path, weights):
         assert torch.equal(a, b)
 
 
-def test_class_weights_draw_each_class_that_much_more_often():
-    data = toy_clips(tiny())  # 8 "low", 8 "high"
+def test_class_weights_draw_each_class_that_much_more_often(tmp_path):
+    cfg = tiny()
+    data = toy_clips(cfg)  # 8 "low", 8 "high"
     weights = clip_weights(data, (("high", 3.0),))
     assert weights.tolist() == [1.0, 3.0] * 8
-    drawn = torch.multinomial(weights, 20000, replacement=True,
-                              generator=torch.Generator().manual_seed(0))
+    trainer = Trainer(tmp_path, data, cfg, TrainConfig(batch=20, class_weights=(("high", 3.0),)))
+    drawn = torch.cat([trainer.draw_clips() for _ in range(1000)])
     assert float((data.labels[drawn] == 1).float().mean()) == pytest.approx(0.75, abs=0.01)
     assert clip_weights(data, ()) is None
-    for bad in ((("loud", 2.0),), (("high", 0.0),)):
+    for bad in ((("loud", 2.0),), (("high", 0.0),), (("high", float("inf")),)):
         with pytest.raises(StudioError, match="class weights"):
             clip_weights(data, bad)
 

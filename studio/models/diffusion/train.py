@@ -89,13 +89,16 @@ class Trainer:
     def lr_at(self, step: int) -> float:
         return self.tcfg.lr * min(1.0, (step + 1) / max(self.tcfg.warmup, 1))
 
+    def draw_clips(self) -> torch.Tensor:
+        """The indices of a batch's clips: uniform, or by the class weights."""
+        n = self.tcfg.batch
+        if self._draw_weights is None:
+            return torch.randint(0, self._clips.shape[0], (n,), generator=self.g_data)
+        return torch.multinomial(self._draw_weights, n, replacement=True, generator=self.g_data)
+
     def train_step(self) -> float:
         t = self.tcfg
-        if self._draw_weights is None:
-            idx = torch.randint(0, self._clips.shape[0], (t.batch,), generator=self.g_data)
-        else:
-            idx = torch.multinomial(self._draw_weights, t.batch, replacement=True,
-                                    generator=self.g_data)
+        idx = self.draw_clips()
         max_shift = int(t.max_shift_ms * self.cfg.audio.sample_rate / 1000)
         x0 = augment(self._clips[idx], self.g_data, max_shift).to(self.device)[:, None]
         labels = self.data.labels[idx].to(self.device)
@@ -277,7 +280,7 @@ def clip_weights(data: ClipSet, class_weights) -> torch.Tensor | None:
         return None
     weights = dict(class_weights)
     unknown = set(weights) - set(data.classes)
-    if unknown or any(not (w > 0) for w in weights.values()):
+    if unknown or any(not (0 < w < math.inf) for w in weights.values()):
         raise StudioError(f"class weights must be positive and name classes of the data "
                           f"({', '.join(data.classes)}); got {dict(class_weights)}")
     per_class = torch.tensor([float(weights.get(c, 1.0)) for c in data.classes] + [1.0])
