@@ -75,3 +75,22 @@ def detection_f1(true_spans, found_spans, tolerance: int = 0) -> tuple[float, fl
     recall = tp_true / len(true_spans) if true_spans else 1.0
     f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
     return precision, recall, f1
+
+
+def between_harmonics_db(x, rate: int, f0: float, start: float = 0.1,
+                         seconds: float = 0.5) -> float:
+    """How much of a pitched note's energy lies between its partials, in dB of the whole:
+    the share of a Hann-windowed segment's spectrum (from `start`, `seconds` long) more than
+    f0/4 away from every multiple of f0. A clean sampled instrument sits far below -30 dB;
+    broadband noise under the note raises it (white noise alone gives about -3 dB, since half
+    of every harmonic spacing counts as "between"). NaN for an unpitched clip (f0 <= 0) or
+    one too short for the segment."""
+    s = _flat(x)
+    a, n = int(round(start * rate)), int(round(seconds * rate))
+    if f0 <= 0 or len(s) < a + n:
+        return float("nan")
+    power = np.abs(np.fft.rfft(s[a:a + n] * np.hanning(n))) ** 2
+    freq = np.fft.rfftfreq(n, 1.0 / rate)
+    offset = np.abs(freq / f0 - np.round(freq / f0))  # distance to the nearest harmonic, in f0
+    between = (offset > 0.25) | (freq < 0.75 * f0)  # below the fundamental is between too
+    return float(10 * np.log10(max(power[between].sum(), 1e-30) / max(power.sum(), 1e-30)))
