@@ -85,8 +85,8 @@ def median_between(clips: torch.Tensor, rate: int, pitches: list[float]) -> floa
     """The median of `between_harmonics_db` over the clips (n, frames) with a pitch: how much
     broadband noise lies under the notes (NaN when none is pitched)."""
     from studio.dsp.metrics import between_harmonics_db
-    values = [between_harmonics_db(c.numpy(), rate, f) for c, f in zip(clips, pitches) if f > 0]
-    values = [v for v in values if not np.isnan(v)]
+    values = [between_harmonics_db(c.numpy(), rate, f) for c, f in zip(clips, pitches)]
+    values = [v for v in values if not np.isnan(v)]  # NaN: unpitched (f <= 0)
     return float(np.median(values)) if values else float("nan")
 
 
