@@ -43,10 +43,14 @@ class Chunking:
 
 @dataclass(frozen=True)
 class Extra:
-    """A further named input: a second clip, a noise profile, a reference recording."""
+    """A further named input: a second clip, a noise profile, a reference recording.
+    `source` says where the window takes it from: "file" (the user chooses one) or a part
+    of the open document ("noise_profile": the noise learned from a selection). The command
+    line always reads it from a file."""
     name: str
     help: str = ""
     required: bool = True
+    source: str = "file"
 
 
 @dataclass
@@ -58,6 +62,9 @@ class Inputs:
     freq_range: tuple[float, float] | None = None  # the spectral selection, if any
     extras: dict[str, tuple["torch.Tensor", int]] = field(default_factory=dict)
     offset: int = 0  # index of audio[:, 0] in the document (chunks and selections)
+    # (frames before, frames after) of `audio` that are context around the selection, for
+    # ops that declare context_seconds; the op processes the frames between them
+    context: tuple[int, int] | None = None
 
 
 @dataclass
@@ -121,6 +128,9 @@ class Operation:
     # (a gap to inpaint, an array layout): the generic test and the docs use them.
     example: Mapping[str, Any] | None = None
     min_seconds: float = 0.0      # shortest input that makes sense (the runner enforces it)
+    # Audio on each side of the selection the op reads to process it (a gap filled from
+    # around it): the window sends it as Inputs.context, the result covers the selection only
+    context_seconds: float = 0.0
 
     def describe(self) -> dict:
         return {
@@ -131,7 +141,7 @@ class Operation:
             "chunk": None if self.chunk is None else {
                 "seconds": self.chunk.seconds, "overlap": self.chunk.overlap},
             "returns_audio": self.returns_audio, "changes_length": self.changes_length,
-            "min_seconds": self.min_seconds,
+            "min_seconds": self.min_seconds, "context_seconds": self.context_seconds,
             "example": None if self.example is None else dict(self.example),
             "params": self.schema.describe(),
         }
@@ -142,7 +152,8 @@ def operation(*, id: str, title: str, category: str | None = None,
               inputs: InputKind = InputKind.SELECTION, extras: tuple[Extra, ...] = (),
               chunk: Chunking | None = None, description: str = "",
               changes_length: bool = False, returns_audio: bool = True,
-              example: Mapping[str, Any] | None = None, min_seconds: float = 0.0):
+              example: Mapping[str, Any] | None = None, min_seconds: float = 0.0,
+              context_seconds: float = 0.0):
     """Declare an operation; the decorated function is its `run`. Registers it."""
     category = category or id.split(".", 1)[0]
     if "." not in id or category not in CATEGORIES:
@@ -156,7 +167,8 @@ def operation(*, id: str, title: str, category: str | None = None,
                        chunk=chunk, description=description or (fn.__doc__ or "").strip(),
                        changes_length=changes_length, returns_audio=returns_audio,
                        example=None if example is None else dict(example),
-                       min_seconds=float(min_seconds))
+                       min_seconds=float(min_seconds),
+                       context_seconds=float(context_seconds))
         registry.register(op)
         fn.operation = op  # type: ignore[attr-defined]
         return fn

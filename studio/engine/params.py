@@ -20,6 +20,9 @@ class Param:
     default: Any = None
     help: str = ""
     label: str = ""  # shown in forms; defaults to the name with spaces
+    # False: the window gives this value from the document the way a user gives it (a gap
+    # by selecting it), so its form leaves the field out; presets and the CLI still set it
+    in_form: bool = field(default=True, kw_only=True)
 
     kind = "any"
 

@@ -84,7 +84,9 @@ class JobRequest:
     input starts in the document (reports and ops that care about absolute time).
     `sink`, when given, receives the output block by block instead of it being collected into
     `JobResult.audio` (streaming a long result to a file). `chunk_seconds` overrides the op's
-    declared chunk length (tests, memory-bound callers)."""
+    declared chunk length (tests, memory-bound callers). `context` = (frames before, frames
+    after): that much of `inputs` surrounds the selection (ops with context_seconds); the
+    result holds the selection only, and `offset` is still where `inputs` starts."""
     job_id: str = ""
     op_id: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -97,6 +99,7 @@ class JobRequest:
     offset: int = 0
     sink: Sink | None = None
     chunk_seconds: float | None = None
+    context: tuple[int, int] = (0, 0)
 
     def __post_init__(self):
         if not self.op_id:

@@ -116,8 +116,9 @@ def _after_oom(op, request, source, ctx, chunk, halvings, device, error):
 
 
 def _initial_chunk(op: Operation, request: JobRequest, source: AudioSource | None) -> int | None:
-    """Chunk length in frames, or None for one piece."""
-    if op.chunk is None or source is None or not op.returns_audio:
+    """Chunk length in frames, or None for one piece (always for a selection with context:
+    the op reads its context around the selection, all of it at once)."""
+    if op.chunk is None or source is None or not op.returns_audio or any(request.context):
         return None
     seconds = request.chunk_seconds or op.chunk.seconds
     return max(1, int(round(seconds * request.sample_rate)))
@@ -171,7 +172,9 @@ def _attempt(op: Operation, params: Params, source: AudioSource | None, request:
 
     def call(x: torch.Tensor, offset: int, sub: Context) -> Result:
         result = op.run(Inputs(audio=x, sample_rate=rate, freq_range=request.freq_range,
-                               extras=extras, offset=offset), params, sub)
+                               extras=extras, offset=offset,
+                               context=tuple(request.context) if any(request.context)
+                               else None), params, sub)
         if not isinstance(result, Result):
             raise TypeError(f"operation {op.id} returned {type(result).__name__}, not Result")
         return result
@@ -185,6 +188,10 @@ def _attempt(op: Operation, params: Params, source: AudioSource | None, request:
         x = _tensor(source.read(0, n), ctx.device)
         result = call(x, request.offset, ctx)
         del x
+        if any(request.context) and result.audio is not None and not op.changes_length:
+            before, after = request.context  # the result replaces the selection only
+            result.audio = result.audio[..., before:n - after]
+            n -= before + after
         return _finish_whole(op, result, rate, request, frames_in=n)
 
     overlap = min(_overlap_frames(op, rate), chunk // 2)

@@ -252,6 +252,8 @@ class ParamForm(QWidget):
         form.setContentsMargins(4, 4, 4, 4)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         for p in schema:
+            if not p.in_form:  # the window gives it from the document (a selected gap)
+                continue
             ed = editor_for(p)
             ed.setToolTip(p.help)
             if p.default is not None:
@@ -282,7 +284,7 @@ class ParamForm(QWidget):
 
     def reset(self, name: str | None = None) -> None:
         for p in self.schema:
-            if name is None or p.name == name:
+            if p.name in self.editors and (name is None or p.name == name):
                 if p.default is not None or not isinstance(p, (P.Float, P.Int)):
                     self.editors[p.name].set_value(p.default)
         self.changed.emit()

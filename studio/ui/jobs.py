@@ -89,6 +89,7 @@ class JobController(QObject):
             self.notice.emit("Open a file first")
             return None
         whole = op.inputs in (InputKind.DOCUMENT, InputKind.MULTICHANNEL)
+        context = (0, 0)
         if generator:  # needs no document; the op returns audio at its own (model's) rate
             a, b, chans = 0, 0, ()
             inputs = None
@@ -100,12 +101,14 @@ class JobController(QObject):
             if b <= a:
                 self.notice.emit("Nothing to process: the selection is empty")
                 return None
-            inputs = state.read(a, b, channels=list(chans))
+            context = _context(op, a, b, state)
+            inputs = state.read(a - context[0], b + context[1], channels=list(chans))
         sel = self.model.selection
         band = (sel.f_lo, sel.f_hi) if sel is not None and sel.has_freq_range and \
             not generator else None
         req = JobRequest(op_id=op.id, params=dict(params), inputs=inputs, sample_rate=rate,
-                         device=self.device, freq_range=band, offset=a, extras=extras or {})
+                         device=self.device, freq_range=band, offset=a - context[0],
+                         extras=extras or {}, context=context)
         info = JobInfo(req.job_id, kind, op.id, title or op.title, dict(params), a, b, chans,
                        state, rate, band, list(steps or []), generator=generator)
         self.jobs[info.job_id] = info
@@ -238,6 +241,13 @@ class Generated:
         audio = None if result.audio is None else np.asarray(result.audio, np.float32)
         takes = tuple((str(n), np.asarray(a, np.float32)) for n, a in result.takes)
         return cls(audio, int(result.sample_rate), takes, label, info.op_id, dict(p))
+
+
+def _context(op, a: int, b: int, state) -> tuple[int, int]:
+    """The audio around [a, b) an op reads to process it (a gap filled from both sides):
+    `op.context_seconds` on each side, less where the document ends."""
+    pad = int(round(getattr(op, "context_seconds", 0.0) * state.sample_rate))
+    return (min(pad, a), min(pad, state.n_frames - b)) if pad > 0 else (0, 0)
 
 
 def _short(params: dict) -> str:

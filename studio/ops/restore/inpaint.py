@@ -1,9 +1,10 @@
 """restore.inpaint: fill a short gap (dropout) from the audio on both sides.
 
-Input design: the op takes the selection plus context. The gap is given as `gap_start` /
-`gap_end` in seconds relative to the input; when the engine passes a selection with
-context (see the report to the engine owner: `Operation.context_seconds` and
-`Inputs.context = (frames before, frames after)`), the gap is the input minus that context.
+The gap is given the way a user gives it: in the window, by selecting it; the op declares
+`context_seconds`, so the job sends the selection with that much audio around it
+(`Inputs.context = (frames before, frames after)`), the gap is the input minus that
+context, and the result replaces the selection only. On the command line the whole file is
+the input and `gap_start` / `gap_end` (seconds from its start) name the gap.
 Gaps up to 50 ms are filled by Janssen's iterative AR method (the classical best there);
 longer ones, up to 100 ms, by Janssen or by LSAR with one model fitted on the context
 (Audacity's Repair), whichever better fills a known stretch of the same length beside the
@@ -30,12 +31,13 @@ def gap_bounds(inputs: Inputs, p) -> tuple[int, int]:
     n = inputs.audio.shape[-1]
     sr = inputs.sample_rate
     context = getattr(inputs, "context", None)
-    if p.gap_start >= 0 and p.gap_end > p.gap_start:
-        s, e = int(round(p.gap_start * sr)), int(round(p.gap_end * sr))
-    elif context:
+    if context:  # a selection with audio around it: the selection is the gap
         s, e = int(context[0]), n - int(context[1])
+    elif p.gap_start >= 0 and p.gap_end > p.gap_start:
+        s, e = int(round(p.gap_start * sr)), int(round(p.gap_end * sr))
     else:
-        raise StudioError("inpaint needs the gap: set gap_start and gap_end (seconds)")
+        raise StudioError("Fill gap needs the gap: select it (in the window), or set "
+                          "gap_start and gap_end (seconds)")
     if not (0 < s < e < n):
         raise StudioError("the gap needs audio on both sides of it")
     return s, e
@@ -105,12 +107,19 @@ def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int 
 @operation(
     id="restore.inpaint", title="Fill gap", category="restore",
     params=[
-        Float("gap_start", default=-1.0, unit="s", help="gap start from the input's start"),
-        Float("gap_end", default=-1.0, unit="s", help="gap end from the input's start"),
+        Float("gap_start", default=-1.0, unit="s", in_form=False,
+              help="gap start from the input's start (command line; the window fills "
+                   "the selection)"),
+        Float("gap_end", default=-1.0, unit="s", in_form=False,
+              help="gap end from the input's start (command line)"),
         Int("iterations", default=20, lo=1, hi=200, help="Janssen iterations (long gaps)"),
     ],
     example={"gap_start": 0.2, "gap_end": 0.21},
     min_seconds=0.3,
+    # the AR fill reads up to 0.2 s on each side of a 100 ms gap, and the self-check's
+    # probes sit up to two gap lengths further out: 0.5 s gives the same fill as the
+    # whole file would
+    context_seconds=0.5,
 )
 def run(inputs: Inputs, p, ctx) -> Result:
     """Fill a dropout of up to 100 ms by autoregressive interpolation."""
