@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self.overview = OverviewStrip(self.model)
         self.waveform = WaveformView(self.model)
         self.spectrogram = SpectrogramView(self.model, self.tasks)
-        self.spectrogram.vb.setXLink(None)
+        self.waveform.link_time(self.spectrogram.vb)  # one time axis, kept across rebuilds
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(self.waveform)
         self.splitter.addWidget(self.spectrogram)
@@ -151,7 +151,6 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         m = self.model
-        self.spectrogram.vb.setXLink(None)
         m.document_replaced.connect(self._on_document_changed)
         m.state_changed.connect(self._on_format_changed)
         m.selection_changed.connect(self._on_selection_changed)
@@ -191,7 +190,6 @@ class MainWindow(QMainWindow):
         self.splitter.setVisible(has)
         self.overview.setVisible(has)
         if has:
-            self.spectrogram.vb.setXLink(self.waveform.master)
             self.spectrogram.schedule_refresh()
         self._on_format_changed()
         self._on_selection_changed()

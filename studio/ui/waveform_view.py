@@ -48,6 +48,7 @@ class WaveformView(pg.GraphicsLayoutWidget):
         self._playheads: list[pg.InfiniteLine] = []
         self._cursors: list[pg.InfiniteLine] = []
         self._labels: list[pg.TextItem] = []
+        self._time_followers: list[pg.ViewBox] = []
         self.ruler = TimeAxis("top")
         self.ci.layout.setSpacing(0)
         self.ci.setContentsMargins(0, 0, 4, 0)
@@ -64,6 +65,33 @@ class WaveformView(pg.GraphicsLayoutWidget):
     @property
     def master(self) -> EditViewBox | None:
         return self.plots[0].getViewBox() if self.plots else None
+
+    def link_time(self, vb: pg.ViewBox) -> None:
+        """Make `vb` (the spectrogram's) share this view's time axis from now on. The link is
+        re-made after every rebuild: a rebuild replaces the plot it was linked to, and pyqtgraph
+        only copies the range across when the linked view next moves or resizes, so a
+        mono file (whose one plot never resizes after the link) left the other view at 0-1 s."""
+        self._time_followers.append(vb)
+        self._link_followers()
+
+    def _link_followers(self) -> None:
+        m = self.master
+        for vb in self._time_followers:
+            if m is None:
+                vb.setXLink(None)
+                continue
+            limits = m.state["limits"]
+            vb.enableAutoRange(x=False)  # the time axis is the waveform's, never the items'
+            vb.setLimits(xMin=limits["xLimits"][0], xMax=limits["xLimits"][1],
+                         minXRange=limits["xRange"][0])
+            vb.setXLink(m)
+            (x0, x1), _ = m.viewRange()
+            m.blockLink(True)  # a copy now, even before either view has its on-screen size
+            try:
+                vb.setXRange(x0, x1, padding=0)
+            finally:
+                m.blockLink(False)
+            vb.linkedXChanged()  # then lined up pixel for pixel where both are on screen
 
     def _build(self) -> None:
         self.clear()  # deletes the old plots and their axes: the ruler is made anew
@@ -82,7 +110,9 @@ class WaveformView(pg.GraphicsLayoutWidget):
             plot = self.addPlot(row=ch, col=0, viewBox=vb, axisItems=axes)
             plot.showAxis("top", ch == 0)
             plot.hideAxis("bottom")
-            plot.showAxis("left", not compact)
+            # compact rows hide the level labels but keep the axis' width: the plot areas of
+            # the waveform and the spectrogram must start at the same pixel (one time axis)
+            plot.getAxis("left").setStyle(showValues=not compact)
             plot.getAxis("left").setWidth(38)
             plot.getAxis("left").setTicks([[(-1, "-1"), (-0.5, ""), (0, "0"), (0.5, ""), (1, "1")]])
             plot.setMenuEnabled(False)
@@ -125,6 +155,7 @@ class WaveformView(pg.GraphicsLayoutWidget):
             m.setLimits(xMin=0, xMax=dur, minXRange=8 / self.model.rate)
             m.setXRange(0, dur, padding=0)
             self.ruler.set_rate(self.model.rate)
+        self._link_followers()
         self._on_selection_changed()
         self._on_channels_changed()
         self._on_playhead_changed(self.model.playhead)
@@ -142,7 +173,8 @@ class WaveformView(pg.GraphicsLayoutWidget):
                 self.set_visible_range(*rng)
         elif self.plots:
             dur = max(self.model.n_frames / self.model.rate, 1e-3)
-            self.master.setLimits(xMin=0, xMax=dur)
+            for vb in [self.master, *self._time_followers]:
+                vb.setLimits(xMin=0, xMax=dur)
         self.refresh()
 
     def _on_selection_changed(self) -> None:
