@@ -62,6 +62,10 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.TopToolBarArea, self.transport)
         self._build_docks()
         self._build_status()
+        from studio.ui.repair import RepairTools
+        self.repair = RepairTools(self)  # noise profile, dropouts: before the menus use them
+        from studio.ui.arrays.tools import ArrayTools
+        self.array_tools = ArrayTools(self)  # the Array menu, the dock's layout as side input
         from studio.ui import menus
         self.actions_ = menus.build(self)
         self._connect()

@@ -155,11 +155,20 @@ class Actions:
             self.w.notify(str(e))
             return None, None
 
-    def _extras(self, op) -> dict | None:
+    def _extras(self, op, params: dict | None = None) -> dict | None:
         """The further clips `op` declares (interpolate's second clip), each chosen as a
-        file; None when the user cancels or a clip cannot be used."""
+        file, or taken from the document when the op says so (a learned noise profile);
+        None when the user cancels or a clip cannot be used."""
         out = {}
         for extra in op.extras:
+            if extra.source != "file":  # from the document: never a file prompt
+                got = self.w.repair.side_input(extra, op, params or {})
+                if got is not None:
+                    out[extra.name] = got
+                elif extra.required:
+                    self.w.notify(f"{op.title} needs the document's {extra.help or extra.name}")
+                    return None
+                continue
             path, _ = QFileDialog.getOpenFileName(
                 self.w, f"{op.title}: {extra.help or extra.name}", "",
                 file_ops.AUDIO_FILTER)
@@ -182,9 +191,13 @@ class Actions:
         return out
 
     def _submit(self, kind: str, op, params, **kw):
-        extras = self._extras(op) if op.extras else {}
+        if op.category == "array":  # on the Array dock's layout; a simulation asks its sources
+            return self.w.array_tools.route(kind, op, params)
+        extras = self._extras(op, params) if op.extras else {}
         if extras is None:
             return None
+        if "title" not in kw:  # named after its side inputs ("… · profile 2.1–2.6 s")
+            kw["title"] = self.w.repair.title_for(op, params)
         return self.w.jobs.submit(kind, op, params, extras=extras, **kw)
 
     def preview(self, op=None, params=None) -> None:
@@ -216,7 +229,7 @@ class Actions:
             if not dlg.exec():
                 return
             sets = dlg.parameter_sets()
-        extras = self._extras(op) if op.extras else {}
+        extras = self._extras(op, params) if op.extras else {}
         if extras is None:
             return
         for values in sets[:4]:
@@ -225,7 +238,8 @@ class Actions:
             except StudioError as e:
                 self.w.notify(str(e))
                 continue
-            self.w.jobs.submit("compare", op, p, extras=extras)
+            self.w.jobs.submit("compare", op, p, extras=extras,
+                               title=self.w.repair.title_for(op, p))
 
     def run_chain(self, path: str | None = None, kind: str = "preview") -> None:
         from studio.engine import chain, registry
@@ -263,6 +277,8 @@ class Actions:
 
         from studio.core.document import Document
         from studio.core.takes import Take
+        if self.w.array_tools.makes_recording(gen.op_id):  # a multichannel array recording
+            return self.w.array_tools.open_recording(gen)
         audio = gen.audio if gen.audio is not None else gen.takes[0][1]
         doc = Document.from_array(audio, gen.rate,
                                   source_info={"title": gen.name, "generated_by": gen.op_id})
@@ -464,6 +480,13 @@ def build(w) -> Actions:
     A.add(p, "chain", "Run &chain…", A.run_chain)
     A.add(p, "cancel_jobs", "Cancel all &jobs", w.jobs.cancel_all)
     p.addSeparator()
+    A.add(p, "learn_noise", "&Learn noise profile", w.repair.noise.learn,
+          tip="Learn the noise of the selection (a noise-only stretch) for Noise reduction")
+    A.add(p, "find_dropouts", "Find &dropouts", w.repair.dropouts.find,
+          tip="Mark the runs of digital silence or held samples")
+    A.add(p, "next_dropout", "Select &next dropout", w.repair.dropouts.select_next,
+          tip="Select the next dropout found, for Restore › Fill gap")
+    p.addSeparator()
     ops_menu = p.addMenu("&Operations")
     by_cat: dict[str, QMenu] = {}
     for op in w.operations.ops:
@@ -483,6 +506,7 @@ def build(w) -> Actions:
     A.add(g, "train", "&Train on folder…", A.train_dialog,
           tip="Train a diffusion model on a folder of clips (sub-folders are classes)")
 
+    w.array_tools.build_menu(mb)
     h = mb.addMenu("&Help")
     A.add(h, "demo_notes", "&Demo notes", A.demo_notes)
     A.add(h, "about", "&About", A.about)

@@ -1,8 +1,9 @@
 """restore.denoise: broadband noise reduction.
 
-The noise power per bin comes from, in order: an extra clip named "noise" (a noise-only
-selection), a saved profile file (studio.dsp.noise.NoiseProfile JSON), or a blind estimate
-(minimum statistics refined MCRA-style).
+The noise power per bin comes from, in order: a saved profile file the user names
+(studio.dsp.noise.NoiseProfile JSON), an extra clip named "noise" (a noise-only stretch: in
+the window the document's learned noise profile, on the command line a file), or a blind
+estimate (minimum statistics refined MCRA-style).
 
 The gain is Wiener's (or MMSE-LSA) on a two-step a priori SNR. The first step smooths the
 maximum-likelihood speech power over time in the cepstral domain (Breithaupt, Gerkmann &
@@ -24,7 +25,6 @@ noisy signal and the noise spectrum) is lower is kept.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Callable
 
 import torch
@@ -132,16 +132,17 @@ def spectral_gain(gamma, noise_psd, sample_rate, hop, g_min, smoothing_bins=1, r
 
 
 def _profile_psd(inputs: Inputs, p) -> tuple[Callable[[int], torch.Tensor | None], str]:
+    # a file the user names wins over the default side input (the document's profile)
+    if p.profile:
+        prof = NoiseProfile.from_file(p.profile)
+        return (lambda n_fft: torch.from_numpy(prof.resampled(n_fft, inputs.sample_rate)),
+                "profile file")
     if "noise" in inputs.extras:
         noise, rate = inputs.extras["noise"]
         if rate != inputs.sample_rate:
             raise StudioError("the noise clip must have the same sample rate as the audio")
         return (lambda n_fft: torch.from_numpy(learn_profile(noise, rate, n_fft).psd),
                 "noise clip")
-    if p.profile:
-        prof = NoiseProfile.from_json(Path(p.profile).read_text())
-        return (lambda n_fft: torch.from_numpy(prof.resampled(n_fft, inputs.sample_rate)),
-                "profile file")
     return (lambda n_fft: None), "estimated"
 
 
@@ -161,10 +162,11 @@ def _profile_psd(inputs: Inputs, p) -> tuple[Callable[[int], torch.Tensor | None
                     "music), auto: the one with the lower estimated error"),
         Bool("residual_only", default=False, help="output only the removed noise"),
         File("profile", default="", filter="Noise profile (*.json)",
-             help="a learned noise profile; empty: use the 'noise' clip or estimate"),
+             help="a saved noise profile file; empty: the document's learned profile "
+                  "(the 'noise' clip), else an estimate"),
     ],
     extras=(Extra("noise", help="a noise-only stretch to learn the profile from",
-                  required=False),),
+                  required=False, source="noise_profile"),),
     chunk=Chunking(seconds=30.0, overlap=0.5),
 )
 def run(inputs: Inputs, p, ctx) -> Result:

@@ -1,0 +1,72 @@
+"""Find dropouts, then step through them: each found run is selected (and brought into view)
+so Fill gap repairs exactly it. The finder is the engine's analyze.dropouts; its markers are
+also drawn by the report viewers. A run of the op from anywhere (menu, operations list)
+updates the list."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+FIND_OP = "analyze.dropouts"
+VIEW_MARGIN_S = 0.25  # audio shown on each side of a selected dropout
+
+
+class DropoutFinder(QObject):
+    found = Signal(int)   # how many
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent or window)
+        self.w = window
+        self.runs: list[tuple[int, int]] = []  # document frames [start, end)
+        self._pending: dict[str, object] = {}
+        window.jobs.job_added.connect(self._on_job_added)
+        window.jobs.job_ended.connect(self._on_job_ended)
+        window.jobs.host.finished.connect(self._on_job_finished)
+        window.model.document_replaced.connect(self._on_document_changed)
+
+    def find(self):
+        """Scan the selection, or the whole document when there is none."""
+        from studio.engine import registry
+        if self.w.model.document is None:
+            self.w.notify("Open a file first")
+            return None
+        return self.w.jobs.submit("apply", registry.get(FIND_OP), {}, title="Find dropouts")
+
+    def select_next(self) -> tuple[int, int] | None:
+        """Select the first found dropout after the selection's start (wrapping around)."""
+        from studio.core.selection import Selection
+        model = self.w.model
+        if model.document is None or not self.runs:
+            self.w.notify("No dropouts found: Process › Find dropouts first")
+            return None
+        at = model.selection.start if model.selection is not None else 0
+        k = next((i for i, (a, _) in enumerate(self.runs) if a > at), 0)
+        a, b = self.runs[k]
+        model.set_selection(Selection(a, b))
+        r = model.rate
+        self.w.waveform.set_visible_range(max(0.0, a / r - VIEW_MARGIN_S), b / r + VIEW_MARGIN_S)
+        self.w.notify(f"Dropout {k + 1} of {len(self.runs)}: {1000 * (b - a) / r:.1f} ms at "
+                      f"{a / r:.3f} s selected; Restore › Fill gap repairs it")
+        return a, b
+
+    def _on_document_changed(self) -> None:
+        self.runs = []
+
+    def _on_job_added(self, info) -> None:
+        if info.op_id == FIND_OP:
+            self._pending[info.job_id] = info
+
+    def _on_job_ended(self, info, how: str) -> None:
+        if how != "finished":
+            self._pending.pop(info.job_id, None)
+
+    def _on_job_finished(self, msg) -> None:
+        info = self._pending.pop(msg.job_id, None)
+        if info is None:
+            return
+        data = msg.result.report.data
+        self.runs = [(info.start + int(s), info.start + int(s) + int(n))
+                     for s, n in zip(data.get("starts", ()), data.get("lengths", ()))]
+        n = len(self.runs)
+        self.found.emit(n)
+        self.w.notify(f"Found {n} dropout{'s' if n != 1 else ''}" +
+                      (": Process › Select next dropout selects one" if n else ""))

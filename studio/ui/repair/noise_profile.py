@@ -1,0 +1,188 @@
+"""The document's noise profile: learned from a noise-only selection (Audacity's Get Noise
+Profile, RX's Learn), shown as a spectrum in the operations dock, kept with the session
+(`doc.extensions["noise_profile"]`), and given to Noise reduction as its side input, so
+Preview, Compare and Apply never ask for a file.
+
+The spectrum is computed in the engine (analyze.noise_profile); this module keeps the
+selection's samples, so the denoiser learns the profile at whichever frame size it picks,
+exactly as from a noise clip. Any run of analyze.noise_profile (this panel's button, the
+Process menu, the Analyze entry of the operations list) learns the document's profile.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout)
+
+EXTENSION_KEY = "noise_profile"
+SOURCE = "noise_profile"       # the Extra.source this keeper provides
+LEARN_OP = "analyze.noise_profile"
+MAX_SECONDS = 30.0             # a longer selection is not a noise-only stretch
+
+
+def seconds(t: float) -> str:
+    """2.1, 2.65, 12 (no trailing zeros), for take names and labels."""
+    return f"{t:.2f}".rstrip("0").rstrip(".")
+
+
+class NoiseProfileKeeper(QObject):
+    """Learns, keeps and provides the open document's noise profile."""
+    changed = Signal()
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent or window)
+        self.w = window
+        self._pending: dict[str, tuple] = {}   # job id -> (JobInfo, document)
+        window.jobs.job_added.connect(self._on_job_added)
+        window.jobs.job_ended.connect(self._on_job_ended)
+        window.jobs.host.finished.connect(self._on_job_finished)
+        window.model.document_replaced.connect(self.changed.emit)
+
+    # the profile ---------------------------------------------------------------------------
+    def profile(self) -> dict | None:
+        doc = self.w.model.document
+        ext = getattr(doc, "extensions", None) or {}
+        prof = ext.get(EXTENSION_KEY)
+        return prof if isinstance(prof, dict) and "audio" in prof else None
+
+    def label(self) -> str:
+        """'profile 2.1–2.6 s', what a take made with it is named after."""
+        p = self.profile()
+        if p is None:
+            return ""
+        r = p["sample_rate"]
+        return f"profile {seconds(p['start'] / r)}–{seconds(p['end'] / r)} s"
+
+    def provide(self):
+        """(noise samples (C, N), rate) for an Extra whose source is the noise profile."""
+        p = self.profile()
+        return None if p is None else (np.asarray(p["audio"], np.float32), int(p["sample_rate"]))
+
+    def forget(self) -> None:
+        doc = self.w.model.document
+        if doc is not None and getattr(doc, "extensions", None):
+            doc.extensions.pop(EXTENSION_KEY, None)
+        self.changed.emit()
+
+    # learning ------------------------------------------------------------------------------
+    def learn(self):
+        """Learn from the selection (in the engine); the result arrives as a finished job."""
+        from studio.engine import registry
+        sel = self.w.model.selection
+        if self.w.model.document is None:
+            self.w.notify("Open a file first")
+            return None
+        if sel is None or sel.is_empty:
+            self.w.notify("Select a noise-only stretch first (a pause, the room tone before "
+                          "the first note), then Learn noise profile")
+            return None
+        if sel.length > MAX_SECONDS * self.w.model.rate:
+            self.w.notify(f"Select a noise-only stretch of at most {MAX_SECONDS:g} s")
+            return None
+        return self.w.jobs.submit("preview", registry.get(LEARN_OP), {})
+
+    def _on_job_added(self, info) -> None:
+        if info.op_id == LEARN_OP:
+            self._pending[info.job_id] = (info, self.w.model.document)
+
+    def _on_job_ended(self, info, how: str) -> None:
+        if how != "finished":  # a finished one is taken by _on_job_finished, which runs after
+            self._pending.pop(info.job_id, None)
+
+    def _on_job_finished(self, msg) -> None:
+        got = self._pending.pop(msg.job_id, None)
+        if got is None:
+            return
+        info, doc = got
+        if doc is not self.w.model.document or doc is None:
+            return  # learned on a document that is closed now
+        report = msg.result.report
+        rate = info.rate
+        end = min(info.end, info.start + int(MAX_SECONDS * rate))
+        psd = np.asarray(report.data["psd"], np.float64)
+        n_fft = int(report.data["n_fft"])
+        curve = report.curves[0]
+        if getattr(doc, "extensions", None) is None:
+            doc.extensions = {}
+        doc.extensions[EXTENSION_KEY] = {
+            "audio": info.state.read(info.start, end, channels=list(info.channels)),
+            "sample_rate": rate, "start": info.start, "end": end,
+            "channels": list(info.channels), "n_fft": n_fft, "psd": psd,
+            "freqs": np.asarray(curve.x, np.float64), "level_db": np.asarray(curve.y),
+            "noise_dbfs": float(report.values["noise level (dBFS)"])}
+        self.changed.emit()
+        self.w.notify(f"Learned the noise {self.label()} "
+                      f"({report.values['noise level (dBFS)']:.1f} dBFS): select what to "
+                      "clean, then Noise reduction")
+
+
+class NoiseProfilePanel(QGroupBox):
+    """In the operations dock, above the form of an op that takes the noise profile: what
+    was learned (range, level), its spectrum, Learn from selection and Forget."""
+
+    def __init__(self, keeper: NoiseProfileKeeper, parent=None):
+        super().__init__("Noise profile", parent)
+        self.keeper = keeper
+        self.setObjectName("noiseProfilePanel")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        self.text = QLabel(wordWrap=True)
+        lay.addWidget(self.text)
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("noiseProfilePlot")
+        self.plot.setMinimumHeight(120)
+        self.plot.setMaximumHeight(160)
+        self.plot.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.plot.setLogMode(x=True, y=False)
+        self.plot.setLabel("bottom", "frequency", units="Hz")
+        self.plot.setLabel("left", "dBFS")
+        self.plot.setMouseEnabled(False, False)
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.curve = self.plot.plot(pen=pg.mkPen((230, 160, 60), width=1.5))
+        lay.addWidget(self.plot)
+        row = QHBoxLayout()
+        self.learn_btn = QPushButton("Learn from selection")
+        self.learn_btn.setToolTip("Select a stretch with only noise in it, then learn its "
+                                  "spectrum: Noise reduction removes that noise anywhere")
+        self.forget_btn = QPushButton("Forget")
+        self.forget_btn.setToolTip("Drop the profile: Noise reduction estimates the noise")
+        row.addWidget(self.learn_btn)
+        row.addWidget(self.forget_btn)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.learn_btn.clicked.connect(lambda: keeper.learn())
+        self.forget_btn.clicked.connect(keeper.forget)
+        keeper.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        p = self.keeper.profile()
+        self.forget_btn.setEnabled(p is not None)
+        self.plot.setVisible(p is not None)
+        if p is None:
+            self.curve.setData([], [])
+            self.text.setText("No profile: select a noise-only stretch and Learn. Without "
+                              "one the noise is estimated from the audio itself.")
+            return
+        chans = ", ".join(str(c + 1) for c in p["channels"])
+        self.text.setText(f"Learned from {self.keeper.label()[len('profile '):]} "
+                          f"(channel {chans}): {p['noise_dbfs']:.1f} dBFS")
+        f, db = np.asarray(p["freqs"]), np.asarray(p["level_db"])
+        keep = f > 0
+        self.curve.setData(f[keep], db[keep])
+        self.plot.setYRange(float(np.min(db[keep])) - 3, float(np.max(db[keep])) + 3)
+        self.plot.setXRange(np.log10(max(20.0, f[keep][0])), np.log10(f[keep][-1]), padding=0)
+
+
+def file_param_given(op, params: dict) -> str:
+    """The name of a file a File parameter of `op` names (a profile the user has), or ''."""
+    from studio.engine import params as P
+    for p in op.schema:
+        if isinstance(p, P.File) and params.get(p.name):
+            return os.path.basename(str(params[p.name]))
+    return ""
+
