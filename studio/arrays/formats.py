@@ -165,18 +165,9 @@ def load_layout(path: str | os.PathLike) -> Layout:
 
 def save_layout(layout: Layout, path: str | os.PathLike) -> None:
     """Write atomically (temp file, fsync, rename), in the format the suffix names."""
+    from studio.io.atomic import write_text
     suffix = _suffix(path)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(_WRITERS[suffix](layout))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise StudioError(f"array layout: cannot write '{path}': {e.strerror}") from None
+    write_text(path, _WRITERS[suffix](layout), action="write the array layout")
 
 
 def parse_layout(value) -> Layout:

@@ -7,7 +7,6 @@ import math
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,14 +17,19 @@ from studio.engine.params import parse_assignments
 from studio.engine.protocol import JobResult
 from studio.errors import StudioError
 from studio.io import audiofile, export
+from studio.io.atomic import write_text
+from studio.io.failures import os_error
+from studio.io.formats import kept_subtype
+from studio.io.stream_source import StreamSource
 
 
 def add_job_options(p) -> None:
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
                    help="set a parameter (repeatable); see `studio ops OP`")
     p.add_argument("--preset", help="start from a named preset of the operation")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
-                   help="where to run (auto: CUDA, then MPS, then CPU)")
+    p.add_argument("--device", default=None, choices=("auto", "cpu", "cuda", "mps"),
+                   help="where to run (default: $STUDIO_DEVICE, else auto: CUDA, then MPS, "
+                        "then CPU)")
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same audio)")
     p.add_argument("--subtype", default=None,
                    help="output sample format, e.g. FLOAT, PCM_24 (default: the input's when "
@@ -40,60 +44,51 @@ def param_values(op: Operation, preset: str | None, assignments: list[str]) -> d
     return values
 
 
+def warn(message: str) -> None:
+    print(f"studio: warning: {message}", file=sys.stderr)
+
+
 def read_audio(path: str) -> tuple[np.ndarray, int, Any]:
+    """The whole file, through the one reader every command uses (damage bridged, NaN/Inf
+    replaced, each warning on stderr as `studio convert` says it)."""
     info = audiofile.probe(path)
-    audio, rate = audiofile.read(path, on_warning=lambda m: print(f"studio: warning: {m}",
-                                                                  file=sys.stderr))
+    audio, rate = audiofile.read(path, on_warning=warn, info=info)
     return audio, rate, info
 
 
-class FileSource:
-    """A file read lazily, [a, b) at a time, for chunked operations: a one-hour recording is
-    never held whole in memory (the output still is). NaN/Inf become silence, as
-    `audiofile.read` does."""
-
-    def __init__(self, path: str, info):
-        import soundfile as sf
-        self._file = sf.SoundFile(path)
-        self.n_channels, self.n_frames = info.channels, info.frames
-
-    def read(self, a: int, b: int) -> np.ndarray:
-        self._file.seek(a)
-        block = self._file.read(b - a, dtype="float32", always_2d=True).T
-        if block.shape[1] != b - a:
-            raise StudioError(f"{self._file.name}: the audio ends early (truncated file?)")
-        return np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-
-    def close(self) -> None:
-        self._file.close()
-
-
 def open_input(path: str, op: Operation):
-    """(audio or a lazy source, rate, info): lazy for chunked ops over files libsndfile reads."""
+    """(audio or a lazy source, rate, info): lazy for chunked ops, so a long recording is
+    never held whole; both go through the same reader (studio.io.stream_source)."""
     info = audiofile.probe(path)
-    if op.chunk is not None and op.returns_audio and info.reader == "libsndfile" \
-            and info.frames > 0:
-        return FileSource(path, info), info.samplerate, info
+    if op.chunk is not None and op.returns_audio and info.frames > 0:
+        return StreamSource(info, on_warning=warn), info.samplerate, info
     return read_audio(path)
 
 
 def output_subtype(requested: str | None, out_path: str, in_path: str | None, info) -> str | None:
     """Keep the input's sample format when writing the same kind of file (a float WAV stays
-    float), unless the user asked for one."""
-    if requested:
-        return requested
-    if in_path and info is not None and \
-            Path(out_path).suffix.lower() == Path(in_path).suffix.lower():
-        return info.subtype
-    return None
+    float) and the output can hold it, unless the user asked for one (formats.kept_subtype)."""
+    subtype, note = kept_subtype(out_path, in_path, None if info is None else info.subtype,
+                                 requested)
+    if note:
+        print(f"studio: {note}", file=sys.stderr)
+    return subtype
 
 
 def write_audio(path: str, audio: np.ndarray, rate: int, subtype: str | None) -> None:
-    if os.path.dirname(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+    _make_folder(path)
     result = export.write(path, audio, rate, subtype=subtype)
     for note in result.notes:
         print(f"studio: {note}", file=sys.stderr)
+
+
+def _make_folder(path: str) -> None:
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:  # a file in the way, a name too long, no permission
+            raise os_error("write", path, e) from None
 
 
 def take_path(out: str, name: str) -> str:
@@ -132,14 +127,11 @@ def report_json(result: JobResult, source: str | None = None) -> dict:
 
 
 def write_report(path: str, result: JobResult, source: str | None = None) -> None:
-    try:
-        if os.path.dirname(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(report_json(result, source), f, indent=1)
-            f.write("\n")
-    except OSError as e:
-        raise StudioError(f"cannot write report {path}: {e.strerror or e}") from None
+    """The report as JSON, atomically: a failed write (a full disk) leaves the previous
+    report as it was."""
+    _make_folder(path)
+    text = json.dumps(report_json(result, source), indent=1) + "\n"
+    write_text(path, text, action="write report")
 
 
 def get_op(op_id: str) -> Operation:

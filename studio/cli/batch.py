@@ -59,6 +59,12 @@ class _Bar:
 
 
 def _run(args) -> int:
+    from studio.cli.convert import decoder_noise_silenced
+    with decoder_noise_silenced():  # libmpg123's notes; damage reaches stderr as our warning
+        return _main(args)
+
+
+def _main(args) -> int:
     from studio.engine import chain as chains
     from studio.engine.pool import run_all
 

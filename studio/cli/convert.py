@@ -21,7 +21,7 @@ import numpy as np
 from studio.errors import StudioError
 from studio.io import export
 from studio.io.audiofile import iter_frames, probe
-from studio.io.formats import MAX_CHANNELS
+from studio.io.formats import MAX_CHANNELS, kept_subtype
 
 
 class TtyProgress:
@@ -88,11 +88,12 @@ def remap(chunk: np.ndarray, mapping: list[int] | None) -> np.ndarray:
 
 
 def default_subtype(requested: str | None, out_path: str, in_path: str, in_subtype: str) -> str | None:
-    """Keep the input's sample format for the same kind of file, unless asked otherwise."""
-    if requested:
-        return requested
-    same_kind = os.path.splitext(out_path)[1].lower() == os.path.splitext(in_path)[1].lower()
-    return in_subtype if same_kind else None
+    """Keep the input's sample format for the same kind of file when the output can hold it,
+    unless asked otherwise (formats.kept_subtype); a changed format is said on stderr."""
+    subtype, note = kept_subtype(out_path, in_path, in_subtype, requested)
+    if note:
+        print(f"studio: {note}", file=sys.stderr)
+    return subtype
 
 
 def register(subparsers) -> None:

@@ -41,6 +41,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every `finally` and atomic write on the
+    way out runs (a half-written temporary file is removed, the destination kept)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+def _catch_sigterm() -> None:
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -50,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.command != "gui":  # the window closes itself on its own terms
+        _catch_sigterm()
     try:
         return int(args.func(args) or 0)
+    except Terminated:
+        print("studio: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except StudioError as e:
         print(f"studio: {e}", file=sys.stderr)
         return EXIT_ERROR

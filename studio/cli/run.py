@@ -40,6 +40,12 @@ class _Progress:
 
 
 def _run(args) -> int:
+    from studio.cli.convert import decoder_noise_silenced
+    with decoder_noise_silenced():
+        return _main(args)
+
+
+def _main(args) -> int:
     from studio.engine.operation import InputKind
     from studio.engine.protocol import JobRequest
     from studio.engine.runner import run_job
@@ -68,9 +74,11 @@ def _run(args) -> int:
         result = run_job(JobRequest(op_id=op.id, params=values, inputs=audio, sample_rate=rate,
                                     device=args.device, seed=args.seed, extras=extras),
                          on_progress=progress)
+        if isinstance(audio, c.StreamSource):
+            audio.finish()  # the reader's end-of-file warnings, said before the output
     finally:
         progress.close()
-        if isinstance(audio, c.FileSource):
+        if isinstance(audio, c.StreamSource):
             audio.close()
     for line in result.log:
         print(f"studio: {line}", file=sys.stderr)
@@ -79,8 +87,13 @@ def _run(args) -> int:
                       result.sample_rate, c.output_subtype(args.subtype, args.output, src, info))
     if args.output:
         for name, take in result.takes:
-            c.write_audio(c.take_path(args.output, name), take, result.sample_rate,
+            path = c.take_path(args.output, name)
+            c.write_audio(path, take, result.sample_rate,
                           c.output_subtype(args.subtype, args.output, src, info))
+            print(f"studio: wrote {name} to {path}", file=sys.stderr)  # names made up here
+        if result.audio is None and not result.takes:  # -o never silently ignored
+            print(f"studio: {op.id} makes no audio; nothing was written to {args.output} "
+                  "(--report FILE.json saves its values)", file=sys.stderr)
     if args.report:
         c.write_report(args.report, result, src)
     elif not op.returns_audio:

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from studio.core import session_limits as limits
 from studio.core.blocks import Block, zero_block
 from studio.core.document import AudioState, Document
 from studio.core.selection import Selection
@@ -241,25 +242,63 @@ def load_session(path: os.PathLike | str, progress: Progress | None = None,
         m = c.manifest
         if m.get("format") != FORMAT_NAME:
             raise AudioFileError(f"cannot open {path}: not an Audio Diffusion Studio session")
-        if int(m.get("version", 0)) > FORMAT_VERSION:
+        version = m.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise AudioFileError(f"cannot open {path}: its format version {str(version)[:40]!r} is not a number")
+        if version > FORMAT_VERSION:
             raise AudioFileError(f"cannot open {path}: made by a newer version of the app "
                                  f"(session format {m.get('version')}, this one reads "
                                  f"{FORMAT_VERSION}); please update")
         try:
             doc = _document_from(c, m, progress, cancelled)
-        except (KeyError, TypeError, ValueError, IndexError) as e:
+        except limits.SessionRefused as e:
+            raise AudioFileError(f"cannot open {path}: refused: {e}") from e
+        except RecursionError:
+            raise AudioFileError(f"cannot open {path}: its manifest is nested too deeply") from None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
             raise AudioFileError(f"cannot open {path}: its manifest is inconsistent "
                                  f"({type(e).__name__}: {e})") from e
     return doc
 
 
+def _block_files(c, p: dict) -> tuple[Path, list]:
+    """The autosave block folder beside the session file and its (path, crc) per pool entry;
+    only plain names inside that folder are accepted (session_limits.inside)."""
+    folder = limits.inside(Path(c.path).parent, p["external"], "the block folder")
+    files = p["files"]
+    if not isinstance(files, list) or len(files) != len(p["lengths"]):
+        raise ValueError("the block file list does not match the pool")
+    out = []
+    for entry in files:
+        if entry is None:
+            out.append(None)
+            continue
+        key, crc = entry
+        out.append((limits.inside(folder, f"{key}.f32", "a block file"), int(crc)))
+    return folder, out
+
+
+def _stored_samples(c, p: dict, files: list | None) -> int:
+    """Float32 samples the container (or the autosave's block folder) really holds."""
+    if files is None:
+        ch, frames, _ = c.audio_shape(p["member"])
+        return ch * frames
+    total = 0
+    for entry in files:
+        if entry is not None:
+            with contextlib.suppress(OSError):
+                total += entry[0].stat().st_size // 4
+    return total
+
+
 def _document_from(c, m: dict, progress, cancelled) -> Document:
     a = m["audio"]
     p = a["pool"]
-    lengths, zero = p["lengths"], set(p["zero"])
     external = p.get("external")
+    files = _block_files(c, p)[1] if external else None
+    limits.check_audio_claims(a, _stored_samples(c, p, files))
+    lengths, zero = p["lengths"], set(p["zero"])
     reader = None if external else c.audio_reader(p["member"])
-    folder = Path(c.path).parent / external if external else None
     pool: list[Block] = []
     for i, n in enumerate(lengths):
         if i in zero:
@@ -268,8 +307,9 @@ def _document_from(c, m: dict, progress, cancelled) -> Document:
         if cancelled is not None and (cancelled.is_set() if hasattr(cancelled, "is_set") else cancelled()):
             raise Cancelled()
         if external:
-            key, crc = p["files"][i]
-            samples = read_block(folder / f"{key}.f32", n, crc)
+            if files[i] is None:
+                raise ValueError(f"pool block {i} has no file")
+            samples = read_block(files[i][0], n, files[i][1])
         else:
             samples = reader.read(n)[0]
         pool.append(Block.from_array(samples, adopt=True))

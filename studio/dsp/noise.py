@@ -31,6 +31,13 @@ class NoiseProfile:
                            "n_fft": self.n_fft, "psd": [float(v) for v in self.psd]})
 
     @classmethod
+    def from_file(cls, path) -> "NoiseProfile":
+        """A profile file, read with a size bound; a damaged one is one StudioError line."""
+        from studio.io import jsonfile
+        data = jsonfile.read(path, f"noise profile {path}", max_bytes=8 << 20)
+        return cls.from_json(json.dumps(data))
+
+    @classmethod
     def from_json(cls, text: str) -> "NoiseProfile":
         try:
             d = json.loads(text)

@@ -215,5 +215,16 @@ def recover(entry: RecoveryEntry) -> Document:
     return doc
 
 
+def settle_prompt(found: list[RecoveryEntry], accepted: bool) -> RecoveryEntry | None:
+    """After the recovery prompt listed `found` (newest first): declined, every one is
+    deleted; accepted, the newest is returned to load, and the older ones stay where they are,
+    to be offered again at the next start (accepting one crash is no answer about another)."""
+    if not accepted:
+        for entry in found:
+            discard(entry)
+        return None
+    return found[0] if found else None
+
+
 def discard(entry: RecoveryEntry) -> None:
     shutil.rmtree(entry.folder, ignore_errors=True)

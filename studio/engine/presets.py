@@ -9,9 +9,7 @@ instead of running with nonsense.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,6 +17,8 @@ from typing import Any, Mapping
 from studio import paths
 from studio.engine import registry
 from studio.errors import StudioError
+from studio.io import jsonfile
+from studio.io.atomic import write_text
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.+()\-]{0,63}$")
 
@@ -69,10 +69,7 @@ def _find(op_id: str, name: str) -> PresetInfo:
 def load_preset(op_id: str, name: str) -> dict[str, Any]:
     """The preset's parameter values, validated against the op's current schema."""
     info = _find(op_id, name)
-    try:
-        data = json.loads(info.path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise StudioError(f"preset '{name}' for {op_id} cannot be read: {e}") from None
+    data = jsonfile.read(info.path, f"preset '{name}' for {op_id}", max_bytes=1 << 20)
     values = data.get("params") if isinstance(data, dict) else None
     if not isinstance(values, dict):
         raise StudioError(f"preset '{name}' for {op_id} has no 'params' object")
@@ -96,17 +93,12 @@ def save_preset(op_id: str, name: str, values: Mapping[str, Any]) -> Path:
     folder = user_dir(op_id)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.json"
-        text = json.dumps({"op": op_id, "name": name,
-                           "params": {k: _jsonable(v) for k, v in params.items()}}, indent=2)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".preset-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as e:
         raise StudioError(f"cannot save preset '{name}': {e.strerror or e}") from None
+    path = folder / f"{name}.json"
+    text = json.dumps({"op": op_id, "name": name,
+                       "params": {k: _jsonable(v) for k, v in params.items()}}, indent=2)
+    write_text(path, text + "\n", action=f"save preset '{name}' to")
     return path
 
 

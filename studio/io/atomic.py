@@ -34,8 +34,19 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+NAME_ROOM = 200  # bytes of the destination's name kept in a temporary name (255 is the limit)
+
+
+def _stem(dest: Path) -> str:
+    """The destination's name as a temporary name starts it: cut so that the temporary name
+    stays within the file system's 255 bytes even when the destination's own name nearly fills
+    them (the cut is on bytes, at a character boundary)."""
+    raw = dest.name.encode("utf-8", "surrogateescape")[:NAME_ROOM]
+    return raw.decode("utf-8", "ignore")
+
+
 def _remove_stale_partials(dest: Path) -> None:
-    pattern = re.compile(re.escape(f".{dest.name}.") + r"(\d+)\.[0-9a-f]+" + re.escape(PARTIAL_SUFFIX))
+    pattern = re.compile(re.escape(f".{_stem(dest)}.") + r"(\d+)\.[0-9a-f]+" + re.escape(PARTIAL_SUFFIX))
     try:
         siblings = list(dest.parent.iterdir())
     except OSError:
@@ -65,6 +76,8 @@ def fsync_directory(directory: os.PathLike | str) -> None:
 def _check_destination(dest: Path) -> None:
     if dest.is_dir():
         raise AudioFileError(f"cannot write {dest}: it is a directory")
+    if dest.parent.exists() and not dest.parent.is_dir():
+        raise AudioFileError(f"cannot write {dest}: {dest.parent} is a file, not a directory")
     if not dest.parent.exists():
         raise AudioFileError(f"cannot write {dest}: the folder {dest.parent} does not exist")
     if dest.exists() and not os.access(dest, os.W_OK) and os.geteuid() != 0:
@@ -78,9 +91,12 @@ def atomic_path(dest: os.PathLike | str, *, action: str = "write") -> Iterator[P
     The temporary file already exists (empty), created with the usual permissions (0666 less
     the umask), or with the destination's mode when replacing a file."""
     dest = Path(os.fspath(dest)).absolute()
-    _check_destination(dest)
+    try:
+        _check_destination(dest)
+    except OSError as e:  # a name too long to even look up, a loop of links ...
+        raise os_error(action, dest, e) from e
     _remove_stale_partials(dest)
-    tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
+    tmp = dest.parent / f".{_stem(dest)}.{os.getpid()}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         os.close(fd)
@@ -123,3 +139,18 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_bytes(dest: os.PathLike | str, data: bytes, *, action: str = "write") -> None:
+    """Replace `dest` with `data` atomically: on any failure (a full disk included) the
+    previous file is left exactly as it was."""
+    with atomic_open(dest, action=action) as f:
+        try:
+            f.write(data)
+        except OSError as e:
+            raise os_error(action, dest, e) from e
+
+
+def write_text(dest: os.PathLike | str, text: str, *, action: str = "write") -> None:
+    """`write_bytes` for UTF-8 text (reports, presets, model configs, layouts)."""
+    write_bytes(dest, text.encode("utf-8"), action=action)

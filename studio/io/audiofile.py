@@ -135,8 +135,8 @@ def probe(path: os.PathLike | str) -> AudioInfo:
         if "unimplemented" in reason and _wavfallback.is_riff(p):
             try:
                 data, rate = _wavfallback.read_wav(p)
-            except (ValueError, OSError, MemoryError):
-                pass
+            except Exception:  # noqa: BLE001 - scipy fails in its own ways on crafted headers
+                pass           # (ZeroDivisionError for 0 bits): libsndfile's reason stands
             else:
                 bits = _wav_bits(p) or 8 * data.dtype.itemsize
                 info = AudioInfo(p, "WAV", f"PCM_{bits}", data.shape[1], rate, data.shape[0],
@@ -144,6 +144,10 @@ def probe(path: os.PathLike | str) -> AudioInfo:
                                  reader="scipy")
                 check_rate_and_channels(info.samplerate, info.channels, p)
                 return info
+        if "does not exist or is not a regular file" in reason:
+            # the file exists and is regular (checked above): libsndfile (its MP3 reader)
+            # says this of bytes it cannot make sense of
+            reason = "not an audio file this app can read, or a damaged one"
         raise AudioFileError(f"cannot open {p}: {reason}") from e
     check_rate_and_channels(i.samplerate, i.channels, p)
     return AudioInfo(p, i.format, i.subtype, int(i.channels), int(i.samplerate), int(i.frames),
@@ -301,10 +305,11 @@ def _report(info: AudioInfo, stats: ReadStats, nonfinite: str, on_warning) -> No
 
 def read(path: os.PathLike | str, progress: Progress | None = None, cancelled=None, *,
          nonfinite: str = "zero", stats: ReadStats | None = None,
-         on_warning: Callable[[str], None] | None = None) -> tuple[np.ndarray, int]:
+         on_warning: Callable[[str], None] | None = None,
+         info: AudioInfo | None = None) -> tuple[np.ndarray, int]:
     """The whole file as a (channels, frames) float32 array and its sample rate (small files;
     the document loads long ones block by block through `iter_frames`)."""
-    info = probe(path)
+    info = info or probe(path)
     chunks = list(iter_frames(path, CHUNK_FRAMES, progress, cancelled, nonfinite=nonfinite,
                               stats=stats, on_warning=on_warning, info=info))
     audio = np.concatenate(chunks, axis=0) if len(chunks) > 1 else chunks[0]

@@ -5,6 +5,9 @@ correlated with the signal (a -100 dBFS tone just vanishes). Triangular-PDF dith
 ±1 LSB (the sum of two independent uniform ±0.5 LSB values, variance 1/6 LSB²) makes the
 error's mean and variance independent of the signal: the tone survives under a flat noise
 floor. Above 16 bits the format's own noise floor is below any converter, so no dither.
+A chunk whose samples are all exactly representable is written without dither: there is no
+rounding error to decorrelate, so same-depth conversions are bit-exact and silence stays
+silence.
 
 The scale is 2**(bits-1) both ways (libsndfile reads integer PCM as int / 2**(bits-1)), so a
 float that is exactly representable in the target format round-trips bit for bit.
@@ -44,7 +47,9 @@ class Quantizer:
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
         if self.dither == "tpdf" or self.bits > 24:
             x = np.asarray(chunk, dtype=np.float64) * self._scale
-            if self.dither == "tpdf":
+            # dither decorrelates a rounding error; samples already on the target's grid
+            # (same depth in and out, digital silence) have none, and stay bit for bit
+            if self.dither == "tpdf" and not np.array_equal(x, np.rint(x)):
                 x += tpdf_noise(x.shape, self.rng)
         else:
             # up to 24 bits, scaling by a power of two and rounding are exact in float32

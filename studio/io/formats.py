@@ -137,3 +137,26 @@ def allowed_rate(subtype: str, rate: int) -> int:
         return rate
     higher = [r for r in rates if r >= rate]
     return higher[0] if higher else rates[-1]
+
+
+def kept_subtype(out_path: os.PathLike | str, in_path: os.PathLike | str | None,
+                 in_subtype: str | None, requested: str | None = None) -> tuple[str | None, str | None]:
+    """(subtype to write, a note for the user or None). The input's sample format is kept for
+    the same kind of file (a float WAV stays float), when the output's format can hold it:
+    a 36-bit WAV (read through scipy, float32 precision) becomes FLOAT, and Ogg or MP3 data
+    named .wav becomes the format's default. None: the format's default."""
+    if requested:
+        return requested, None
+    if not in_path or not in_subtype:
+        return None, None
+    out_ext = os.path.splitext(os.fspath(out_path))[1].lower()
+    if out_ext != os.path.splitext(os.fspath(in_path))[1].lower() or out_ext not in EXTENSIONS:
+        return None, None
+    fmt, default = EXTENSIONS[out_ext]
+    sub = in_subtype.upper()
+    if sub in sf.available_subtypes() and sf.check_format(fmt, sub):
+        return sub, None
+    wide = sub.startswith("PCM_") and sub[4:].isdigit() and int(sub[4:]) > 32
+    chosen = "FLOAT" if wide and sf.check_format(fmt, "FLOAT") else default
+    why = "32-bit float (what was read: 24-bit precision)" if chosen == "FLOAT" else chosen
+    return chosen, f"{fmt} cannot hold the input's {sub} samples; written as {why}"

@@ -29,6 +29,7 @@ from studio.io.audiofile import _cancel_requested
 from studio.io.failures import check_readable_file, one_line
 
 MANIFEST_NAME = "manifest.json"
+MAX_MANIFEST_BYTES = 16 << 20  # a session of hours with hundreds of takes needs well under 1 MiB
 
 
 @dataclass
@@ -103,11 +104,20 @@ class Container:
         self._zip = None
         try:
             self._zip = zipfile.ZipFile(self.path, "r")
+            size = self._zip.getinfo(MANIFEST_NAME).file_size
+            if size > MAX_MANIFEST_BYTES:  # checked before inflating it: a zip bomb stops here
+                raise ValueError(f"the manifest inflates to {size} bytes "
+                                 f"(at most {MAX_MANIFEST_BYTES})")
             raw = self._zip.read(MANIFEST_NAME)
             self.manifest = json.loads(raw)
             if not isinstance(self.manifest, dict):
                 raise ValueError("the manifest is not an object")
-        except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, ValueError) as e:
+        except RecursionError:
+            self._zip.close()
+            raise AudioFileError(f"cannot open {self.path}: its manifest is nested too "
+                                 f"deeply") from None
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, ValueError,
+                NotImplementedError, RuntimeError) as e:
             if self._zip is not None:
                 self._zip.close()
             raise AudioFileError(f"cannot open {self.path}: not a session file, or a damaged one "
@@ -187,12 +197,26 @@ class Container:
         return r.read(r.remaining)
 
     def read_array(self, member: str) -> np.ndarray:
+        """A .npy member; its header's shape is checked against the member's size before
+        anything is allocated (numpy would allocate what the header claims)."""
+        if not isinstance(member, str):
+            raise self._damaged(repr(member)[:60], "not a member name")
         try:
-            with self._zip.open(member) as f:
+            info = self._zip.getinfo(member)
+            with self._zip.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                    else np.lib.format.read_array_header_2_0
+                shape, _, dtype = header(f)
+                if dtype.hasobject or int(np.prod(shape, dtype=object)) * dtype.itemsize \
+                        > info.file_size:
+                    raise ValueError(f"its header claims {shape} {dtype}, more than it holds")
+            with self._zip.open(info) as f:
                 return np.load(f, allow_pickle=False)
         except KeyError:
             raise self._damaged(member, "missing") from None
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, TypeError, zlib.error,
+                NotImplementedError, RuntimeError) as e:
             raise self._damaged(member, one_line(e)) from e
 
 

@@ -22,13 +22,21 @@ def test_noise_is_triangular_with_the_right_variance():
 
 def test_quantization_error_is_signal_independent():
     q = Quantizer(16, "tpdf", seed=1)
-    for offset_lsb in (0.0, 0.3, 0.5):
+    for offset_lsb in (0.3, 0.5, 0.0001):
         x = np.full((1, 200_000), offset_lsb / 32768, np.float32)
         err = q(x).astype(np.float64) - offset_lsb  # in LSB
         assert abs(err.mean()) < 0.01           # no bias, whatever the level
         assert abs(err.var() - 0.25) < 0.01     # 1/6 (dither) + 1/12 (rounding)
     plain = Quantizer(16, "none")(np.full((1, 1000), 0.3 / 32768, np.float32))
     assert (plain == 0).all()                   # without dither the offset is just lost
+
+
+def test_samples_already_on_the_grid_are_not_dithered():
+    """Same depth in and out (or digital silence): no rounding error, so no dither noise."""
+    ints = np.random.default_rng(3).integers(-32768, 32768, (2, 50_000))
+    x = (ints / 32768).astype(np.float32)
+    assert np.array_equal(Quantizer(16, "tpdf", seed=1)(x), ints.astype(np.int16))
+    assert not Quantizer(16, "tpdf", seed=1)(np.zeros((1, 4096), np.float32)).any()
 
 
 def _tone_to_noise_db(y: np.ndarray, freq: float, rate: int) -> float:

@@ -227,14 +227,19 @@ class TimbreModel:
         base.parent.mkdir(parents=True, exist_ok=True)
         weights = {k: v.detach().to(torch.float16).contiguous().cpu()
                    for k, v in self.net.state_dict().items()}
+        from safetensors import SafetensorError
+
+        from studio.io.atomic import atomic_path, write_text
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
-        tmp = st.with_suffix(".safetensors.tmp")
-        save_file(weights, str(tmp), metadata={"format": FORMAT})
-        tmp.chmod(0o644)  # safetensors writes 0600; presets are meant to be shared
-        tmp.replace(st)
-        tmpj = js.with_suffix(".json.tmp")
-        tmpj.write_text(json.dumps(self.config, indent=1, sort_keys=True))
-        tmpj.replace(js)
+        with atomic_path(st, action="write the timbre preset") as tmp:
+            try:
+                save_file(weights, str(tmp), metadata={"format": FORMAT})
+            except (SafetensorError, OSError) as e:  # a full disk reaches us as either
+                raise StudioError(f"cannot write the timbre preset {st}: "
+                                  f"{str(e).splitlines()[0][:160]}") from None
+            tmp.chmod(0o644)  # safetensors writes 0600; presets are meant to be shared
+        write_text(js, json.dumps(self.config, indent=1, sort_keys=True),
+                   action="write the timbre preset")
         return st, js
 
     @classmethod
@@ -245,15 +250,30 @@ class TimbreModel:
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
         if not st.exists() or not js.exists():
             raise StudioError(f"timbre preset '{base}' needs both {st.name} and {js.name}")
+        from safetensors import SafetensorError
+
+        from studio.dsp.voice.timbre_limits import check_config, expected_shapes
+        from studio.io import jsonfile
+        from studio.io.safetensors_header import compare, read_shapes
+        what = f"timbre preset '{base.name}'"
         try:
-            config = json.loads(js.read_text())
-            if config.get("format") != FORMAT:
-                raise ValueError(f"format {config.get('format')!r}")
+            config = jsonfile.read(js, what, max_bytes=1 << 20)
+            if not isinstance(config, dict) or config.get("format") != FORMAT:
+                raise StudioError(f"not a timbre preset (format "
+                                  f"{str(config.get('format') if isinstance(config, dict) else None)[:40]!r})")
+            check_config(config)
+            # the header's shapes against the config's network before anything is built
+            compare(read_shapes(st, f"{st.name}"), expected_shapes(config), st.name)
             net = TimbreNet(config["n_harmonics"], config["n_bands"], config["hidden"])
             weights = {k: v.float() for k, v in load_file(str(st)).items()}
+            if not all(bool(torch.isfinite(v).all()) for v in weights.values()):
+                raise StudioError("its weights hold NaN or infinite values")
             net.load_state_dict(weights)
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
-            raise StudioError(f"timbre preset '{base.name}' is unreadable: {e}") from None
+        except StudioError as e:
+            msg = str(e)
+            raise StudioError(msg if msg.startswith(what) else f"{what} is unusable: {msg}") from None
+        except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:
+            raise StudioError(f"{what} is unreadable: {str(e).splitlines()[0][:200]}") from None
         net.eval()
         return cls(net, config)
 
@@ -339,10 +359,12 @@ def render(model: TimbreModel, f0: torch.Tensor, voiced: torch.Tensor, loudness:
     return harmonic + filtered_noise(std, hop, n_samples, n_fft, generator)
 
 
-def analyze_source(x: torch.Tensor, sr: int) -> tuple[PitchTrack, torch.Tensor]:
-    """pYIN track and loudness of (B, N) audio, on the shared grid."""
+def analyze_source(x: torch.Tensor, sr: int, progress=None
+                   ) -> tuple[PitchTrack, torch.Tensor]:
+    """pYIN track and loudness of (B, N) audio, on the shared grid (`progress(fraction)`
+    follows the pitch tracking, nearly all of the time)."""
     hop = hop_for(sr)
-    track = track_f0(x, sr, hop=hop)
+    track = track_f0(x, sr, hop=hop, progress=progress)
     spec, n_fft, win = spectrum_frames(x.float(), sr, hop, ANALYSIS_WINDOW_S,
                                        count=track.f0.shape[-1])
     return track, power_to_loudness(spec.abs().pow(2), sr, n_fft, win)

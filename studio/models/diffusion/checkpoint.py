@@ -8,6 +8,7 @@ step, which is everything an exact resume needs.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,43 @@ def load_model(path: str | Path, device: torch.device | str = "cpu"):
     if not js.exists() or not st.exists():
         raise StudioError(f"diffusion model '{st.with_suffix('')}' needs both {st.name} "
                           f"and {js.name}")
-    cfg = ModelConfig.load(js)
+    cfg = ModelConfig.load(js)  # bounded (limits.check) before anything is built
+    _check_weights_fit(cfg, st)
     model = Denoiser(cfg)
     weights = {k: v.float() if v.is_floating_point() else v
                for k, v in load_tensors(st).items()}
+    if not all(bool(torch.isfinite(v).all()) for v in weights.values() if v.is_floating_point()):
+        raise StudioError(f"model '{st.stem}' has NaN or infinite weights")
     try:
         model.load_state_dict(weights)
     except RuntimeError as e:
         first = str(e).strip().splitlines()[0]
         raise StudioError(f"model '{st.stem}' does not match its config: {first}") from None
     return model.to(device).eval()
+
+
+def _check_weights_fit(cfg: ModelConfig, st: Path) -> None:
+    """Compare the network `cfg` describes, built on torch's meta device (shapes only, no
+    memory), with the tensors the weights' header lists, before the real network is built."""
+    from studio.io.safetensors_header import compare, read_shapes
+    from studio.models.diffusion.edm import Denoiser
+    from studio.models.diffusion.limits import MAX_PARAMS
+    found = read_shapes(st, f"weights {st.name}")
+    total = sum(math.prod(shape) for _, shape in found.values())
+    if total > MAX_PARAMS:
+        raise StudioError(f"model '{st.stem}' holds {total} weights (at most {MAX_PARAMS})")
+    try:
+        with torch.device("meta"):
+            expected = {k: tuple(v.shape) for k, v in Denoiser(cfg).state_dict().items()}
+    except StudioError:
+        raise
+    except (ValueError, RuntimeError, ZeroDivisionError, IndexError) as e:
+        raise StudioError(f"model '{st.stem}': its network config does not fit together "
+                          f"({type(e).__name__}: {str(e)[:120]})") from None
+    if sum(math.prod(s) for s in expected.values()) > MAX_PARAMS:
+        raise StudioError(f"model '{st.stem}': its config describes more than {MAX_PARAMS} "
+                          f"weights")
+    compare(found, expected, f"model '{st.stem}'")
 
 
 def flatten_optimizer(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:

@@ -131,27 +131,42 @@ class ModelConfig:
     def from_json(cls, d: dict) -> "ModelConfig":
         if d.get("format") != FORMAT:
             raise StudioError("not a diffusion model config (format field missing or wrong)")
-        if int(d.get("version", 0)) > FORMAT_VERSION:
+        version = d.get("version", 0)
+        if type(version) is not int:
+            raise StudioError(f"diffusion model version {str(version)[:20]!r} is not a number")
+        if version > FORMAT_VERSION:
             raise StudioError(f"diffusion model version {d['version']} is newer than this app "
                               f"understands ({FORMAT_VERSION}); update the app")
         return cls(network=_build(NetworkConfig, d.get("network", {})),
                    diffusion=_build(DiffusionConfig, d.get("diffusion", {})),
                    audio=_build(AudioConfig, d.get("audio", {})),
-                   size=str(d.get("size", "custom")), training=dict(d.get("training", {})))
+                   size=str(d.get("size", "custom"))[:64], training=d.get("training", {}))
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=1))
+        from studio.io.atomic import write_text
+        write_text(path, json.dumps(self.to_json(), indent=1), action="write model config")
 
     @classmethod
     def load(cls, path: Path) -> "ModelConfig":
+        """The config in `path`, checked against bounds (limits.check) before anyone builds
+        a network from it; every fault is one StudioError line."""
+        from studio.io import jsonfile
+        from studio.models.diffusion import limits
+        d = jsonfile.read(path, f"model config {Path(path).name}", max_bytes=1 << 20)
+        if not isinstance(d, dict):
+            raise StudioError(f"cannot read model config {path}: it is not a JSON object")
         try:
-            return cls.from_json(json.loads(Path(path).read_text()))
-        except (OSError, ValueError, TypeError) as e:
+            cfg = cls.from_json(d)
+        except (ValueError, TypeError, AttributeError) as e:
             raise StudioError(f"cannot read model config {path}: {e}") from None
+        limits.check(cfg)
+        return cfg
 
 
 def _build(kind, d: dict):
     """A dataclass from JSON, lists back to tuples, unknown keys refused with one line."""
+    if not isinstance(d, dict):
+        raise StudioError(f"model config: {kind.__name__} is not an object")
     names = {f.name for f in fields(kind)}
     unknown = set(d) - names
     if unknown:
