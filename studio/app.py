@@ -18,14 +18,27 @@ def demo_path() -> str:
     return str(resource(*DEMO))
 
 
+# Qt's notes about the platform, not about the user's work: a missing optional PipeWire
+# library (Qt Multimedia falls back to another backend) and the offscreen platform's lack of
+# window size hints. Left in, they bury the one line a failed command prints.
+PLATFORM_NOISE = ("Couldn't load pipewire", "Couldn't resolve pipewire",
+                  "does not support propagateSizeHints")
+
+
+def _on_qt_message(mode, context, message) -> None:
+    if not any(n in message for n in PLATFORM_NOISE):
+        print(message, file=sys.stderr)
+
+
 def make_app(argv=None):
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        qInstallMessageHandler(_on_qt_message)
         app = QApplication(list(argv or sys.argv[:1]))
         app.setApplicationName("Audio Diffusion Studio")
         app.setOrganizationName("AudioDiffusionStudio")
@@ -41,7 +54,8 @@ def describe(entry) -> str:
 
 def offer_recovery(window, wait: bool = False) -> bool:
     """At start: offer the newest autosave of a session that did not close cleanly. Accepting
-    loads it in the background (True); declining deletes every such autosave."""
+    loads it in the background (True) and keeps older ones for the next start; declining
+    deletes every autosave the prompt listed."""
     from studio.engine import autosave
     try:
         found = autosave.find_recoverable()
@@ -50,13 +64,10 @@ def offer_recovery(window, wait: bool = False) -> bool:
     if not found:
         return False
     from studio.ui.dialogs.recovery import ask_recover
-    if not ask_recover(window, [describe(e) for e in found]):
-        for entry in found:
-            autosave.discard(entry)
+    chosen = autosave.settle_prompt(found, ask_recover(window, [describe(e) for e in found]))
+    if chosen is None:
         return False
-    for entry in found[1:]:  # older crashes: the prompt said only the newest comes back
-        autosave.discard(entry)
-    tid = window.files.recover(found[0])
+    tid = window.files.recover(chosen)
     return window.files.wait(tid) if wait else True
 
 
@@ -94,8 +105,14 @@ def run_gui(file: str | None = None, screenshot: str | None = None, view: str = 
     recovered = False if screenshot else offer_recovery(window)
     if not recovered:
         target = file or demo_path()
+        failures: list[str] = []
+        window.files.ended_without_result.connect(lambda kind, info, msg: failures.append(msg))
         if not window.actions_.open_path(target, wait=bool(screenshot)) and screenshot:
-            print(f"studio: cannot open {target}", file=sys.stderr)
+            reason = next((m for m in failures if m), "")
+            line = reason if target in reason else f"cannot open {target}" + (
+                f": {reason}" if reason else "")
+            print(f"studio: {line}", file=sys.stderr)
+            close_window(window)  # the engine and task threads end before Python lets go
             return 1
     if screenshot:
         window._default_dock_sizes()
@@ -103,6 +120,15 @@ def run_gui(file: str | None = None, screenshot: str | None = None, view: str = 
     if screenshot:
         return _screenshot(app, window, screenshot, size)
     return app.exec()
+
+
+def close_window(window) -> None:
+    """Close without questions; stops autosave, the task lanes and the engine thread, which
+    app.exec() would otherwise do on quit: a QThread still running when Python destroys it
+    aborts the process (rc 134)."""
+    window.quiet = True
+    window.close()
+    window.shutdown()  # a no-op when close already did it
 
 
 def _screenshot(app, window, path: str, size=None) -> int:
@@ -123,8 +149,7 @@ def _screenshot(app, window, path: str, size=None) -> int:
             app.processEvents()
     app.processEvents()
     ok = window.grab().save(path, "PNG")
-    window.quiet = True
-    window.close()  # stops autosave, the task lanes and the engine thread (no app.exec())
+    close_window(window)
     if not ok:
         print(f"studio: cannot write the screenshot to {path}", file=sys.stderr)
         return 1
