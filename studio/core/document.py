@@ -146,8 +146,9 @@ class Document:
     def set_state(self, state: AudioState, selection: Selection | None = None) -> None:
         """Replace the state (commands call this; everything else goes through execute)."""
         changed = state is not self._state
-        self._state = state
+        old, self._state = self._state, state
         if changed:
+            self.takes.follow(old, state)  # takes move with edits, or go stale
             self._notify("state", state)
         self.set_selection(selection if selection is not None else self._selection)
 

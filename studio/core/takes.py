@@ -3,12 +3,15 @@ tied to the document range they would replace. The user compares them, then appl
 through commands.replace_range."""
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import numpy as np
+
+from studio.core.take_tracking import TakeTracker
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class Take:
     params: dict = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     report: dict | None = None
+    # "" while the audio under it is the audio it was made from; "stale" once that audio was
+    # edited; "applied" once its own audio is there (core.take_tracking)
+    status: str = ""
 
     def __post_init__(self):
         audio = np.asarray(self.audio, dtype=np.float32)
@@ -36,6 +42,9 @@ class Take:
     def new_id() -> str:
         return uuid.uuid4().hex[:12]
 
+    def moved(self, start: int, end: int, status: str) -> "Take":
+        return dataclasses.replace(self, start=start, end=end, status=status)
+
 
 class TakeList:
     """Ordered takes; `on_change()` (if given) is called after every change."""
@@ -43,6 +52,16 @@ class TakeList:
     def __init__(self, on_change: Callable[[], None] | None = None):
         self._takes: list[Take] = []
         self._on_change = on_change
+        self._tracker = TakeTracker()
+
+    def follow(self, old_state, new_state) -> None:
+        """Move or mark the takes for the document's change from old_state to new_state."""
+        if not self._takes:
+            return
+        moved = self._tracker.follow(self._takes, old_state, new_state)
+        if any(a is not b for a, b in zip(moved, self._takes)):
+            self._takes = moved
+            self._changed()
 
     def _changed(self):
         if self._on_change is not None:

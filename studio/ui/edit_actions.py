@@ -152,6 +152,10 @@ class EditActions:
         doc = self.doc
         if doc is None or take is None:
             return
+        if take.status == "stale":  # computed from audio that is no longer there
+            self.w.notify(f"{take.name} was made from audio edited since: undo the edit, "
+                          "or preview again")
+            return
         a, b = take.start, take.end
         self.run(f"Apply {take.name}",
                  lambda st, s: edits.replace_range(st, a, b, take.audio, list(take.channels)),

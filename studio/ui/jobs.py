@@ -158,10 +158,10 @@ class JobController(QObject):
             self.generated.emit(Generated.of(info, result))
             self.job_ended.emit(info, "finished")
             return
-        if result.audio is None:
+        if result.audio is None and not result.takes:  # a report only
             self.job_ended.emit(info, "finished")
             return
-        if info.kind == "render":
+        if info.kind == "render" and result.audio is not None:
             self.render_ready.emit(np.asarray(result.audio), int(result.sample_rate), info.title)
             self.job_ended.emit(info, "finished")
             return
@@ -169,8 +169,8 @@ class JobController(QObject):
             self.notice.emit(f"{info.title}: the document changed while it ran; result dropped")
             self.job_ended.emit(info, "stale")
             return
-        audio = np.asarray(result.audio, np.float32)
-        if info.kind == "apply":
+        audio = None if result.audio is None else np.asarray(result.audio, np.float32)
+        if info.kind == "apply" and audio is not None:
             self._apply(info, audio, int(result.sample_rate))
         elif result.takes:  # several candidates (variations): each one a take to A/B
             for name, take in result.takes:
@@ -207,9 +207,15 @@ class JobController(QObject):
         from studio.core.takes import Take
         doc = self.model.document
         n = len(doc.takes) + 1
-        label = info.title if info.kind == "preview" else f"{info.title} ({_short(info.params)})"
+        # a compare take's title already says how its set differs from the others
+        label = info.title if info.kind in ("preview", "compare") else \
+            f"{info.title} ({_short(info.params)})"
         label += f" · {name}" if name else ""
         values = dict(report.values) if report is not None else None
+        if audio.shape[0] == 1 and len(info.channels) > 1:
+            # one signal from several channels (a beam, a separated source) is heard on all
+            # of them: B plays it alone, and applying it puts it on every channel
+            audio = np.broadcast_to(audio, (len(info.channels), audio.shape[1]))
         doc.takes.add(Take(id=Take.new_id(), name=f"{n}. {label}", start=info.start,
                            end=info.end, channels=info.channels, audio=audio, sample_rate=rate,
                            op_id=info.op_id, params=dict(info.params), report=values or None))

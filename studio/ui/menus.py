@@ -220,6 +220,7 @@ class Actions:
 
     def compare(self, op=None, params=None, sets: list | None = None) -> None:
         from studio.ui.dialogs.compare import CompareDialog
+        from studio.ui.dialogs.compare_sets import difference_labels
         if op is None:
             op, params = self._op_params()
         if op is None:
@@ -232,14 +233,16 @@ class Actions:
         extras = self._extras(op, params) if op.extras else {}
         if extras is None:
             return
+        valid = []
         for values in sets[:4]:
             try:
-                p = dict(op.schema.validate(values))
+                valid.append(dict(op.schema.validate(values)))
             except StudioError as e:
                 self.w.notify(str(e))
-                continue
+        # each take is named by what differs between the sets ("reduction 15 dB")
+        for p, label in zip(valid, difference_labels(op, valid)):
             self.w.jobs.submit("compare", op, p, extras=extras,
-                               title=self.w.repair.title_for(op, p))
+                               title=f"{self.w.repair.title_for(op, p)} · {label}")
 
     def run_chain(self, path: str | None = None, kind: str = "preview") -> None:
         from studio.engine import chain, registry
@@ -271,32 +274,18 @@ class Actions:
         other.show()
 
     def open_generated(self, gen):
-        """A generator's result as a new document (in this window when it is empty, else in a
-        new one), its takes listed for A/B; unsaved, so closing asks before it is lost."""
-        import numpy as np
+        """A generator's result: its clips land in the Clips bin of this window (see
+        studio/ui/generate/clip_bin.py for why a bin, not a window per clip); the operation
+        form keeps its values."""
+        from studio.ui.generate import actions as clip_actions
+        return clip_actions.add_generated(self.w, gen)
 
-        from studio.core.document import Document
-        from studio.core.takes import Take
-        if self.w.array_tools.makes_recording(gen.op_id):  # a multichannel array recording
-            return self.w.array_tools.open_recording(gen)
-        audio = gen.audio if gen.audio is not None else gen.takes[0][1]
-        doc = Document.from_array(audio, gen.rate,
-                                  source_info={"title": gen.name, "generated_by": gen.op_id})
-        doc.mark_unsaved()  # new audio that exists nowhere else yet
-        n = doc.state.n_frames
-        for i, (name, take) in enumerate(gen.takes, 1):
-            take = np.atleast_2d(take)
-            doc.takes.add(Take(id=Take.new_id(), name=f"{i}. {name}", start=0, end=n,
-                               channels=tuple(range(take.shape[0])), audio=take,
-                               sample_rate=gen.rate, op_id=gen.op_id, params=dict(gen.params)))
-        target = self.w if self.w.model.document is None else self._new_window()
-        target.set_document(doc)
-        target.show()
-        if gen.takes:
-            target.takes_dock.raise_()
-        target.notify(f"Generated {gen.name}" +
-                      (f": {len(gen.takes)} takes to compare (A/B)" if gen.takes else ""))
-        return target
+    def generate(self, op=None, params=None) -> None:
+        """A generator's one action (the Generate button): its clips go to the Clips bin."""
+        if op is None:
+            op, params = self._op_params()
+        if op is not None:
+            self._submit("generate", op, params)
 
     def train_dialog(self):
         """The "Train on folder…" dialog (one per window; it keeps its run while hidden)."""
@@ -455,7 +444,8 @@ def build(w) -> Actions:
                   checkable=True, checked=name == theme.current_name())
         tgroup.addAction(a)
     docks = v.addMenu("&Panels")
-    for dock in (w.ops_dock, w.takes_dock, w.history_dock, w.jobs_dock, w.array_dock):
+    for dock in (w.ops_dock, w.takes_dock, w.clips_dock, w.history_dock, w.jobs_dock,
+                 w.array_dock):
         docks.addAction(dock.toggleViewAction())
 
     t = mb.addMenu("&Transport")
@@ -515,6 +505,7 @@ def build(w) -> Actions:
     w.operations.apply_requested.connect(A.apply)
     w.operations.render_requested.connect(A.render_new)
     w.operations.compare_requested.connect(A.compare)
+    w.operations.generate_requested.connect(A.generate)
     w.takes.apply_take.connect(E.apply_take)
     w.jobs.render_ready.connect(A.render_document)
     w.jobs.generated.connect(A.open_generated)

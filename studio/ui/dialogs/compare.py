@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QVBoxLayout)
 
+from studio.ui.dialogs.compare_sets import seed_sets
 from studio.ui.forms import ParamForm
 
 MAX_SETS = 4
@@ -15,11 +16,13 @@ class CompareDialog(QDialog):
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
         self.forms: list[ParamForm] = []
-        for i in range(min(MAX_SETS, max(1, n_sets))):
+        n_sets = min(MAX_SETS, max(1, n_sets))
+        seeds = seed_sets(op, current, n_sets)  # distinct, useful variants to start from
+        for i in range(n_sets):
             box = QGroupBox(f"Set {chr(65 + i)}")
             blay = QVBoxLayout(box)
             form = ParamForm(op.schema)
-            form.set_values(current)
+            form.set_values(seeds[i])
             blay.addWidget(form)
             row.addWidget(box)
             self.forms.append(form)

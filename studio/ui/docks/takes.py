@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
+
+
+STATUS_TEXT = {"stale": "  · audio edited since", "applied": "  · applied"}
+STALE_TIP = ("The audio under this take was edited after it was made: it can be auditioned, "
+             "not applied. Undo the edit, or preview again.")
 
 
 class TakesPanel(QWidget):
@@ -53,10 +59,15 @@ class TakesPanel(QWidget):
         takes = list(doc.takes) if doc is not None else []
         for t in takes:
             rate = t.sample_rate
-            item = QListWidgetItem(f"{t.name}   [{t.start / rate:.2f}–{t.end / rate:.2f} s]")
+            item = QListWidgetItem(f"{t.name}   [{t.start / rate:.2f}–{t.end / rate:.2f} s]"
+                                   + STATUS_TEXT.get(t.status, ""))
             item.setData(Qt.UserRole, t.id)
-            if t.report:
-                item.setToolTip("\n".join(f"{k}: {v}" for k, v in t.report.items()))
+            tip = "\n".join(f"{k}: {v}" for k, v in (t.report or {}).items())
+            if t.status == "stale":  # made from audio that was edited since
+                item.setForeground(QColor(150, 150, 150))
+                tip = STALE_TIP + ("\n\n" + tip if tip else "")
+            if tip:
+                item.setToolTip(tip)
             self.list.addItem(item)
             if t.id == keep:
                 self.list.setCurrentItem(item)
