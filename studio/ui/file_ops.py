@@ -40,15 +40,18 @@ def warm_summaries(ctx, state) -> None:
         state.summary(ch, 0, state.n_frames, WARM_COLUMNS)
 
 
-def read_document(ctx, path: str):
+def read_document(ctx, path: str, warnings: list | None = None):
     """An audio file or a session as a core Document (raises StudioError / Cancelled), its
-    summaries ready for the first paint."""
+    summaries ready for the first paint. What reading found wrong (truncation, NaN/Inf
+    replaced, damage bridged) is appended to `warnings`, for the window to show once the
+    task has ended, instead of going to Python's warnings (a terminal the user never sees)."""
     if is_session(path):
         from studio.core import session
         doc = session.load_session(path, progress=ctx, cancelled=ctx.cancelled)
     else:
         from studio.core.loading import load_document
-        doc = load_document(path, progress=ctx, cancelled=ctx.cancelled)
+        on_warning = warnings.append if warnings is not None else None
+        doc = load_document(path, progress=ctx, cancelled=ctx.cancelled, on_warning=on_warning)
     if doc.state.n_frames:
         warm_summaries(ctx, doc.state)
     ctx.check_cancelled()
@@ -99,8 +102,9 @@ class FileTasks(QObject):
 
     def open(self, path: str) -> int:
         """Load in the background; opening another file before this one ends supersedes it."""
+        found: list[str] = []  # filled on the io lane, read after `done` (see read_document)
         return self._submit("open", f"Opening {os.path.basename(path)}", read_document, path,
-                            key="open", path=path)
+                            found, key="open", path=path, warnings=found)
 
     def recover(self, entry) -> int:
         return self._submit("recover", f"Recovering {entry.title}", recover_document, entry,

@@ -33,6 +33,7 @@ from studio.ui.spectrogram_view import SpectrogramView
 from studio.ui.task_progress import TaskProgress
 from studio.ui.transport import Transport
 from studio.ui.waveform_view import WaveformView
+from studio.ui.views.notice_bar import NoticeBar
 
 APP_TITLE = "Audio Diffusion Studio"
 AUTOSAVE_INTERVAL_S = 30.0
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.spectrogram)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 4)
+        self.notice_bar = NoticeBar()  # load warnings, above the views, dismissable
+        lay.addWidget(self.notice_bar)
         lay.addWidget(self.overview)
         lay.addWidget(self.splitter, 1)
         self.empty_hint = QLabel("Open a file (Ctrl+O) or drop one here", alignment=Qt.AlignCenter)
@@ -122,6 +125,8 @@ class MainWindow(QMainWindow):
         self.history_dock = self._dock("History", self.history, Qt.RightDockWidgetArea,
                                        "historyDock")
         self.tabifyDockWidget(self.takes_dock, self.history_dock)
+        from studio.ui.generate import actions as clip_actions
+        clip_actions.install(self)  # self.clip_bin, self.clips_dock: generated clips land here
         self.takes_dock.raise_()
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.BottomDockWidgetArea, "jobsDock")
         self.array_dock = self._dock("Array", self.array_panel, Qt.BottomDockWidgetArea,
@@ -191,6 +196,7 @@ class MainWindow(QMainWindow):
             ext = getattr(self.model.document, "extensions", None) or {}
             self.array_panel.set_layout_dict(ext.get(EXTENSION_KEY))
         self.empty_hint.setVisible(not has)
+        self.notice_bar.clear()  # its notices were about the document that went
         self.splitter.setVisible(has)
         self.overview.setVisible(has)
         if has:
@@ -212,7 +218,7 @@ class MainWindow(QMainWindow):
             else:
                 self.settings.add_recent(info["path"])
                 self.actions_.refresh_recent()
-                self.notify(f"Opened {name}")
+                self._show_load_warnings(name, info["path"], info.get("warnings") or [])
         elif kind == "save":
             doc = info["doc"]
             doc.session_path = info["path"]
@@ -224,6 +230,20 @@ class MainWindow(QMainWindow):
             self._update_title()
         elif kind == "export":
             self.notify(f"Exported {name}")
+
+    def _show_load_warnings(self, name: str, path: str, warnings: list[str]) -> None:
+        """What reading the file found wrong, in the status bar and the notice bar."""
+        if not warnings:
+            self.notify(f"Opened {name}")
+            return
+        # the reader names the full path; the window's title already says which file
+        lines = [w.replace(f"{path}: ", "", 1) for w in warnings]
+        more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+        self.notify(f"Opened {name} with a warning: {lines[0]}{more}", 20000)
+        st = self.model.state
+        self.notice_bar.show_messages(
+            f"{name} opened with {len(lines)} warning{'s' if len(lines) > 1 else ''} "
+            f"({format_time(st.duration, 1e-3)} of audio)", lines)
 
     def _on_file_task_ended(self, kind: str, info: dict, message: str) -> None:
         if not message:

@@ -26,14 +26,18 @@ class Colors:
     cursor: str
     region: str        # overview's visible window
     disabled_wave: str
+    clip: str          # samples at or over full scale ("Show Clipping" marks)
+    warning: str       # the notice bar's background
 
 
 DARK = Colors(background="#16181d", panel="#1f2229", grid="#2c3039", text="#d7dae0",
               wave="#4aa3df", rms="#9bd0f5", selection="#f0c04055", playhead="#ff5c5c",
-              cursor="#f0c040", region="#ffffff30", disabled_wave="#59606b")
+              cursor="#f0c040", region="#ffffff30", disabled_wave="#59606b",
+              clip="#ff3030", warning="#5a4413")
 LIGHT = Colors(background="#fbfbfc", panel="#eceef2", grid="#d5d8de", text="#1d2026",
                wave="#1f6fb2", rms="#77aee0", selection="#e0a00040", playhead="#d02020",
-               cursor="#c07800", region="#00000022", disabled_wave="#a7adb6")
+               cursor="#c07800", region="#00000022", disabled_wave="#a7adb6",
+               clip="#e00000", warning="#fbe7b0")
 
 _current: Colors = DARK
 _name = "dark"

@@ -1,0 +1,1 @@
+"""Parts of the central views: the notice bar above them, levels and clipping."""
