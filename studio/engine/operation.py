@@ -131,6 +131,10 @@ class Operation:
     # Audio on each side of the selection the op reads to process it (a gap filled from
     # around it): the window sends it as Inputs.context, the result covers the selection only
     context_seconds: float = 0.0
+    # A last step over the whole joined output, (audio (C, N) float32 numpy, params, report)
+    # -> audio, for what must be the same across chunks (a make-up gain set by the peak of
+    # the whole result): `run` sees one chunk at a time and cannot know it
+    finish: Callable[[Any, "Params", Report], Any] | None = None
 
     def describe(self) -> dict:
         return {
@@ -153,7 +157,7 @@ def operation(*, id: str, title: str, category: str | None = None,
               chunk: Chunking | None = None, description: str = "",
               changes_length: bool = False, returns_audio: bool = True,
               example: Mapping[str, Any] | None = None, min_seconds: float = 0.0,
-              context_seconds: float = 0.0):
+              context_seconds: float = 0.0, finish=None):
     """Declare an operation; the decorated function is its `run`. Registers it."""
     category = category or id.split(".", 1)[0]
     if "." not in id or category not in CATEGORIES:
@@ -168,7 +172,7 @@ def operation(*, id: str, title: str, category: str | None = None,
                        changes_length=changes_length, returns_audio=returns_audio,
                        example=None if example is None else dict(example),
                        min_seconds=float(min_seconds),
-                       context_seconds=float(context_seconds))
+                       context_seconds=float(context_seconds), finish=finish)
         registry.register(op)
         fn.operation = op  # type: ignore[attr-defined]
         return fn

@@ -192,10 +192,12 @@ def _attempt(op: Operation, params: Params, source: AudioSource | None, request:
             before, after = request.context  # the result replaces the selection only
             result.audio = result.audio[..., before:n - after]
             n -= before + after
-        return _finish_whole(op, result, rate, request, frames_in=n)
+        return _finish_whole(op, result, rate, request, frames_in=n, params=params)
 
     overlap = min(_overlap_frames(op, rate), chunk // 2)
     total = plan_count(n, chunk, overlap)
+    # an op with a finishing step needs the whole output before anything reaches the sink
+    streamed = request.sink if request.sink is not None and op.finish is None else None
     report = Report()
     state = {"k": 0, "rate": rate}
 
@@ -214,20 +216,28 @@ def _attempt(op: Operation, params: Params, source: AudioSource | None, request:
         sub.progress(1.0, f"chunk {k + 1} of {total}")
         return out, Fraction(out_rate, rate)
 
-    sink = request.sink if request.sink is not None else ArrayCollector()
+    sink = streamed if streamed is not None else ArrayCollector()
     run = overlap_add(process, source.read, n, chunk, overlap, sink,
                       between_chunks=lambda k: ctx.check_cancelled())
     if run.chunks > 1:
         ctx.log(f"processed in {run.chunks} chunks of {chunk / rate:.2f} s "
                 f"({overlap / rate:.2f} s overlap)")
-    audio = sink.array if isinstance(sink, ArrayCollector) else None
-    return audio, state["rate"], report, []
+    if streamed is not None:
+        audio = streamed.array if isinstance(streamed, ArrayCollector) else None
+        return audio, state["rate"], report, []
+    joined = Result(audio=sink.array, sample_rate=state["rate"], report=report)
+    audio, out_rate, report, _ = _finish_whole(op, joined, rate, request, frames_in=None,
+                                               params=params)
+    return audio, out_rate, report, []
 
 
 def _finish_whole(op: Operation, result: Result, rate: int, request: JobRequest,
-                  frames_in: int | None):
+                  frames_in: int | None, params: Params | None = None):
     audio = _numpy(result.audio)
     out_rate = int(result.sample_rate or rate)
+    report = _plain_report(result.report)
+    if audio is not None and op.finish is not None:
+        audio = np.asarray(op.finish(audio, params, report), dtype=np.float32)
     if audio is not None and frames_in is not None and not op.changes_length \
             and audio.shape[1] != frames_in:
         raise RuntimeError(f"operation {op.id} returned {audio.shape[1]} frames for "
@@ -239,7 +249,7 @@ def _finish_whole(op: Operation, result: Result, rate: int, request: JobRequest,
         request.sink(0, audio)
         audio = None
     takes = [(str(name), _numpy(a)) for name, a in result.takes]
-    return audio, out_rate, _plain_report(result.report), takes
+    return audio, out_rate, report, takes
 
 
 def _merge_report(total: Report, part: Report, shift_seconds: float) -> None:

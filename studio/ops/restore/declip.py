@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from studio.dsp.spade import declip, detect_clipping, project_consistent
@@ -23,6 +24,26 @@ EFFORT = {"fast": (2, 0.05), "balanced": (3, 0.03), "high": (3, 0.02), "best": (
 # SPADE stops at an absolute error (eps = 0.1), so its result depends on the level: each
 # channel is scaled to the mean RMS of the survey's recordings (0.085) while it is declipped
 SURVEY_RMS = 0.085
+FIT_PEAKS = ("none", "scale to -0.1 dBFS")
+FIT_TARGET_DBFS = -0.1
+
+
+def fit_peaks(audio, mode: str, report: Report):
+    """The whole result's peak in the report and, when asked, one make-up gain so it fits
+    (`finish` step: a gain per chunk would change the level at every seam)."""
+    peak = float(np.abs(audio).max()) if audio.size else 0.0
+    report.values["restored peak (dBFS)"] = _dbfs(peak)
+    target = 10 ** (FIT_TARGET_DBFS / 20)
+    if mode == FIT_PEAKS[1] and peak > target:
+        gain = target / peak
+        audio = audio * np.float32(gain)
+        report.values["make-up gain (dB)"] = round(20 * math.log10(gain), 2)
+        report.values["peak after make-up (dBFS)"] = _dbfs(float(np.abs(audio).max()))
+    return audio
+
+
+def _dbfs(peak: float) -> float:
+    return round(20 * math.log10(max(peak, 1e-10)), 2)  # silence: -200
 
 
 @operation(
@@ -47,8 +68,13 @@ SURVEY_RMS = 0.085
                     "the time), 'balanced' (0.75x the time of high, 0.3 dB less), 'fast' "
                     "(about 0.5x, 2 dB less), 'survey' (the published schedule, about 6x)"),
         Int("iterations", default=1000, lo=10, hi=20000, help="most iterations per frame"),
+        Choice("fit_peaks", default="none", options=FIT_PEAKS,
+               help="restored peaks rise above the clip level, often over 0 dBFS: 'scale to "
+                    "-0.1 dBFS' lowers the whole result by one gain so they fit (an integer "
+                    "file would clip them again); 'none' keeps the level"),
     ],
     chunk=Chunking(seconds=10.0, overlap=0.25),
+    finish=lambda audio, p, report: fit_peaks(audio, p.fit_peaks, report),
 )
 def run(inputs: Inputs, p, ctx) -> Result:
     """Restore the peaks of clipped audio (SPADE, Kitić et al. 2015; Záviška et al. 2019)."""
@@ -78,7 +104,7 @@ def run(inputs: Inputs, p, ctx) -> Result:
 
         def tick(done, total, base=base, c=c):
             ctx.progress(base + done / max(total, 1) / x.shape[0],
-                         f"channel {c + 1}: {total - done} of {total} clipped frames left")
+                         f"channel {c + 1}: {total - int(done)} of {total} clipped frames left")
         if n_clip:
             gain = SURVEY_RMS / max(float(y.pow(2).mean().sqrt()), 1e-9)
             # the stopping test once per sparsity step (every r iterations) instead of every
