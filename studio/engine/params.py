@@ -7,6 +7,8 @@ into the right Python value or raises `StudioError` with one clear line.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
@@ -23,6 +25,11 @@ class Param:
     # False: the window gives this value from the document the way a user gives it (a gap
     # by selecting it), so its form leaves the field out; presets and the CLI still set it
     in_form: bool = field(default=True, kw_only=True)
+    # How a form shows the value beyond its type (the CLI ignores it): "seed" is a number box
+    # with a new-seed button; "model:<what>" offers what the model named by the schema's Model
+    # parameter provides ("model:classes", "model:notes"), after `suggestions`.
+    hint: str = field(default="", kw_only=True)
+    suggestions: tuple[str, ...] = field(default=(), kw_only=True)  # always offered ("auto")
 
     kind = "any"
 
@@ -37,6 +44,10 @@ class Param:
         """A JSON-able description of this parameter (for `studio ops --json` and the docs)."""
         d = {"name": self.name, "type": self.kind, "default": self.default, "help": self.help,
              "label": self.title}
+        if self.hint:
+            d["hint"] = self.hint
+        if self.suggestions:
+            d["suggestions"] = list(self.suggestions)
         d.update(self._extra())
         return d
 
@@ -61,8 +72,8 @@ class Float(Param):
             v = float(value)
         except (TypeError, ValueError):
             raise self._fail(value, "is not a number") from None
-        if v != v:
-            raise self._fail(value, "is not a number")
+        if not math.isfinite(v):  # inf would pass an open bound and overflow int(v * sr)
+            raise self._fail(value, "is not a finite number")
         if self.lo is not None and v < self.lo or self.hi is not None and v > self.hi:
             raise self._fail(value, f"is outside [{self.lo}, {self.hi}] {self.unit}".rstrip())
         return v
@@ -118,7 +129,14 @@ class Bool(Param):
 @dataclass(frozen=True)
 class Choice(Param):
     options: tuple[str, ...] = ()
+    # option -> ((param name, value), ...): choosing the option sets those parameters (a form
+    # fills its fields, so it shows the values that run); options not listed set nothing
+    fills: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     kind = "choice"
+
+    def filled(self, option: str) -> dict[str, Any]:
+        """The parameter values `option` sets ({} for an option that sets none)."""
+        return dict(dict(self.fills).get(option, ()))
 
     def coerce(self, value: Any) -> str:
         s = str(value)
@@ -127,7 +145,10 @@ class Choice(Param):
         return s
 
     def _extra(self) -> dict:
-        return {"options": list(self.options)}
+        d = {"options": list(self.options)}
+        if self.fills:
+            d["fills"] = {o: dict(v) for o, v in self.fills}
+        return d
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,8 @@ class File(Param):
         s = os.fspath(value)
         if self.must_exist and not os.path.exists(s):
             raise self._fail(value, "does not exist")
+        if self.must_exist and os.path.isdir(s):
+            raise self._fail(value, "is a folder, not a file")
         return s
 
     def _extra(self) -> dict:

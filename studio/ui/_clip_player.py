@@ -69,6 +69,17 @@ class ClipPlayer(QObject):
         self.playing_changed.emit(True)
         return True
 
+    def switch(self, audio: np.ndarray) -> None:
+        """Play `audio` from the current position on (A/B between clips, no gap); a shorter
+        clip ends where it ends."""
+        if self._dev is None:
+            return
+        audio = np.atleast_2d(audio)
+        self._dev.source = _ArraySource(audio)
+        self._dev.channels = list(range(audio.shape[0]))
+        self._dev.end = audio.shape[1]
+        self._dev.pos = min(self._dev.pos, self._dev.end)
+
     def stop(self) -> None:
         was = self._sink is not None
         release_output(self._sink, self._dev)

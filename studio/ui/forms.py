@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QToolButton, QWidget)
 
 from studio.engine import params as P
+from studio.ui import form_hints
 
 SLIDER_STEPS = 1000
 
@@ -131,6 +132,7 @@ class _BandEditor(QWidget):
 
     def __init__(self, param, parent=None):
         super().__init__(parent)
+        self.param = param
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.lo, self.hi = QDoubleSpinBox(), QDoubleSpinBox()
@@ -147,6 +149,7 @@ class _BandEditor(QWidget):
         return None if b <= a else (a, b)
 
     def set_value(self, v) -> None:
+        v = self.param.coerce(v)  # a declared default may be the text "300,3500"
         a, b = v if v else (0.0, 0.0)
         self.lo.setValue(a)
         self.hi.setValue(b)
@@ -214,6 +217,9 @@ class _Simple(QWidget):
 
 def editor_for(param) -> QWidget:
     """The widget for one parameter (every editor has value(), set_value(), changed)."""
+    hinted = form_hints.editor_for_hint(param)
+    if hinted is not None:
+        return hinted
     if isinstance(param, (P.Float, P.Int)):
         return _NumberEditor(param)
     if isinstance(param, P.Bool):
@@ -273,6 +279,7 @@ class ParamForm(QWidget):
             form.addRow(label, row)
             form.labelForField(row).setToolTip(p.help)
             self.editors[p.name] = ed
+        form_hints.link(self)  # model-offered choices, a choice's fills
 
     def values(self) -> dict:
         return {name: ed.value() for name, ed in self.editors.items()}

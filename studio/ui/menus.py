@@ -277,6 +277,8 @@ class Actions:
         """A generator's result: its clips land in the Clips bin of this window (see
         studio/ui/generate/clip_bin.py for why a bin, not a window per clip); the operation
         form keeps its values."""
+        if self.w.array_tools.makes_recording(gen.op_id):  # a simulated array recording:
+            return self.w.array_tools.open_recording(gen)  # a multichannel document, not a clip
         from studio.ui.generate import actions as clip_actions
         return clip_actions.add_generated(self.w, gen)
 

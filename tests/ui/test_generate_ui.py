@@ -1,6 +1,6 @@
 """Generators in the window: an operation with no audio input runs with or without an open
-document and its result opens as a new document (named after the op, class and seed) with
-its takes in the takes dock for A/B; the Model parameter offers the catalog's models."""
+document and its clips land in the Clips bin (named after the op, class and seed), in the
+one window; the Model parameter offers the catalog's models."""
 import math
 
 import numpy as np
@@ -40,24 +40,32 @@ def _tone(seed, amp):
     return amp * np.sin(2 * np.pi * (200 + seed) * t)
 
 
-def test_generator_with_no_document_opens_one_with_its_takes(window, qtbot, tone_generator):
+def test_generator_with_no_document_fills_the_clip_bin(window, qtbot, tone_generator):
     w = window
     assert w.model.document is None
+    before = len(w.clip_bin.entries())  # the shared window's bin keeps earlier tests' clips
     w.actions_.preview(tone_generator, {"class": "kick", "seed": 3, "count": 3})
-    qtbot.waitUntil(lambda: w.model.document is not None, timeout=20000)
-    doc = w.model.document
-    assert doc.state.sample_rate == TONE_RATE and doc.state.n_channels == 1
-    np.testing.assert_allclose(doc.state.read()[0], _tone(3, 0.1), atol=1e-5)
-    assert w.windowTitle().startswith("test_tone kick seed 3 *")  # unsaved new audio
-    assert doc.is_modified
-    assert [t.name for t in doc.takes] == ["1. take 1", "2. take 2", "3. take 3"]
-    assert w.takes.list.count() == 3
-    # A/B: B plays the selected take (the last one) over the whole clip
-    w.transport.ab.setChecked(True)
-    take = w.player.take
-    assert w.player.use_take and take.name == "3. take 3" and (take.start, take.end) == (0, 800)
-    np.testing.assert_allclose(take.audio[0], _tone(3, 0.3), atol=2e-5)
-    w.transport.ab.setChecked(False)
+    qtbot.waitUntil(lambda: len(w.clip_bin.entries()) == before + 3, timeout=20000)
+    clips = w.clip_bin.entries()[before:]
+    assert w.model.document is None  # nothing opened: the clips are in the bin
+    # the stand-in names its takes "take k" (the real ops: "take k seed S", tested below)
+    assert [c.name for c in clips] == ["test_tone kick take 1", "test_tone kick take 2",
+                                       "test_tone kick take 3"]
+    for k, c in enumerate(clips):
+        assert c.rate == TONE_RATE and c.audio.shape == (1, 800)
+        np.testing.assert_allclose(c.audio[0], _tone(3, 0.1 * (k + 1)), atol=1e-5)
+    texts = [w.clip_bin.list.item(before + i).text() for i in range(3)]
+    assert texts[0].endswith(". test_tone kick take 1 · 0.10 s · 8 kHz")
+    assert not w.clips_dock.visibleRegion().isEmpty()  # the bin came to the front
+    assert "3 clips" in w.statusBar().currentMessage()
+    # A/B: with two clips selected, B is the second
+    w.clip_bin.list.clearSelection()
+    for i in (0, 2):
+        w.clip_bin.list.item(before + i).setSelected(True)
+    assert w.clip_bin.ab.isEnabled() and w.clip_bin.current() is clips[0]
+    w.clip_bin.ab.setChecked(True)
+    assert w.clip_bin.current() is clips[2]
+    w.clip_bin.ab.setChecked(False)
 
 
 def test_random_seed_is_named_as_drawn_and_an_open_document_is_kept(window, qtbot,
@@ -66,20 +74,14 @@ def test_random_seed_is_named_as_drawn_and_an_open_document_is_kept(window, qtbo
     w = window
     mine = Document.from_array(np.zeros((2, 4000), np.float32), 16000)
     w.set_document(mine)
-    before = len(getattr(w, "children_windows", []))
-    w.actions_.apply(tone_generator, {"class": "", "seed": -1, "count": 1})
-    qtbot.waitUntil(lambda: len(getattr(w, "children_windows", [])) > before, timeout=20000)
-    other = w.children_windows[-1]
-    try:
-        assert w.model.document is mine and not mine.is_modified  # untouched
-        doc = other.model.document
-        np.testing.assert_allclose(doc.state.read()[0], _tone(7, 0.1), atol=1e-5)
-        assert other.windowTitle().startswith("test_tone seed 7 *") and not len(doc.takes)
-    finally:
-        w.children_windows.remove(other)
-        other.quiet = True
-        other.shutdown()
-        other.close()
+    before = len(w.clip_bin.entries())
+    w.actions_.generate(tone_generator, {"class": "", "seed": -1, "count": 1})
+    qtbot.waitUntil(lambda: len(w.clip_bin.entries()) > before, timeout=20000)
+    assert not getattr(w, "children_windows", [])  # one window
+    assert w.model.document is mine and not mine.is_modified  # untouched
+    clip = w.clip_bin.entries()[-1]
+    assert clip.name == "test_tone seed 7"
+    np.testing.assert_allclose(clip.audio[0], _tone(7, 0.1), atol=1e-5)
 
 
 def test_other_ops_still_need_a_document(window, qtbot):
@@ -144,13 +146,15 @@ def test_generate_menu_and_sample_from_the_operations_dock(window, qtbot, tmp_pa
     assert isinstance(form.editors["model"].widget, QComboBox)
     form.set_values({"model": str(tmp_path / "tiny.json"), "class": "kick", "steps": 2,
                      "sampler": "dpmpp_2m", "duration": 0.2, "seed": 5, "count": 2})
-    w.operations.preview_btn.click()
-    qtbot.waitUntil(lambda: w.model.document is not None, timeout=60000)
-    doc = w.model.document
-    assert doc.state.sample_rate == 16000 and doc.state.n_frames == 3200
-    assert w.windowTitle().startswith("sample kick seed 5")
-    assert len(doc.takes) == 2
-    np.testing.assert_allclose(list(doc.takes)[0].audio, doc.state.read(), atol=1e-6)
+    before = len(w.clip_bin.entries())
+    assert w.operations.generate_btn.isVisible() and not w.operations.preview_btn.isVisible()
+    w.operations.generate_btn.click()
+    qtbot.waitUntil(lambda: len(w.clip_bin.entries()) == before + 2, timeout=60000)
+    clips = w.clip_bin.entries()[before:]
+    assert [c.name for c in clips] == ["sample kick seed 5", "sample kick seed 6"]
+    assert all(c.rate == 16000 and c.audio.shape == (1, 3200) for c in clips)
+    assert not np.array_equal(clips[0].audio, clips[1].audio)
+    assert w.model.document is None
 
 
 def test_variation_takes_and_interpolate_with_a_chosen_clip(window, qtbot, tmp_path,

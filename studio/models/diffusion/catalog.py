@@ -69,6 +69,27 @@ def install(run_dir: str | Path, name: str) -> Path:
     return dest / f"{name}.json"
 
 
+def choices(name: str, what: str) -> list[str]:
+    """What the model `name` offers a form, read from its JSON config alone (no torch):
+    "classes" (its class names) or "notes" (for a pitch-conditioned model, the notes its
+    training clips had, low to high); [] for an unknown model or an unreadable config."""
+    import json
+    try:
+        cfg = json.loads(find_model(name).read_text())
+    except (StudioError, OSError, ValueError):
+        return []
+    if what == "classes":
+        return [str(c) for c in cfg.get("audio", {}).get("classes", [])]
+    if what == "notes":
+        from studio.models.diffusion.notes import midi_name
+        if not cfg.get("network", {}).get("cond_dim"):
+            return []
+        table = cfg.get("training", {}).get("pitch") or {}
+        midis = {int(m) for row in table.values() for m in row.get("notes", {})}
+        return [midi_name(m) for m in sorted(midis)]
+    return []
+
+
 def load(name: str = "", device="cpu", cache: dict | None = None):
     """A `DiffusionModel` for `name` on `device`, kept in `cache` (the engine's model cache)
     so the next job does not load it again."""

@@ -137,7 +137,7 @@ def draw(pitches: dict, class_name: str, generator: torch.Generator) -> float:
     raise AssertionError("unreachable: the counts add up to total")
 
 
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+from studio.models.diffusion.notes import NOTE_NAMES, midi_name  # noqa: E402
 _NOTE = re.compile(r"^([A-Ga-g])([#b]?)(-?\d)$")
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -146,8 +146,7 @@ def note_name(hz: float) -> str:
     """'A4' for 440 Hz (the nearest equal-tempered note); '' for no pitch."""
     if hz <= 0:
         return ""
-    midi = round(hz_to_midi(hz))
-    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
+    return midi_name(round(hz_to_midi(hz)))
 
 
 def parse(text: str) -> float | None:

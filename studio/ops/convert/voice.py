@@ -17,6 +17,7 @@ PRESETS = {
     "female_to_male": (0.57, 0.85, 0.85, 0.0),
     "child": (1.9, 1.3, 1.3, 0.05),
 }
+PRESET_FIELDS = ("pitch_ratio", "pitch_range", "formant_ratio", "breathiness")
 
 
 def median_f0(f0: torch.Tensor) -> float:
@@ -38,7 +39,11 @@ def new_pitch(f0: torch.Tensor, source_median: float, target_median: float,
     id="convert.voice", title="Change voice", changes_length=False,
     chunk=Chunking(seconds=20.0, overlap=0.5),
     params=[
+        # labelled apart from the operations panel's own "Preset" row (saved parameter sets);
+        # choosing one fills the four fields it sets, so the form shows the values that run
         Choice("preset", default="custom", options=("custom",) + tuple(PRESETS),
+               label="Voice change", fills=tuple(
+                   (name, tuple(zip(PRESET_FIELDS, values))) for name, values in PRESETS.items()),
                help="A typical gender or age change; anything but custom sets pitch ratio, "
                     "pitch range, formant ratio and breathiness"),
         Float("pitch_ratio", default=1.0, lo=0.25, hi=4.0, log=True,
@@ -63,7 +68,7 @@ def run(inputs, p, ctx) -> Result:
         ratio, range_factor, formant, breath = PRESETS[p.preset]
     x, sr = inputs.audio.float(), inputs.sample_rate
     ctx.progress(0.0, "analysing")
-    an = vocoder.analyze(x, sr)
+    an = vocoder.analyze(x, sr, progress=lambda f: ctx.progress(0.3 * f, "analysing"))
     mono, note = monophony_gate("Change voice", x, sr, an.track, p.if_polyphonic)
     ctx.progress(0.35, "modifying")
     source_median = median_f0(an.f0)

@@ -30,7 +30,9 @@ def model_param() -> Model:
 
 
 def class_param(name: str = "class", help: str = "", default: str = "") -> Text:
-    return Text(name, default=default,
+    # the form offers the chosen model's classes; 'auto' where the op hears it in a clip
+    offered = (AUTO, "") if default == AUTO else ("",)
+    return Text(name, default=default, hint="model:classes", suggestions=offered,
                 help=help or "Class to generate (the bundled model knows kick, snare, hihat, "
                              "tom, cymbal, piano, guitar, bass, strings, brass, woodwind, "
                              "organ); empty = none")
@@ -54,7 +56,7 @@ def guidance_param() -> Float:
 
 
 def pitch_param() -> Text:
-    return Text("pitch", default="auto",
+    return Text("pitch", default="auto", hint="model:notes", suggestions=("auto", "none"),
                 help="Note to generate with a pitch-conditioned model: a note (A4, C#3, Eb2), "
                      "a MIDI number (60) or a frequency (440 Hz); auto = drawn as the class's "
                      "training clips had them; none = let the model choose")
@@ -77,7 +79,7 @@ def own_pitch(model, clip: torch.Tensor) -> float | None:
 
 
 def seed_param() -> Int:
-    return Int("seed", default=-1, lo=-1, hi=2 ** 31 - 1,
+    return Int("seed", default=-1, lo=-1, hi=2 ** 31 - 1, hint="seed",
                help="Random seed (same seed, same device: same audio); -1 = a new one each "
                     "run, shown in the report; take k of a run uses seed + k - 1")
 

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QInputDialog, QLabel, QPu
                                QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from studio.engine import presets, registry
+from studio.engine.operation import InputKind
 from studio.errors import StudioError
 from studio.ui.forms import ParamForm
 
@@ -16,12 +17,13 @@ class OperationsPanel(QWidget):
     apply_requested = Signal(object, dict)
     render_requested = Signal(object, dict)
     compare_requested = Signal(object, dict)
+    generate_requested = Signal(object, dict)  # a generator (no audio input): its one action
     notice = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.ops = [op for op in registry.all_operations() if op.category != "array"] or \
-            registry.all_operations()
+        # every category: an array op runs on the Array dock's layout (menus route it)
+        self.ops = registry.all_operations()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         self.combo = QComboBox()
@@ -56,6 +58,13 @@ class OperationsPanel(QWidget):
         self.apply_btn.setToolTip("Replace the selection (undoable)")
         self.render_btn = QPushButton("Render new")
         self.render_btn.setToolTip("Render the result into a new document")
+        # a generator has no selection to preview, apply to or render: Preview, Apply and
+        # Render new would all do one thing, so it shows that one button instead
+        self.generate_btn = QPushButton("Generate")
+        self.generate_btn.setToolTip("Generate clips into the Clips bin (the form keeps its "
+                                     "values for the next run)")
+        self.generate_btn.hide()
+        brow.addWidget(self.generate_btn)
         for b in (self.preview_btn, self.compare_btn, self.apply_btn, self.render_btn):
             brow.addWidget(b)
         self.apply_btn.setDefault(True)
@@ -69,6 +78,7 @@ class OperationsPanel(QWidget):
         self.apply_btn.clicked.connect(lambda: self._emit(self.apply_requested))
         self.render_btn.clicked.connect(lambda: self._emit(self.render_requested))
         self.compare_btn.clicked.connect(lambda: self._emit(self.compare_requested))
+        self.generate_btn.clicked.connect(lambda: self._emit(self.generate_requested))
         if self.ops:
             # open on a repair when there is one: it is what the demo asks the user to try
             first = next((i for i, op in enumerate(self.ops) if op.category == "restore"),
@@ -104,10 +114,16 @@ class OperationsPanel(QWidget):
         op = self.operation
         if op is None:
             return
-        self.description.setText(op.description.split("\n")[0] if op.description else "")
+        self.description.setText(summary(op.description))
+        self.description.setToolTip(op.description)
         self.form = ParamForm(op.schema)
         self.scroll.setWidget(self.form)
         self.apply_btn.setEnabled(op.returns_audio)
+        generator = op.inputs == InputKind.NONE
+        self.generate_btn.setVisible(generator)
+        self.generate_btn.setDefault(generator)
+        for b in (self.preview_btn, self.compare_btn, self.apply_btn, self.render_btn):
+            b.setVisible(not generator)
         self.compare_btn.setEnabled(op.returns_audio and len(op.schema.params) > 0)
         self._fill_presets()
 
@@ -147,3 +163,10 @@ class OperationsPanel(QWidget):
         self._fill_presets()
         self.presets.setCurrentIndex(max(0, self.presets.findData(name)))
         self.notice.emit(f"Saved preset '{name}'")
+
+
+def summary(description: str) -> str:
+    """An operation's first paragraph as one line: docstrings wrap at ~95 columns, so their
+    first line stops mid-sentence ("...optionally of one class;")."""
+    first = (description or "").strip().split("\n\n")[0]
+    return " ".join(first.split())

@@ -1,0 +1,84 @@
+"""The window's side of the Clips bin (clip_bin.py explains the design): the dock, and what a
+clip does to the window — land in the bin, go into the open document as one undo step, be
+written as a file in the background, open as a document."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
+
+from studio.ui.generate.clip_bin import BinClip, ClipBin, clips_of
+
+
+def install(w) -> QDockWidget:
+    """Build the bin and its dock ("Clips", tabbed with Takes) on window `w`."""
+    panel = ClipBin(output_device=lambda: w.player.device_id)
+    dock = QDockWidget("Clips", w)
+    dock.setObjectName("clipsDock")
+    dock.setWidget(panel)
+    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable |
+                     QDockWidget.DockWidgetClosable)
+    w.addDockWidget(Qt.RightDockWidgetArea, dock)
+    w.tabifyDockWidget(w.takes_dock, dock)
+    w.takes_dock.raise_()
+    w.clip_bin, w.clips_dock = panel, dock
+    panel.notice.connect(w.notify)
+    panel.insert_requested.connect(lambda clip: insert_clip(w, clip))
+    panel.export_requested.connect(lambda clip, path: export_clip(w, clip, path))
+    panel.open_requested.connect(lambda clip: open_clip(w, clip))
+    return dock
+
+
+def add_generated(w, gen) -> list[BinClip]:
+    """A generator's result (jobs.Generated) into the bin, which comes to the front."""
+    clips = clips_of(gen)
+    w.clip_bin.add(clips)
+    w.clips_dock.show()
+    w.clips_dock.raise_()
+    what = clips[0].name if len(clips) == 1 else f"{len(clips)} clips ({gen.name})"
+    w.notify(f"Generated {what}: in the Clips bin to play, compare, insert or export")
+    return clips
+
+
+def insert_clip(w, clip: BinClip, at: int | None = None) -> bool:
+    """Insert `clip` at the cursor (or `at`) on every channel, resampled to the document's
+    rate, as one undoable step; the inserted audio is selected after."""
+    from studio.core import edits
+    from studio.core.clip import Clip
+    from studio.core.commands import StateCommand
+    from studio.core.selection import Selection
+    from studio.errors import StudioError
+    doc = w.model.document
+    if doc is None:
+        w.notify("Open a document to insert the clip into (or use Open)")
+        return False
+    before = doc.state
+    at = min(doc.selection.start if at is None else int(at), before.n_frames)
+    try:
+        after = edits.paste(before, Selection.cursor(at), Clip.from_array(clip.audio, clip.rate))
+    except StudioError as e:
+        w.notify(str(e))
+        return False
+    n = after.n_frames - before.n_frames
+    doc.execute(StateCommand(f"Insert {clip.name}", before, after, doc.selection,
+                             Selection(at, at + n)))
+    w.notify(f"Inserted {clip.name} ({n / before.sample_rate:.2f} s) at "
+             f"{at / before.sample_rate:.3f} s")
+    return True
+
+
+def export_clip(w, clip: BinClip, path: str) -> int:
+    """Write the clip to `path` in the background (the task lane reports the end)."""
+    from studio.core.document import AudioState
+    state = AudioState.from_array(clip.audio, clip.rate)
+    return w.files.export(state, path, 0, state.n_frames, None, None, None)
+
+
+def open_clip(w, clip: BinClip) -> None:
+    """The clip as the window's document (unsaved: closing asks before it is lost)."""
+    from studio.core.document import Document
+    if not w.actions_.confirm_discard():
+        return
+    doc = Document.from_array(clip.audio, clip.rate,
+                              source_info={"title": clip.name, "generated_by": clip.op_id})
+    doc.mark_unsaved()
+    w.set_document(doc)
