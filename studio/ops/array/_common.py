@@ -15,9 +15,9 @@ from studio.arrays.validate import require_valid
 from studio.engine.params import Text  # noqa: F401 - re-exported for the array ops
 from studio.errors import StudioError
 
-LAYOUT_PARAM = Text("layout", default="", multiline=True,
+LAYOUT_PARAM = Text("layout", default="", multiline=True, in_form=False,
                     help="Array geometry: a layout file (.json, acoular .xml, ODAS .cfg) or its "
-                         "JSON; the session's array layout when run from the window")
+                         "JSON; the window gives the Array dock's layout")
 
 
 def example_layout(count: int = 4, radius: float = 0.05, centre=(2.0, 2.0, 1.2)) -> str:

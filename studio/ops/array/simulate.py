@@ -72,9 +72,12 @@ def simulate_room(signals: list[np.ndarray], sources: np.ndarray, mics: np.ndarr
                  for k in range(1, MAX_SOURCES + 1)),
     params=[
         LAYOUT_PARAM,
-        Text("sources", default="", help="Source positions as [[x, y, z], ...] metres, one per "
-                                         "extra input; empty: the layout's sources"),
-        Text("room", default="", help="Room size 'x, y, z' metres; empty: the layout's room"),
+        # the window leaves both empty: the sources and the room drawn in the Array dock
+        Text("sources", default="", in_form=False,
+             help="Source positions as [[x, y, z], ...] metres, one per extra input; empty: "
+                  "the layout's sources"),
+        Text("room", default="", in_form=False,
+             help="Room size 'x, y, z' metres; empty: the layout's room"),
         Float("rt60", default=0.3, lo=0.0, hi=3.0, unit="s", help="Reverberation time; 0 = anechoic"),
         Text("array_center", default="", help="'x, y, z': move the array's centre there; "
                                               "empty: positions as in the layout"),

@@ -15,14 +15,16 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
                                QLabel, QMenu, QPushButton, QSlider, QSpinBox, QSplitter,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QTabWidget, QToolButton, QVBoxLayout, QWidget, QWidgetAction)
 
 from studio.arrays import formats, presets
 from studio.arrays.geometry import Layout, Microphone, Room, Source
 from studio.arrays.live import METHODS, ArrayFigures
 from studio.errors import StudioError
+from studio.ui.arrays.located import AzimuthMapPlot, LocatedMarkers
 from studio.ui.arrays.plan_view import PlanView
 from studio.ui.arrays.plots import FiguresPanel
+from studio.ui.arrays.preset_boxes import PresetBoxes
 from studio.ui.arrays.table import UNITS, CoordinateTable
 
 SNAPS = {"off": 0.0, "1 mm": 0.001, "5 mm": 0.005, "1 cm": 0.01, "5 cm": 0.05}
@@ -65,7 +67,9 @@ class ArrayEditor(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._update_figures)
         self._build()
-        self._refresh(full=True)
+        self.boxes.show_preset("Circular")  # what default_layout() is
+        self._on_units_changed(self.units.currentText())
+        self._refresh(full=True, fit=True)
 
     # ---- public API (the window stores the layout in the session) ---------------------------
     def get_layout(self) -> dict:
@@ -76,7 +80,19 @@ class ArrayEditor(QWidget):
         self._layout = Layout.from_dict(layout_dict) if layout_dict else default_layout()
         self._selected.clear()
         self.undo_stack.clear()
-        self._refresh(full=True)
+        self.boxes.show_preset("Circular" if not layout_dict else None, len(self._layout.mics))
+        self.located.clear()
+        self._refresh(full=True, fit=True)
+
+    def show_located(self, azimuths_deg, grid_deg, spectrum, method: str = "") -> None:
+        """A DOA result: rays from the array centre toward each found azimuth on the plan,
+        labelled in degrees, and the azimuth map in the "Located" tab."""
+        centre = self._layout.centroid()
+        pos = self._layout.positions(enabled_only=True)
+        extent = float(np.ptp(pos[:, :2], axis=0).max()) if len(pos) else 0.1
+        self.located.show(centre[:2], azimuths_deg, 0.6 * extent + 0.01)
+        self.azimuth_map.show(grid_deg, spectrum, azimuths_deg, method)
+        self.tabs.setCurrentWidget(self.azimuth_map)
 
     def layout(self) -> Layout:  # noqa: D401 - the editor's current Layout object
         return self._layout
@@ -84,13 +100,15 @@ class ArrayEditor(QWidget):
     # ---- construction -----------------------------------------------------------------------
     def _build(self) -> None:
         root = QVBoxLayout(self)
+        root.setContentsMargins(4, 2, 4, 2)
+        root.setSpacing(2)
         root.addLayout(self._build_edit_bar())
-        root.addLayout(self._build_transform_bar())
         root.addLayout(self._build_figure_bar())
         self.top = PlanView((0, 1))
         self.side = PlanView((0, 2))
         self.top.setTitle("top (x-y)")
         self.side.setTitle("side (x-z)")
+        self.located = LocatedMarkers(self.top)
         for view in (self.top, self.side):
             view.item_pressed.connect(self._on_item_pressed)
             view.empty_clicked.connect(self._on_empty_clicked)
@@ -104,17 +122,31 @@ class ArrayEditor(QWidget):
         self.table = CoordinateTable()
         self.table.edited.connect(self._on_table_edited)
         self.table.rejected.connect(self._on_table_rejected)
+        # a docked editor is wide and short: plan | figures | table and results side by
+        # side, so each keeps the dock's whole height (stacked, the map was a strip)
+        self.top.setMinimumHeight(150)
+        self.side.setMinimumHeight(70)
         views = QSplitter(Qt.Orientation.Vertical)
         views.addWidget(self.top)
         views.addWidget(self.side)
-        views.setSizes([300, 150])
-        upper = QSplitter(Qt.Orientation.Horizontal)
-        upper.addWidget(views)
-        upper.addWidget(self.panel)
-        main = QSplitter(Qt.Orientation.Vertical)
-        main.addWidget(upper)
-        main.addWidget(self.table)
-        main.setSizes([500, 160])
+        views.setSizes([300, 120])
+        plan = QWidget()
+        plan_lay = QVBoxLayout(plan)
+        plan_lay.setContentsMargins(0, 0, 0, 0)
+        plan_lay.setSpacing(0)
+        plan_lay.addLayout(self._build_fit_bar())
+        plan_lay.addWidget(views, 1)
+        self.azimuth_map = AzimuthMapPlot()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "Microphones")
+        self.tabs.addTab(self.panel.gains, "WNG / DI")
+        self.tabs.addTab(self.azimuth_map, "Located")
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(plan)
+        main.addWidget(self.panel)
+        main.addWidget(self.tabs)
+        main.setSizes([450, 600, 400])
+        main.setChildrenCollapsible(False)
         root.addWidget(main, 1)
         self.status = QLabel()
         root.addWidget(self.status)
@@ -137,13 +169,11 @@ class ArrayEditor(QWidget):
         for name in presets.PRESETS:
             menu.addAction(name, lambda n=name: self.apply_preset(n))
         self.presets_button.setMenu(menu)
-        self.count = QSpinBox(minimum=1, maximum=256, value=6, prefix="n = ")
-        self.size = QDoubleSpinBox(decimals=4, minimum=0.001, maximum=10.0, value=0.0463,
-                                   singleStep=0.005, suffix=" m")
-        self.size.setToolTip("spacing (linear, rectangular) or radius (circular, spiral, disc)")
+        self.boxes = PresetBoxes(self)
+        self.count, self.size = self.boxes.count, self.boxes.size
+        self.boxes.resized.connect(self._on_preset_resized)
         bar.addWidget(self.presets_button)
-        bar.addWidget(self.count)
-        bar.addWidget(self.size)
+        bar.addWidget(self.boxes)
         for text, slot in (("Add mic", self.add_microphone), ("Delete", self.delete_selected),
                            ("Add source", self.add_source), ("Import…", self._on_import_clicked),
                            ("Export…", self._on_export_clicked)):
@@ -153,6 +183,17 @@ class ArrayEditor(QWidget):
         self.room_check = QCheckBox("room", checked=True)
         self.room_check.toggled.connect(self._on_room_toggled)
         bar.addWidget(self.room_check)
+        self.transform_button = QToolButton(
+            text="Transform", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.transform_button.setToolTip("Rotate, scale or move the selected microphones (or all)")
+        popup = QMenu(self.transform_button)
+        holder = QWidget()
+        holder.setLayout(self._build_transform_bar())
+        action = QWidgetAction(popup)
+        action.setDefaultWidget(holder)
+        popup.addAction(action)
+        self.transform_button.setMenu(popup)
+        bar.addWidget(self.transform_button)
         self.undo_button, self.redo_button = QToolButton(), QToolButton()
         bar.addWidget(self.undo_button)
         bar.addWidget(self.redo_button)
@@ -177,7 +218,7 @@ class ArrayEditor(QWidget):
         self.scale_by = QDoubleSpinBox(decimals=3, minimum=0.01, maximum=100, value=1.1,
                                        singleStep=0.1, prefix="× ")
         self.move_by = [QDoubleSpinBox(decimals=3, minimum=-1e4, maximum=1e4, prefix=f"d{a} ")
-                        for a in "xyz"]
+                        for a in "xyz"]  # in the editor's unit (suffix set by the units box)
         for widget, text, slot in ((self.rotate_by, "Rotate", self._on_rotate_clicked),
                                    (self.scale_by, "Scale", self._on_scale_clicked)):
             bar.addWidget(widget)
@@ -189,8 +230,24 @@ class ArrayEditor(QWidget):
         b = QPushButton("Move")
         b.clicked.connect(self._on_move_clicked)
         bar.addWidget(b)
+        return bar
+
+    def _build_fit_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(QLabel("show:"))
+        for text, what, tip in (("Array", "array", "Frame the microphones"),
+                                ("Room", "room", "Frame the room, the sources and the array")):
+            b = QToolButton(text=text, autoRaise=True)
+            b.setToolTip(tip)
+            b.clicked.connect(lambda _=False, w=what: self.fit_views(w))
+            bar.addWidget(b)
         bar.addStretch(1)
         return bar
+
+    def fit_views(self, what: str = "array") -> None:
+        for view in (self.top, self.side):
+            view.fit_to(what)
 
     def _build_figure_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -227,11 +284,14 @@ class ArrayEditor(QWidget):
     def _apply_dict(self, d: dict) -> None:
         self._layout = Layout.from_dict(d)
         self._selected = {i for i in self._selected if i < len(self._layout.mics)}
-        self._refresh(full=True)
+        self._refresh(full=True, fit=self._fit_next)
+        self._fit_next = False
 
-    def _edit(self, change, text: str) -> None:
+    _fit_next = False  # the next shown layout is a new geometry (a preset, an import): frame it
+
+    def _edit(self, change, text: str, fit: bool = False) -> None:
         """Run `change(layout)` (which edits self._layout in place or returns a new one) as one
-        undoable step."""
+        undoable step; `fit` frames the views on the result (a new geometry)."""
         before = self._layout.to_dict()
         try:
             result = change(self._layout)
@@ -241,12 +301,14 @@ class ArrayEditor(QWidget):
         if isinstance(result, Layout):
             self._layout = result
         after = self._layout.to_dict()
+        self._fit_next = fit
         if after != before:
             self.undo_stack.push(_LayoutCommand(self, before, after, text))
         else:
-            self._refresh(full=True)
+            self._refresh(full=True, fit=fit)
+        self._fit_next = False
 
-    def _refresh(self, full: bool = False, rows=None) -> None:
+    def _refresh(self, full: bool = False, rows=None, fit: bool = False) -> None:
         """Show the layout in the views and the table and schedule the figures. During a drag
         the views, the table rows and the figures are refreshed once per frame by the timer
         (a burst of mouse moves costs one refresh), and the layout is reported to the window
@@ -256,18 +318,18 @@ class ArrayEditor(QWidget):
             self._schedule_figures()
             return
         self._pending_rows = None
-        self._show_layout(full, rows)
+        self._show_layout(full, rows, fit)
         self._schedule_figures()
         self.layout_changed.emit(self._layout.to_dict())
 
-    def _show_layout(self, full: bool, rows) -> None:
+    def _show_layout(self, full: bool, rows, fit: bool = False) -> None:
         lay = self._layout
         steer = (lay.centroid(), 0.3 * np.array([math.cos(math.radians(self._steer)),
                                                   math.sin(math.radians(self._steer)), 0.0]))
         for view in (self.top, self.side):
             view.set_scene(lay.positions(), [m.enabled for m in lay.mics], self._selected,
                            np.array([s.position for s in lay.sources]).reshape(-1, 3),
-                           None if lay.room is None else lay.room.size, steer, fit=full)
+                           None if lay.room is None else lay.room.size, steer, fit=fit)
         self.table.fill(lay, None if full else rows)
         if full:
             self.room_check.blockSignals(True)
@@ -379,7 +441,13 @@ class ArrayEditor(QWidget):
         self.table.fill(self._layout)
 
     def _on_units_changed(self, units: str) -> None:
+        """One unit everywhere: the table, the plan's axes, the size and move boxes."""
         self.table.set_units(units, self._layout)
+        for view in (self.top, self.side):
+            view.set_units(units, UNITS[units])
+        self.boxes.set_units(units, UNITS[units])
+        for w in self.move_by:
+            w.setSuffix(f" {units}")
 
     def _indices(self) -> list[int] | None:
         return sorted(self._selected) or None
@@ -421,12 +489,17 @@ class ArrayEditor(QWidget):
 
     # ---- editing commands ---------------------------------------------------------------------
     def apply_preset(self, name: str) -> None:
-        builder, defaults = presets.PRESETS[name]
-        kwargs = {"count": self.count.value()} if "count" in defaults else {}
-        for key in ("spacing", "radius"):
-            if key in defaults:
-                kwargs[key] = self.size.value()
+        """The preset with its own geometry (its natural count and aperture); the boxes show
+        them, and editing a box re-makes this preset at the new count or size."""
+        self.boxes.show_preset(name)
+        self._make_preset(name, self.boxes.overrides(), f"Preset: {name}")
 
+    def _on_preset_resized(self) -> None:
+        name = self.boxes.preset
+        if name is not None:
+            self._make_preset(name, self.boxes.overrides(), f"Preset: {name} ({self.boxes.summary()})")
+
+    def _make_preset(self, name: str, kwargs: dict, text: str) -> None:
         def change(lay):
             centre = lay.centroid() if lay.mics else (
                 np.asarray(lay.room.size) / 2 if lay.room else np.zeros(3))
@@ -434,7 +507,7 @@ class ArrayEditor(QWidget):
             new.room, new.sources = lay.room, lay.sources
             return new
         self._selected.clear()
-        self._edit(change, f"Preset: {name}")
+        self._edit(change, text, fit=True)
 
     def add_microphone(self) -> None:
         def change(lay):
@@ -472,7 +545,8 @@ class ArrayEditor(QWidget):
             if new.room is None and not new.sources:
                 new.room, new.sources = lay.room, lay.sources
             return new
-        self._edit(change, "Import layout")
+        self._edit(change, "Import layout", fit=True)
+        self.boxes.show_preset(None, len(self._layout.mics))
 
     def _on_export_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export array layout", f"{self._layout.name}.json",

@@ -1,6 +1,10 @@
-"""One projection of the array on a metric grid (top: x-y, side: x-z): microphones,
-sources and the room, dragged with the mouse. The view only reports gestures (press, drag,
-release, rubber band); the editor owns the layout and the undo stack."""
+"""One projection of the array on a metric grid (top: x-y, side: x-z): microphones (numbered
+as in the table), sources and the room, dragged with the mouse. The view only reports
+gestures (press, drag, release, rubber band); the editor owns the layout and the undo stack.
+
+The view is framed only when asked (`fit_to`: the array, or the whole room): a drag, an undo
+or a table edit leaves the user's zoom and pan alone. Positions are metres; the axes show
+the editor's unit (`set_units`), the same as the table and the boxes."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +15,9 @@ from PySide6.QtGui import QColor, QPen
 from studio.ui.arrays.plots import cache_axes
 
 HIT_PIXELS = 9.0
+MAX_NUMBERED = 64     # more labels than this hide the array they label
+FIT_MARGIN = 0.35     # of the array's extent, on each side, when framing the array
+FIT_MARGIN_MIN = 0.02  # metres: a single microphone or a tiny array still gets some room
 MIC_BRUSH, MIC_OFF_BRUSH, SELECTED_BRUSH = QColor(60, 140, 230), QColor(150, 150, 150), QColor(250, 160, 30)
 SOURCE_BRUSH = QColor(220, 60, 60)
 
@@ -53,9 +60,7 @@ class PlanView(pg.PlotWidget):
         self._vb = _PlanViewBox(self)
         super().__init__(parent=parent, viewBox=self._vb)
         self.axes = axes
-        names = "xyz"
-        self.setLabel("bottom", names[axes[0]], units="m")
-        self.setLabel("left", names[axes[1]], units="m")
+        self.set_units("m", 1.0)
         self.showGrid(x=True, y=True, alpha=0.25)
         cache_axes(self)
         self.room_item = pg.PlotDataItem(pen=pg.mkPen((120, 120, 120), width=1.5))
@@ -70,8 +75,9 @@ class PlanView(pg.PlotWidget):
                      self.source_item):
             self.addItem(item)
         self._vb.addItem(self.band_item, ignoreBounds=True)
-        self._vb.disableAutoRange()  # framed by set_scene(fit=True), see there
+        self._vb.disableAutoRange()  # framed by fit_to, see there
         self._fitted = False
+        self._numbers: list[pg.TextItem] = []
         # the same brush objects every time: the scatter item caches its rendered symbols per
         # brush, and fresh brushes on every drag step would re-render all of them
         self._brushes = [pg.mkBrush(MIC_BRUSH), pg.mkBrush(MIC_OFF_BRUSH), pg.mkBrush(SELECTED_BRUSH)]
@@ -83,17 +89,27 @@ class PlanView(pg.PlotWidget):
         self._band_mods = None
 
     # ---- drawing ------------------------------------------------------------------------
+    def set_units(self, name: str, per_metre: float) -> None:
+        """Label the axes in `name` (cm: per_metre 100); the data stay in metres."""
+        names = "xyz"
+        for side, axis in (("bottom", self.axes[0]), ("left", self.axes[1])):
+            item = self.getPlotItem().getAxis(side)
+            item.enableAutoSIPrefix(False)  # one unit everywhere, not mm here and cm there
+            item.setScale(per_metre)
+            item.setLabel(f"{names[axis]} ({name})")
+
     def set_scene(self, mics: np.ndarray, enabled, selected, sources: np.ndarray,
                   room_size=None, steer: tuple[np.ndarray, np.ndarray] | None = None,
                   fit: bool = False) -> None:
-        """Draw the scene; `fit` frames it (a new layout). The range is otherwise left alone,
-        so a drag never rescales the view under the mouse nor regenerates the axes."""
+        """Draw the scene; `fit` frames the array (a new layout). The range is otherwise left
+        alone, so a drag never rescales the view under the mouse nor regenerates the axes."""
         a, b = self.axes
         self._mics = np.asarray(mics, dtype=float).reshape(-1, 3)[:, [a, b]]
         self._sources = np.asarray(sources, dtype=float).reshape(-1, 3)[:, [a, b]]
         brushes = [self._brushes[2 if k in selected else 0 if enabled[k] else 1]
                    for k in range(len(self._mics))]
         self.mic_item.setData(pos=self._mics, brush=brushes, data=list(range(len(self._mics))))
+        self._show_numbers()
         self.source_item.setData(pos=self._sources)
         if room_size is not None:
             w, h = float(room_size[a]), float(room_size[b])
@@ -111,8 +127,36 @@ class PlanView(pg.PlotWidget):
         else:
             self.steer_item.setData([], [])
         if fit or not self._fitted:
-            self._vb.autoRange(padding=0.15)
-            self._fitted = True
+            self.fit_to("array")
+
+    def _show_numbers(self) -> None:
+        """Microphone k is labelled k, as row k of the table."""
+        n = len(self._mics) if len(self._mics) <= MAX_NUMBERED else 0
+        while len(self._numbers) < n:
+            label = pg.TextItem(str(len(self._numbers) + 1), color=(230, 230, 230),
+                                anchor=(-0.15, 1.0))
+            self._vb.addItem(label, ignoreBounds=True)
+            self._numbers.append(label)
+        for k, label in enumerate(self._numbers):
+            label.setVisible(k < n)
+            if k < n:
+                label.setPos(float(self._mics[k, 0]), float(self._mics[k, 1]))
+
+    def fit_to(self, what: str = "array") -> None:
+        """Frame the microphones with a margin ("array"), or the room, the sources and the
+        microphones together ("room")."""
+        pts = [self._mics]
+        if what == "room":
+            pts.append(self._sources)
+            if self._room_corner is not None:
+                pts.append(np.array([[0.0, 0.0], self._room_corner]))
+        pts = np.vstack([p for p in pts if len(p)] or [np.zeros((1, 2))])
+        lo, hi = pts.min(0), pts.max(0)
+        extent = float(max(hi - lo))
+        margin = max(FIT_MARGIN * extent, FIT_MARGIN_MIN) if what == "array" else 0.05 * extent
+        self._vb.setRange(xRange=(lo[0] - margin, hi[0] + margin),
+                          yRange=(lo[1] - margin, hi[1] + margin), padding=0)
+        self._fitted = True
 
     # ---- hit testing ----------------------------------------------------------------------
     def _pixel_size(self) -> float:

@@ -1,6 +1,7 @@
 """The array's figures as plots: polar pattern at one frequency, the azimuth x frequency
 map with a steering cursor (vertical) and the polar frequency (horizontal) as draggable
-lines, white-noise gain and directivity index against frequency, and inline warnings.
+lines, white-noise gain and directivity index against frequency (`gains`, placed by the
+editor), and inline warnings.
 It draws `studio.arrays.live.Figures` (numpy); it computes nothing."""
 from __future__ import annotations
 
@@ -76,11 +77,17 @@ class FiguresPanel(QWidget):
         self.summary = QLabel()
         self.warnings = QLabel(wordWrap=True)
         self.warnings.setStyleSheet("color: #d9822b;")
+        # the gains plot is not laid out here: the editor gives it a tab of its own, so the
+        # polar pattern and the map keep the (short) docked height
+        self.polar.setMinimumSize(140, 140)
+        self.map.setMinimumHeight(140)
         grid.addWidget(self.polar, 0, 0)
         grid.addWidget(self.map, 0, 1)
-        grid.addWidget(self.gains, 1, 0, 1, 2)
-        grid.addWidget(self.summary, 2, 0, 1, 2)
-        grid.addWidget(self.warnings, 3, 0, 1, 2)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setRowStretch(0, 1)
+        grid.addWidget(self.summary, 1, 0, 1, 2)
+        grid.addWidget(self.warnings, 2, 0, 1, 2)
         self._quiet = False
         self._map_rect = None
         self._gains_range = None

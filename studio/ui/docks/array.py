@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 EXTENSION_KEY = "array_layout"
+DOCK_SHARE = 0.45  # of the window's height, given to the dock when the editor first opens
 
 
 def _editor_class():
@@ -58,11 +59,23 @@ class ArrayDock(QWidget):
             return None
         self._lay.addWidget(self.editor)
         self.editor.show()  # added to a host already on screen: Qt does not show it by itself
+        self._give_room()
         if self._pending is not None:
             self.editor.set_layout(self._pending)
             self._pending = None
         self.editor.layout_changed.connect(lambda *_: self.layout_changed.emit())
         return self.editor
+
+    def _give_room(self) -> None:
+        """The bottom dock area was sized for the jobs list (about 120 px); the editor's plan
+        and map need a good part of the window's height when it first opens (later the user's
+        own splitter position stands)."""
+        dock, window = self.parentWidget(), self.window()
+        if not isinstance(dock, QDockWidget) or not isinstance(window, QMainWindow):
+            return
+        want = max(self.editor.minimumSizeHint().height() + 30,
+                   int(DOCK_SHARE * window.height()))
+        window.resizeDocks([dock], [want], Qt.Vertical)
 
     def on_dock_visibility_changed(self, visible: bool) -> None:
         """Connected to the dock's visibilityChanged, which (unlike showEvent) says whether

@@ -23,8 +23,6 @@ def editor(_shared_editor, qtbot):
     e = _shared_editor
     e.set_layout(None)  # the default layout, an empty history
     e.units.setCurrentText("cm")
-    e.count.setValue(6)
-    e.size.setValue(0.0463)
     e.polar_freq.setValue(1000)
     e._on_steer_changed(0.0)
     frames = e.panel.frames
@@ -129,10 +127,11 @@ def test_table_edits_with_units_and_rejects_nonsense(editor):
 
 
 def test_presets_warnings_and_session_round_trip(editor, qtbot):
-    editor.count.setValue(4)
-    editor.size.setValue(0.08)
     editor.apply_preset("Uniform linear")
+    editor.count.setValue(4)   # the preset, re-made at 4 microphones 8 cm apart
+    editor.size.setValue(8.0)  # cm, the editor's unit
     assert len(editor.layout().mics) == 4
+    assert np.diff(editor.layout().positions()[:, 0]) == pytest.approx([0.08] * 3)
     editor.polar_freq.setValue(4000)
     editor._on_steer_changed(45.0)
     qtbot.waitUntil(lambda: "front-back" in editor.panel.warnings.text(), timeout=5000)
