@@ -14,6 +14,7 @@ thread, so the lanes it starts run single-threaded, and restores it on the way o
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, TypeVar
@@ -48,15 +49,23 @@ def map_in_lanes(fn: Callable[[T, Callable[[], None]], R], items: Sequence[T], l
     """[fn(item, check) for item in items] on `lanes` threads, results in order.
 
     `check()` raises `Aborted` once any item failed or `on_poll` raised: `fn` calls it
-    between steps so the other lanes stop soon. `on_poll(items_done)` runs on the calling
+    between steps so the other lanes stop soon (with one lane, `check` is where `on_poll`
+    runs, and what it raises propagates). `on_poll(items_done)` runs on the calling
     thread every `interval` seconds (progress; raise from it to cancel). The first error is
     re-raised here after every lane has stopped."""
     if lanes <= 1 or len(items) <= 1:
-        out = []
-        for item in items:
-            if on_poll is not None:
+        # one lane runs on the calling thread: `check` polls too (at most every `interval`),
+        # so progress moves inside a long item, not only between items
+        out: list = []
+        last = [-float("inf")]
+
+        def poll_now() -> None:
+            if on_poll is not None and time.monotonic() - last[0] >= interval:
+                last[0] = time.monotonic()
                 on_poll(len(out))
-            out.append(fn(item, lambda: None))
+        for item in items:
+            poll_now()
+            out.append(fn(item, poll_now))
         return out
     stop = threading.Event()
 

@@ -195,6 +195,18 @@ def spade_frames(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *,
     return out, iters
 
 
+def schedule_length(max_iter: int, s: int, r: int, growth: float, n_coef: int) -> int:
+    """Iterations after which no frame runs on: `max_iter`, or sooner the iteration where
+    the sparsity schedule keeps every coefficient (k >= n_coef: the projection then stops it)."""
+    k = s
+    for i in range(1, max_iter + 1):
+        if k >= n_coef:
+            return i
+        if (i + 1) % r == 0:
+            k += max(s, int(k * growth))
+    return max_iter
+
+
 def detect_clipping(x: torch.Tensor, margin: float = 0.0, min_count: int = 3
                     ) -> tuple[torch.Tensor, torch.Tensor, float | None, float | None]:
     """Masks of samples clipped high and low in a 1-D signal, and the two thresholds.
@@ -227,7 +239,7 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
            hop: int | None = None, eps: float = 0.1, max_iter: int = 1000, s: int = 1,
            r: int = 2, growth: float = 0.0, redundancy: int = 2, algorithm: str = "sspade",
            check_every: int = 1, max_batch: int | None = None, lanes: int | None = None,
-           on_progress: Callable[[int, int], None] | None = None
+           on_progress: Callable[[float, int], None] | None = None
            ) -> tuple[torch.Tensor, torch.Tensor]:
     """Declip a 1-D signal; returns it and the iterations each processed frame took.
 
@@ -239,8 +251,8 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
     thread count), each single-threaded (`studio.dsp.lanes`), in batches of at most 32
     frames (their buffers stay in a core's cache), each taking every n-th frame so that the
     batches cost alike; on a GPU one lane takes up to 256 frames at a time.
-    `on_progress(frames_done, frames)` is called on the calling thread (raise from it to
-    cancel)."""
+    `on_progress(frames_done, frames)` (a float: running frames count in part) is called on
+    the calling thread (raise from it to cancel)."""
     hop = hop or frame // 4
     n = y.shape[-1]
     win = _window(frame, y.device, y.dtype)
@@ -255,21 +267,35 @@ def declip(y: torch.Tensor, high: torch.Tensor, low: torch.Tensor, *, frame: int
     cpu = y.device.type == "cpu"
     largest = max_batch or (32 if cpu else 256)
 
+    # the share of each batch's work done, written by its lane after every iteration: a
+    # finished frame counts whole, a running one by its iterations against the most its
+    # sparsity schedule can take, so the count moves every iteration and never goes back
+    cap = schedule_length(max_iter, s, r, growth, frame * redundancy // 2 + 1)
+    share: list[float] = []
+
     def solve(part: slice, check: Callable[[], None]):
         sel = todo[part]
-        return spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
-                            eps=eps, max_iter=max_iter, growth=growth,
-                            redundancy=redundancy, check_every=check_every,
-                            on_iteration=lambda _i, _a: check())
+        j, size = part.start, sel.numel()
 
-    def poll(parts_done: int) -> None:
-        # the strided batches are equal to a frame, so the frames done follow from the count
+        def step(i: int, active: int) -> None:
+            share[j] = (size - active + active * min(1.0, i / cap)) / size
+            check()
+        out = spade_frames(fx[sel], fh[sel], fl[sel], algorithm=algorithm, s=s, r=r,
+                           eps=eps, max_iter=max_iter, growth=growth,
+                           redundancy=redundancy, check_every=check_every,
+                           on_iteration=step)
+        share[j] = 1.0
+        return out
+
+    def poll(_parts_done: int) -> None:
         if on_progress is not None:
-            on_progress(round(todo.numel() * parts_done / len(parts)), todo.numel())
+            done = sum(share[p.start] * len(range(*p.indices(todo.numel()))) for p in parts)
+            on_progress(done, todo.numel())
 
     with single_threaded_torch() if cpu else nullcontext(1) as cores:
         n_lanes = lanes or cores
         parts = strided_batches(todo.numel(), n_lanes, largest)
+        share.extend(0.0 for _ in parts)  # strided batch j starts at index j
         results = map_in_lanes(solve, parts, n_lanes, on_poll=poll)
     for part, (fx_sel, it) in zip(parts, results):
         fx[todo[part]] = fx_sel

@@ -43,9 +43,10 @@ def cepstral_smooth(log_mag: torch.Tensor, order: torch.Tensor | float) -> torch
 
 
 def true_envelope(log_mag: torch.Tensor, order: torch.Tensor | float,
-                  iterations: int = 12, tolerance_db: float = 1.0) -> torch.Tensor:
+                  iterations: int = 12, tolerance_db: float = 1.0,
+                  progress=None) -> torch.Tensor:
     """Röbel's true envelope of (…, K) log amplitudes; stops early once every frame is
-    within `tolerance_db` of its peaks."""
+    within `tolerance_db` of its peaks. `progress(fraction)` after each iteration."""
     n_fft = 2 * (log_mag.shape[-1] - 1)
     order = torch.as_tensor(order, dtype=log_mag.dtype, device=log_mag.device)
     mask = _lifter(order.expand(log_mag.shape[:-1]), n_fft)
@@ -54,6 +55,8 @@ def true_envelope(log_mag: torch.Tensor, order: torch.Tensor | float,
     env = target
     for _ in range(iterations):
         env = torch.fft.rfft(torch.fft.irfft(target, n=n_fft) * mask, n=n_fft).real
+        if progress is not None:
+            progress((_ + 1) / iterations)
         if (log_mag - env).amax() < tol:
             break
         target = torch.maximum(target, env)
@@ -66,14 +69,20 @@ def log_magnitude(spec: torch.Tensor) -> torch.Tensor:
     return torch.log(torch.maximum(mag, floor))
 
 
-def spectral_envelope(spec: torch.Tensor, f0: torch.Tensor, sr: int) -> torch.Tensor:
-    """Envelope (…, T, K) of complex frames: true envelope where f0 > 0, else smoothed noise."""
+def spectral_envelope(spec: torch.Tensor, f0: torch.Tensor, sr: int,
+                      progress=None) -> torch.Tensor:
+    """Envelope (…, T, K) of complex frames: true envelope where f0 > 0, else smoothed noise
+    (`progress(fraction)` follows the true envelope's iterations)."""
+    report = progress or (lambda _f: None)
     log_mag = log_magnitude(spec)
     order = cepstral_order(f0, sr)
     env = cepstral_smooth(log_mag, order) + 0.5 * EULER_GAMMA
+    report(0.15)  # about two of the true envelope's iterations
     voiced = f0 > 0
     if voiced.any():  # the iterative true envelope only where there are harmonics to ride on
-        env[voiced] = true_envelope(log_mag[voiced], order[voiced])
+        env[voiced] = true_envelope(log_mag[voiced], order[voiced],
+                                    progress=lambda f: report(0.15 + 0.85 * f))
+    report(1.0)
     return env
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -27,6 +28,8 @@ BINS_PER_OCTAVE = 36          # 33-cent pitch states (exact f0 comes from the ca
 MAX_OCTAVES_PER_SECOND = 36.0  # pYIN's transition limit (librosa's default, 35.92)
 SWITCH_PROB = 0.01            # voiced <-> unvoiced transition probability per frame
 ABSOLUTE_MIN_PRIOR = 0.01     # mass given to the global minimum when no trough passes
+BLOCK_FRAMES = 200             # frames analysed at once (1 s at the 5 ms hop): progress steps
+ANALYSIS_SHARE = 0.85         # of the time, analysis before decoding (measured: ~0.9)
 
 
 @dataclass
@@ -118,7 +121,8 @@ def _candidates(dn: torch.Tensor, min_lag: int, sr: int):
     return prob, freq
 
 
-def _viterbi(obs: torch.Tensor, max_step: int) -> tuple[np.ndarray, np.ndarray]:
+def _viterbi(obs: torch.Tensor, max_step: int, progress: Callable[[float], None] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Decode (B, T, 2, nb) observation probabilities; returns voiced (B, T) and bin (B, T).
 
     The pitch transition is a triangle over +-max_step bins, so each step is a sliding-window
@@ -148,6 +152,8 @@ def _viterbi(obs: torch.Tensor, max_step: int) -> tuple[np.ndarray, np.ndarray]:
         cand.max(axis=-1, out=best)
         trans = best[:, :, None, :] + log_sw4                              # (B, src, dst, nb)
         np.add(trans.max(axis=1), log_obs[:, t], out=scores[t, ..., K:K + nb])
+        if progress is not None and t % BLOCK_FRAMES == 0:
+            progress(t / T)
     last = scores[T - 1, ..., K:K + nb].reshape(B, -1).argmax(axis=1)
     voiced = np.zeros((B, T), dtype=bool)
     bins = np.zeros((B, T), dtype=np.int64)
@@ -167,8 +173,12 @@ def _viterbi(obs: torch.Tensor, max_step: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def track_f0(x: torch.Tensor, sr: int, fmin: float = F0_MIN, fmax: float = F0_MAX,
-             hop: int | None = None, silence_db: float = -60.0) -> PitchTrack:
-    """pYIN f0 of (N,) or (B, N) audio; frames centred on t * hop (5 ms by default)."""
+             hop: int | None = None, silence_db: float = -60.0,
+             progress: Callable[[float], None] | None = None) -> PitchTrack:
+    """pYIN f0 of (N,) or (B, N) audio; frames centred on t * hop (5 ms by default).
+    `progress(fraction)` is called as the frames are analysed (in blocks of BLOCK_FRAMES)
+    and decoded; raise from it to stop."""
+    report = progress or (lambda _f: None)
     if x.dim() == 1:
         x = x.unsqueeze(0)
     x = x.float()
@@ -183,8 +193,16 @@ def track_f0(x: torch.Tensor, sr: int, fmin: float = F0_MIN, fmax: float = F0_MA
     mid_lag = math.sqrt(min_lag * max_lag)
     left = int(round((window + mid_lag) / 2))
     frames = frame(x, window + max_lag + 1, hop, count, left=left)   # (B, T, L)
-    dn = cmndf(frames, window, max_lag + 1)
-    prob, freq = _candidates(dn, min_lag, sr)                        # (B, T, lags)
+    # frame by frame independent: analysed in blocks, so progress moves on a long input
+    # (and the difference tables of only one block are held at a time)
+    parts = []
+    for a in range(0, count, BLOCK_FRAMES):
+        dn = cmndf(frames[:, a:a + BLOCK_FRAMES], window, max_lag + 1)
+        parts.append(_candidates(dn, min_lag, sr))
+        report(ANALYSIS_SHARE * min(1.0, (a + BLOCK_FRAMES) / max(count, 1)))
+    prob = torch.cat([q for q, _ in parts], dim=1)                    # (B, T, lags)
+    freq = torch.cat([f for _, f in parts], dim=1)
+    del parts
 
     # frames far below the loudest are treated as silence (YIN itself is level-blind)
     energy = frames[..., :window].pow(2).mean(-1)
@@ -203,7 +221,8 @@ def track_f0(x: torch.Tensor, sr: int, fmin: float = F0_MIN, fmax: float = F0_MA
     obs = torch.stack([voiced_obs, unvoiced_obs], dim=2)             # (B, T, 2, nb)
     hop_s = hop / sr
     max_step = max(1, int(round(MAX_OCTAVES_PER_SECOND * hop_s * BINS_PER_OCTAVE)))
-    voiced_np, bins_np = _viterbi(obs.float(), max_step)
+    voiced_np, bins_np = _viterbi(obs.float(), max_step, lambda f: report(
+        ANALYSIS_SHARE + (1 - ANALYSIS_SHARE) * f))
 
     voiced = torch.from_numpy(voiced_np).to(x.device)
     path_bin = torch.from_numpy(bins_np).to(x.device)

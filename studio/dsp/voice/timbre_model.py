@@ -364,10 +364,13 @@ def analyze_source(x: torch.Tensor, sr: int, progress=None
     """pYIN track and loudness of (B, N) audio, on the shared grid (`progress(fraction)`
     follows the pitch tracking, nearly all of the time)."""
     hop = hop_for(sr)
-    track = track_f0(x, sr, hop=hop, progress=progress)
+    report = progress or (lambda _f: None)
+    track = track_f0(x, sr, hop=hop, progress=lambda f: report(0.8 * f))
     spec, n_fft, win = spectrum_frames(x.float(), sr, hop, ANALYSIS_WINDOW_S,
                                        count=track.f0.shape[-1])
-    return track, power_to_loudness(spec.abs().pow(2), sr, n_fft, win)
+    loudness = power_to_loudness(spec.abs().pow(2), sr, n_fft, win)
+    report(1.0)
+    return track, loudness
 
 
 __all__ = ["TimbreModel", "TimbreNet", "learn", "measure", "render", "analyze_source",

@@ -21,7 +21,8 @@ def run(inputs, p, ctx) -> Result:
     if p.fmin >= p.fmax:
         raise StudioError(f"fmin ({p.fmin:g} Hz) must be below fmax ({p.fmax:g} Hz)")
     ctx.progress(0.0, "tracking pitch")
-    track = track_f0(inputs.audio.float(), inputs.sample_rate, p.fmin, p.fmax)
+    track = track_f0(inputs.audio.float(), inputs.sample_rate, p.fmin, p.fmax,
+                     progress=lambda f: ctx.progress(f, "tracking pitch"))
     ctx.progress(1.0, "done")
     times = (track.times + inputs.offset / inputs.sample_rate).cpu().numpy()
     curves, medians = [], []

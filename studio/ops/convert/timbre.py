@@ -31,7 +31,9 @@ def run(inputs, p, ctx) -> Result:
     model = presets.load(p.model)
     x, sr = inputs.audio.float(), inputs.sample_rate
     ctx.progress(0.0, "analysing")
-    track, loud = tm.analyze_source(x, sr)
+    track, loud = tm.analyze_source(x, sr, progress=lambda f: ctx.progress(0.25 * f,
+                                                                           "analysing"))
+    ctx.progress(0.27, "checking for one voice")
     mono, note = monophony_gate("Change instrument", x, sr, track, p.if_polyphonic)
     ctx.progress(0.3, "shaping")
     f0 = track.filled() * 2 ** (p.transpose / 12)
