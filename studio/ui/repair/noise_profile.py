@@ -134,8 +134,7 @@ class NoiseProfilePanel(QGroupBox):
         lay.addWidget(self.text)
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("noiseProfilePlot")
-        self.plot.setMinimumHeight(120)
-        self.plot.setMaximumHeight(160)
+        self.plot.setFixedHeight(110)  # a glance at the spectrum; the form keeps the room
         self.plot.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.plot.setLogMode(x=True, y=False)
         self.plot.setLabel("bottom", "frequency", units="Hz")
@@ -169,8 +168,9 @@ class NoiseProfilePanel(QGroupBox):
                               "one the noise is estimated from the audio itself.")
             return
         chans = ", ".join(str(c + 1) for c in p["channels"])
+        plural = "s" if len(p["channels"]) > 1 else ""
         self.text.setText(f"Learned from {self.keeper.label()[len('profile '):]} "
-                          f"(channel {chans}): {p['noise_dbfs']:.1f} dBFS")
+                          f"(channel{plural} {chans}): {p['noise_dbfs']:.1f} dBFS")
         f, db = np.asarray(p["freqs"]), np.asarray(p["level_db"])
         keep = f > 0
         self.curve.setData(f[keep], db[keep])
