@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
 from studio.ui import theme
+from studio.ui.views import levels
 from studio.ui.waveform_items import EnvelopeItem
 
 
@@ -71,10 +72,13 @@ class OverviewStrip(pg.PlotWidget):
                              rms=np.sqrt(np.mean([np.square(s.rms) for s in sums], axis=0)),
                              level=first.level)
         dur = state.n_frames / state.sample_rate
+        # the level range follows overs as the waveform's does (a fixed +-1 cut them off)
+        limit = levels.view_limit(float(max(folded.maxs.max(), -folded.mins.min())))
+        self.item.clip_extent = limit
         self.item.set_summary(folded, state.sample_rate, width / max(1, state.n_frames))
         self._vb.setLimits(xMin=0, xMax=dur)
         self.setXRange(0, dur, padding=0)
-        self.setYRange(-1, 1, padding=0.02)
+        self.setYRange(-limit, limit, padding=0)
         self.window.setBounds((0, dur))
 
     def resizeEvent(self, ev):

@@ -9,6 +9,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 
+from studio.ui import theme
+from studio.ui.views.levels import CLIP_LEVEL
+
 DOTS_MIN_PX = 6.0  # pixels per sample from which each sample gets a dot
 
 
@@ -30,7 +33,10 @@ class EnvelopeItem(pg.GraphicsObject):
         self._rms = QPainterPath()
         self._line = QPainterPath()
         self._dots = QPolygonF()
+        self._clip = QPainterPath()
         self._bounds = QRectF()
+        self.clip_extent = 1.05   # clip marks span the view's level range (set by the view)
+        self.clipped_x = np.zeros(0)  # seconds of the columns marked as clipped
         self.set_colors(color, rms_color)
 
     def set_colors(self, color: str, rms_color: str) -> None:
@@ -43,6 +49,8 @@ class EnvelopeItem(pg.GraphicsObject):
         self._dot_pen = QPen(c, 5.0)
         self._dot_pen.setCosmetic(True)
         self._dot_pen.setCapStyle(Qt.RoundCap)
+        self._clip_pen = QPen(pg.mkColor(theme.colors().clip), 1.0)
+        self._clip_pen.setCosmetic(True)
         self.update()
 
     def clear(self) -> None:
@@ -51,6 +59,8 @@ class EnvelopeItem(pg.GraphicsObject):
         self._rms = QPainterPath()
         self._line = QPainterPath()
         self._dots = QPolygonF()
+        self._clip = QPainterPath()
+        self.clipped_x = np.zeros(0)
         self._bounds = QRectF()
         self.update()
 
@@ -64,6 +74,8 @@ class EnvelopeItem(pg.GraphicsObject):
         self._rms = QPainterPath()
         self._line = QPainterPath()
         self._dots = QPolygonF()
+        self._clip = QPainterPath()
+        self.clipped_x = np.zeros(0)
         if len(mins) == 0:
             self._bounds = QRectF()
             self.update()
@@ -80,6 +92,15 @@ class EnvelopeItem(pg.GraphicsObject):
             self._env = _columns(x, maxs, mins)
             self._rms = _columns(x, np.minimum(rms, maxs), np.maximum(-rms, mins))
         lo, hi = float(min(mins.min(), 0.0)), float(max(maxs.max(), 0.0))
+        # "Show Clipping": a red line through every column holding a sample at or over
+        # full scale, the height of the view, so one clipped sample in an hour still shows
+        over = (maxs >= CLIP_LEVEL) | (mins <= -CLIP_LEVEL)
+        if over.any():
+            self.clipped_x = x[over]
+            ext = float(self.clip_extent)
+            self._clip = _columns(self.clipped_x, np.full(len(self.clipped_x), ext),
+                                  np.full(len(self.clipped_x), -ext))
+            lo, hi = min(lo, -ext), max(hi, ext)
         self._bounds = QRectF(edges[0] / rate, lo, (edges[-1] - edges[0]) / rate, hi - lo)
         self.update()
 
@@ -87,6 +108,9 @@ class EnvelopeItem(pg.GraphicsObject):
         return self._bounds
 
     def paint(self, painter, *args):
+        if not self._clip.isEmpty():  # behind the envelope: the shape over 1 stays readable
+            painter.setPen(self._clip_pen)
+            painter.drawPath(self._clip)
         if not self._env.isEmpty():
             painter.setBrush(Qt.NoBrush)
             painter.setPen(self._pen)
@@ -100,3 +124,4 @@ class EnvelopeItem(pg.GraphicsObject):
         if len(self._dots):
             painter.setPen(self._dot_pen)
             painter.drawPoints(self._dots)
+

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 from studio.core.selection import Selection
 from studio.ui import theme
 from studio.ui.ruler import TimeAxis
+from studio.ui.views import levels
 from studio.ui.viewbox import EditViewBox
 from studio.ui.waveform_items import EnvelopeItem
 
@@ -49,6 +50,9 @@ class WaveformView(pg.GraphicsLayoutWidget):
         self._cursors: list[pg.InfiniteLine] = []
         self._labels: list[pg.TextItem] = []
         self._time_followers: list[pg.ViewBox] = []
+        self._fs_lines: list[list[pg.InfiniteLine]] = []
+        self._level_limit: float | None = None
+        self._over_tags: list[str] = []
         self.ruler = TimeAxis("top")
         self.ci.layout.setSpacing(0)
         self.ci.setContentsMargins(0, 0, 4, 0)
@@ -100,6 +104,7 @@ class WaveformView(pg.GraphicsLayoutWidget):
         self.ruler.set_unit(old.unit, old.tempo)
         self.plots, self.items = [], []
         self._regions, self._playheads, self._cursors, self._labels = [], [], [], []
+        self._fs_lines, self._level_limit = [], None
         n = self.model.n_channels
         c = theme.colors()
         names = list(getattr(self.model.state, "channel_names", ()) or ())
@@ -114,12 +119,10 @@ class WaveformView(pg.GraphicsLayoutWidget):
             # the waveform and the spectrogram must start at the same pixel (one time axis)
             plot.getAxis("left").setStyle(showValues=not compact)
             plot.getAxis("left").setWidth(38)
-            plot.getAxis("left").setTicks([[(-1, "-1"), (-0.5, ""), (0, "0"), (0.5, ""), (1, "1")]])
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.showGrid(x=True, y=False, alpha=0.15)
-            vb.setYRange(-1.05, 1.05, padding=0)
-            vb.setLimits(yMin=-1.05, yMax=1.05)
+            self._fs_lines.append(levels.full_scale_lines(plot))
             if ch > 0:
                 vb.setXLink(self.plots[0].getViewBox())
             item = EnvelopeItem(c.wave, c.rms)
@@ -156,9 +159,32 @@ class WaveformView(pg.GraphicsLayoutWidget):
             m.setXRange(0, dur, padding=0)
             self.ruler.set_rate(self.model.rate)
         self._link_followers()
+        self._fit_levels()
         self._on_selection_changed()
         self._on_channels_changed()
         self._on_playhead_changed(self.model.playhead)
+
+    def _fit_levels(self) -> None:
+        """One level range for every channel: +-1.05 FS, or wider when samples are over full
+        scale (a fixed range hid them), with dashed lines at +-1 FS and each channel's peak
+        named in its label when it is over."""
+        state = self.model.state
+        peaks = [float(seq.peak()) if state.n_frames else 0.0 for seq in state.channels] \
+            if state is not None else []
+        self._over_tags = [f"  over full scale: peak {levels.dbfs(p)}" if levels.is_over(p)
+                           else "" for p in peaks]
+        limit = levels.view_limit(max(peaks, default=0.0))
+        if limit != self._level_limit:
+            self._level_limit = limit
+            for plot, item, lines in zip(self.plots, self.items, self._fs_lines):
+                vb = plot.getViewBox()
+                vb.setLimits(yMin=-limit, yMax=limit)
+                vb.setYRange(-limit, limit, padding=0)
+                plot.getAxis("left").setTicks([levels.level_ticks(limit)])
+                item.clip_extent = limit
+                for line in lines:
+                    line.setVisible(limit > levels.HEADROOM)
+        self._on_channels_changed()
 
     # model -> view -----------------------------------------------------------------------
     def _on_document_replaced(self) -> None:
@@ -175,6 +201,7 @@ class WaveformView(pg.GraphicsLayoutWidget):
             dur = max(self.model.n_frames / self.model.rate, 1e-3)
             for vb in [self.master, *self._time_followers]:
                 vb.setLimits(xMin=0, xMax=dur)
+            self._fit_levels()
         self.refresh()
 
     def _on_selection_changed(self) -> None:
@@ -202,7 +229,8 @@ class WaveformView(pg.GraphicsLayoutWidget):
             item.set_colors(c.wave if on else c.disabled_wave, c.rms if on else c.grid)
             base = self._labels[ch].textItem.toPlainText().split("  ")[0]
             tag = "  [solo]" if self.model.solo == ch else ("" if on else "  [off]")
-            self._labels[ch].setText(base + tag)
+            over = self._over_tags[ch] if ch < len(self._over_tags) else ""
+            self._labels[ch].setText(base + tag + over)
 
     def _on_playhead_changed(self, frame: int) -> None:
         x = frame / self.model.rate
