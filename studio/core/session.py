@@ -185,7 +185,7 @@ def build_manifest(doc: Document | Snapshot, extensions: dict | None = None, *,
         takes.append({"id": t.id, "name": t.name, "start": t.start, "end": t.end,
                       "channels": list(t.channels), "audio": member, "sample_rate": t.sample_rate,
                       "op_id": t.op_id, "params": _encode(t.params, arrays, f"takes/{k}/params"),
-                      "created": t.created,
+                      "created": t.created, "status": t.status,
                       "report": _encode(t.report, arrays, f"takes/{k}/report")})
     ext = dict(snap.extensions)
     ext.update(extensions or {})
@@ -333,7 +333,8 @@ def _document_from(c, m: dict, progress, cancelled) -> Document:
                            sample_rate=int(t["sample_rate"]), op_id=t.get("op_id", ""),
                            params=_decode(t.get("params") or {}, c),
                            created=float(t.get("created", 0.0)),
-                           report=_decode(t.get("report"), c)))
+                           report=_decode(t.get("report"), c),
+                           status=str(t.get("status") or "")))  # stale stays stale
     doc.extensions = _decode(m.get("extensions") or {}, c)
     doc.saved_history = dict(m.get("history") or {})
     doc.session_path = os.fspath(c.path)

@@ -120,3 +120,13 @@ def test_a_rate_change_makes_every_take_stale():
     t = _take(doc, 10, 50)
     doc.execute(commands.change_rate(doc, 2000))
     assert _get(doc, t).status == STALE
+
+
+def test_a_stale_take_stays_stale_in_a_saved_session(tmp_path, small_blocks):
+    from studio.core.session import load_session, save_session
+    doc, _ = _doc()
+    t = _take(doc, 100, 180)
+    doc.execute(commands.gain(doc, -6.0, Selection(120, 130)))
+    save_session(doc, tmp_path / "s.adsession")
+    back = load_session(tmp_path / "s.adsession")
+    assert back.takes.get(t.id).status == STALE
