@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
+import numpy as np
+
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from studio.core.session import SESSION_SUFFIX
@@ -64,9 +66,11 @@ def write_session(ctx, snap, path: str) -> str:
     return path
 
 
-def write_export(ctx, state, path: str, a: int, b: int, fmt, subtype, rate):
+def write_export(ctx, state, path: str, a: int, b: int, fmt, subtype, rate, gain: float = 1.0):
     from studio.io import export
     chunks = (state.read(i, min(b, i + EXPORT_CHUNK)) for i in range(a, b, EXPORT_CHUNK))
+    if gain != 1.0:  # normalising overs on the way out; the document keeps its level
+        chunks = (c * np.float32(gain) for c in chunks)
     return export.write(path, chunks, state.sample_rate, format=fmt, subtype=subtype,
                         target_rate=rate, progress=ctx, cancelled=ctx.cancelled, frames=b - a)
 
@@ -119,10 +123,11 @@ class FileTasks(QObject):
                             path, key=("save", os.path.abspath(path)), path=path, doc=doc,
                             state=snap.state)
 
-    def export(self, state, path: str, a: int, b: int, fmt, subtype, rate) -> int:
+    def export(self, state, path: str, a: int, b: int, fmt, subtype, rate,
+               gain: float = 1.0) -> int:
         return self._submit("export", f"Exporting {os.path.basename(path)}", write_export,
-                            state, path, a, b, fmt, subtype, rate,
-                            key=("export", os.path.abspath(path)), path=path)
+                            state, path, a, b, fmt, subtype, rate, gain,
+                            key=("export", os.path.abspath(path)), path=path, gain=gain)
 
     def busy(self) -> bool:
         return bool(self._mine)

@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
             self.notify(f"Saved session {name}")
             self._update_title()
         elif kind == "export":
-            self.notify(f"Exported {name}")
+            self._show_export_result(name, info, result)
 
     def _show_load_warnings(self, name: str, path: str, warnings: list[str]) -> None:
         """What reading the file found wrong, in the status bar and the notice bar."""
@@ -244,6 +244,23 @@ class MainWindow(QMainWindow):
         self.notice_bar.show_messages(
             f"{name} opened with {len(lines)} warning{'s' if len(lines) > 1 else ''} "
             f"({format_time(st.duration, 1e-3)} of audio)", lines)
+
+    def _show_export_result(self, name: str, info: dict, result) -> None:
+        """What the export did to the level, in the status bar; samples it had to clip also in
+        the notice bar (a file that differs from the document must not pass unnoticed)."""
+        import math
+        gain = info.get("gain", 1.0)
+        done = f"Exported {name}"
+        if gain != 1.0:
+            done += f" normalised by {20 * math.log10(gain):+.1f} dB (the document is unchanged)"
+        clipped = getattr(result, "clipped", 0)
+        if clipped:
+            line = (f"{clipped} samples over full scale were clipped: {result.subtype} cannot "
+                    "hold them (export as 32-bit float, or normalise, to keep them)")
+            self.notify(f"{done}; {line}", 20000)
+            self.notice_bar.show_messages(f"{name} was written with clipping", [line])
+        else:
+            self.notify(done)
 
     def _on_file_task_ended(self, kind: str, info: dict, message: str) -> None:
         if not message:

@@ -111,21 +111,32 @@ class Actions:
     def export(self, options: dict | None = None, wait: bool = False) -> bool:
         """Export in the background from the current AudioState (immutable: edits made
         meanwhile do not reach the file)."""
-        from studio.ui.dialogs.export import ExportDialog
+        from studio.ui.dialogs.export import NORMALISE_DBFS, ExportDialog
+        from studio.ui.views import levels
         doc = self.w.model.document
         if doc is None:
             return False
         sel = doc.selection
+        state = doc.state
+
+        def span(selection_only):
+            return (sel.start, sel.end) if selection_only and not sel.is_empty \
+                else (0, state.n_frames)
         if options is None:
             base = os.path.splitext(doc.path or "untitled")[0] + "-export.wav"
-            dlg = ExportDialog(base, doc.state.sample_rate, not sel.is_empty, self.w)
+            dlg = ExportDialog(base, state.sample_rate, not sel.is_empty, self.w,
+                               overs=lambda only: levels.count_over(state, *span(only)))
             if not dlg.exec():
                 return False
             options = dlg.options()
-        a, b = (sel.start, sel.end) if options.get("selection_only") and not sel.is_empty \
-            else (0, doc.state.n_frames)
-        tid = self.w.files.export(doc.state, options["path"], a, b, options.get("format"),
-                                  options.get("subtype"), options.get("rate"))
+        a, b = span(options.get("selection_only"))
+        gain = 1.0
+        if options.get("overs") == "normalise":  # one gain: the peak lands at -0.1 dBFS
+            peak = levels.count_over(state, a, b)[1]
+            target = 10 ** (NORMALISE_DBFS / 20)
+            gain = target / peak if peak > target else 1.0
+        tid = self.w.files.export(state, options["path"], a, b, options.get("format"),
+                                  options.get("subtype"), options.get("rate"), gain=gain)
         return self.w.files.wait(tid) if wait else True
 
     def confirm_discard(self) -> bool:
