@@ -38,6 +38,20 @@ class FolderScan:
     def classes(self) -> list[str]:
         return sorted(c for c in self.per_class if c)
 
+    def problems(self, few: int = 8) -> list[str]:
+        """What would make this folder train badly, in the user's words ([] when fine)."""
+        if not self.files:
+            return ["no audio files: put clips in sub-folders named after their class"]
+        out = []
+        if not self.classes:
+            out.append("no sub-folders: the model learns without classes (Generate cannot "
+                       "ask for one)")
+        thin = [c for c in self.classes if self.per_class[c] < few]
+        if thin:
+            out.append(f"few clips in {', '.join(thin[:6])}{' …' if len(thin) > 6 else ''} "
+                       f"(under {few}: that class will sound like its few examples)")
+        return out
+
     def text(self, max_classes: int = 16) -> str:
         if not self.files:
             return ("no audio files among the first entries looked at" if self.truncated
@@ -108,6 +122,22 @@ def inspect_run(run_dir: str) -> RunInfo | None:
                        pitch=bool(meta["model"].get("network", {}).get("cond_dim", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def run_losses(run_dir: str) -> np.ndarray:
+    """The loss of every step a saved run took (train_state.safetensors keeps them for exact
+    resumes), read alone from the file without torch; empty when there is none."""
+    path = Path(run_dir) / "train_state.safetensors"
+    if not path.is_file():
+        return np.zeros(0)
+    try:
+        from safetensors import safe_open
+        with safe_open(str(path), framework="numpy") as f:
+            if "losses" not in f.keys():
+                return np.zeros(0)
+            return np.asarray(f.get_tensor("losses"), np.float64).ravel()
+    except Exception:  # noqa: BLE001 - a partly written or foreign file: no history to show
+        return np.zeros(0)
 
 
 def has_model(run_dir: str) -> bool:

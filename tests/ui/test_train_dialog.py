@@ -141,6 +141,7 @@ def test_a_failing_process_ends_in_one_line(qtbot, tmp_path, monkeypatch):
                         lambda args: (sys.executable, ["-c", script]))
     data = tmp_path / "data"
     data.mkdir()
+    sf.write(data / "a.wav", np.zeros(800, np.float32), RATE)  # a folder Start accepts
     d = _dialog(qtbot)
     d.set_folders(str(data), str(tmp_path / "run"))
     with qtbot.waitSignal(d.process.ended, timeout=20000) as sig:
@@ -178,6 +179,13 @@ def test_real_run_finishes_and_installs(qtbot, tmp_path, monkeypatch):
     assert d.progress.value() == 3 and d.status_text().startswith("Finished at step 3")
     assert inspect_run(str(tmp_path / "run")).step == 3
     assert d.install_btn.isEnabled()
+    # the run's loss history is plotted by a dialog opened later on the same run folder
+    again = _dialog(qtbot)
+    assert again.plot.empty_label.isVisible()
+    again.set_folders(str(data), str(tmp_path / "run"))
+    np.testing.assert_allclose(again.plot.raw_curve.yData, d.losses, rtol=1e-4)
+    np.testing.assert_array_equal(again.plot.raw_curve.xData, [1, 2, 3])
+    assert not again.plot.empty_label.isVisible()
     installed = []
     d.model_installed.connect(installed.append)
     d.install("mytiny")
@@ -248,7 +256,8 @@ def test_quitting_the_app_lets_the_trainer_save(window, qtbot, tmp_path, monkeyp
         assert window.actions_.train_dialog() is d  # one per window
         d.set_folders(str(data), str(tmp_path / "run"))
         qtbot.waitUntil(lambda: d.scan is not None, timeout=20000)  # on the io lane
-        assert d.classes_label.text() == "no audio files in this folder"
+        assert d.classes_label.text().startswith("Found no audio files in this folder")
+        assert not d.start_btn.isEnabled()  # nothing to train on
         d.start()
         qtbot.waitUntil(lambda: d.total_steps == 9, timeout=20000)
         d.shutdown()
@@ -305,3 +314,48 @@ def test_clip_player_feeds_the_transports_pull_device(qtbot):
     np.testing.assert_array_equal(both[:, 0], x[0])  # mono to both output channels
     np.testing.assert_array_equal(both[:, 1], x[0])
     assert dev.readData(8) in (b"", bytes())  # the end
+
+
+def test_folder_layout_is_explained_and_the_chosen_folder_checked(qtbot, tmp_path):
+    d = _dialog(qtbot)
+    help_text = d.folder_help.text()
+    assert d.folder_help.isVisible() and "one sub-folder per class" in help_text
+    assert "├── kick/" in help_text and "<pre>" in help_text  # an example tree
+    data = _clips(tmp_path / "data")
+    d.set_folders(str(data), str(tmp_path / "run"))
+    text = d.classes_label.text()
+    assert text.startswith("Found 6 files in 2 classes: hat (3), kick (3)")
+    assert "few clips in hat, kick" in text  # 3 clips a class will not train a class
+    assert d.start_btn.isEnabled()
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    sf.write(flat / "a.wav", np.zeros(800, np.float32), RATE)
+    d.set_folders(str(flat))
+    assert "no sub-folders: the model learns without classes" in d.classes_label.text()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    d.set_folders(str(empty))
+    assert "no audio files" in d.classes_label.text() and not d.start_btn.isEnabled()
+
+
+def test_the_loss_plot_shows_the_first_step_and_says_why_it_is_empty(qtbot):
+    d = _dialog(qtbot)
+    d.refresh_plot()
+    assert d.plot.empty_label.isVisible() and "first step" in d.plot.empty_label.text()
+    d.handle_event({"event": "start", "step": 0, "steps": 10, "device": "cpu", "data": {},
+                    "classes": [], "losses": []})
+    d.handle_event({"event": "step", "step": 1, "loss": 0.8, "steps_per_s": 1.0})
+    d.refresh_plot()
+    assert not d.plot.empty_label.isVisible()
+    # one step is one dot (a line through one point draws nothing), inside the log view
+    assert d.plot.point_count() == 1 and d.plot.raw_curve.opts["symbol"] == "o"
+    def shows(x, loss):  # the view auto-ranges when it paints next
+        (x0, x1), (y0, y1) = d.plot.getViewBox().viewRange()
+        return x0 <= x <= x1 and y0 <= np.log10(loss) <= y1
+    qtbot.waitUntil(lambda: shows(1, 0.8), timeout=5000)
+    d.handle_event({"event": "step", "step": 2, "loss": float("nan"), "steps_per_s": 1.0})
+    d.handle_event({"event": "step", "step": 3, "loss": 0.5, "steps_per_s": 1.0})
+    d.refresh_plot()
+    assert d.plot.point_count() == 2  # the NaN step is left out; the axis keeps a range
+    qtbot.waitUntil(lambda: shows(3, 0.5) and shows(1, 0.8), timeout=5000)
+    assert np.isfinite(d.plot.getViewBox().viewRange()).all()

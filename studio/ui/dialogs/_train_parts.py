@@ -15,7 +15,28 @@ from studio.ui import theme
 from studio.ui._training_files import running_mean
 
 MEAN_WINDOW = 50   # steps in the bold running mean (as the command line's progress bar)
+FEW_POINTS = 30    # up to this many steps, each is drawn as a dot as well
+EMPTY_TEXT = ("The training loss appears here, one point per step, as soon as the trainer "
+              "takes its first step (loading the clips comes first). A saved run shows its "
+              "history when its run folder is chosen.")
 STEP_ROLE = Qt.UserRole + 1
+
+
+FOLDER_HELP = """<b>How to lay out the folder:</b> one sub-folder per class; the sub-folder's
+name is the class Generate offers. Every audio file below it (WAV, FLAC, OGG, AIFF, MP3 …, in
+nested folders too) is one training clip, cut or padded to the clip length. Files straight in
+the folder train without a class; hidden files and other files are skipped.
+<pre>my_samples/
+├── kick/     kick_01.wav  kick_02.wav  …
+├── snare/    snare_01.wav …
+└── piano/    c4.flac  e4.flac  …</pre>"""
+
+
+def folder_help() -> QLabel:
+    label = QLabel(FOLDER_HELP, wordWrap=True)
+    label.setTextFormat(Qt.RichText)
+    label.setObjectName("folderHelp")
+    return label
 
 
 class PathRow(QWidget):
@@ -69,12 +90,35 @@ class LossPlot(pg.PlotWidget):
         for curve in (self.raw_curve, self.mean_curve):
             curve.setDownsampling(auto=True, method="peak")  # a long run stays cheap to draw
             curve.setClipToView(True)
+        # an empty plot says what will be drawn there, and why it is still empty
+        self.empty_label = QLabel(EMPTY_TEXT, self, alignment=Qt.AlignCenter, wordWrap=True)
+        self.empty_label.setStyleSheet("color: #9aa4b2; background: transparent;")
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if getattr(self, "empty_label", None) is None:  # a resize while it is being built
+            return
+        self.empty_label.setGeometry(40, 20, max(10, self.width() - 80),
+                                     max(10, self.height() - 60))
 
     def set_losses(self, steps, losses) -> None:
         x = np.asarray(steps, np.float64)
-        y = np.maximum(np.asarray(losses, np.float64), 1e-8)  # the log axis needs > 0
+        y = np.asarray(losses, np.float64)
+        ok = np.isfinite(y)  # one NaN step would leave the log axis without a range
+        x, y = x[ok], np.maximum(y[ok], 1e-8)  # the log axis needs > 0
         self.raw_curve.setData(x, y)
         self.mean_curve.setData(x, running_mean(y, MEAN_WINDOW))
+        # a line through one point draws nothing: the first steps are dots too
+        few = 0 < x.size <= FEW_POINTS
+        self.raw_curve.setSymbol("o" if few else None)
+        self.raw_curve.setSymbolSize(5)
+        self.raw_curve.setSymbolBrush(self.mean_curve.opts["pen"].color() if few else None)
+        self.empty_label.setVisible(x.size == 0)
+        if x.size:
+            self.enableAutoRange()
+
+    def point_count(self) -> int:
+        return 0 if self.raw_curve.xData is None else int(self.raw_curve.xData.size)
 
 
 class DemoList(QWidget):

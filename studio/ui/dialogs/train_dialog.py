@@ -22,9 +22,10 @@ from studio.errors import StudioError
 from studio.paths import data_dir
 from studio.ui._clip_player import ClipPlayer
 from studio.ui._training_files import (FolderScan, has_model, inspect_run, list_demos,
-                                       scan_data_folder)
+                                       run_losses, scan_data_folder)
 from studio.ui._training_process import TrainingProcess, TrainOptions, parse_line
-from studio.ui.dialogs._train_parts import MEAN_WINDOW, DemoList, LossPlot, PathRow
+from studio.ui.dialogs._train_parts import (MEAN_WINDOW, DemoList, LossPlot, PathRow,
+                                            folder_help)
 
 PLOT_HZ = 4              # the plot redraws at most this often, however fast steps arrive
 SIZES = ("tiny", "small", "base")
@@ -77,6 +78,7 @@ class TrainDialog(QDialog):
         self._run_dir = ""              # the run folder of the current/last process
         self._pending: dict[int, str] = {}
         self._plot_dirty = False
+        self._history_of = ""           # the run folder whose saved losses are plotted
         self._build()
         self.process.event.connect(self.handle_event)
         self.process.ended.connect(self._on_process_ended)
@@ -101,6 +103,8 @@ class TrainDialog(QDialog):
         self.run_row = PathRow("Run folder (checkpoints, demo clips, the model)",
                                 "where the run is written")
         self.run_label = QLabel("", wordWrap=True)
+        self.folder_help = folder_help()
+        form.addRow("", self.folder_help)
         form.addRow("Data folder", self.data_row)
         form.addRow("", self.classes_label)
         form.addRow("Run folder", self.run_row)
@@ -219,7 +223,12 @@ class TrainDialog(QDialog):
         if scan.folder != self.data_row.text():
             return  # the user chose another folder meanwhile
         self.scan = scan
-        self.classes_label.setText(scan.text())
+        problems = scan.problems()
+        # what was found, then what would make it train badly (in red when nothing can)
+        self.classes_label.setText("Found " + scan.text() + "".join(
+            f"\n⚠ {p}" for p in problems))
+        self.classes_label.setStyleSheet("color: #ff6b6b;" if not scan.files else
+                                         "color: #e0b050;" if problems else "")
         self._update_buttons()
 
     def _on_run_folder_changed(self, folder: str = "") -> None:
@@ -247,7 +256,18 @@ class TrainDialog(QDialog):
             if not self.demos.count():
                 for step, files in list_demos(self.run_row.text()):
                     self.demos.add(step, files)
+            if not self.process.running() and self._history_of != self.run_row.text():
+                self._show_saved_losses(run.step)
         self._update_buttons()
+
+    def _show_saved_losses(self, step: int) -> None:
+        """A saved run's loss history on the plot (it was empty until Resume started)."""
+        self._history_of = self.run_row.text()
+        past = run_losses(self._history_of)
+        if past.size:
+            self.losses = [float(v) for v in past]
+            self.steps_seen = list(range(step - past.size + 1, step + 1))
+            self.refresh_plot()
 
     # running -----------------------------------------------------------------------------
     def options(self, resume: bool) -> TrainOptions:
@@ -268,7 +288,7 @@ class TrainDialog(QDialog):
         if not opts.out:
             self._say("Choose a run folder", error=True)
             return False
-        self._run_dir = opts.out
+        self._run_dir = self._history_of = opts.out
         self.steps_seen, self.losses = [], []
         self.total_steps, self.step, self.steps_per_s = opts.steps, 0, 0.0
         self._plot_dirty = True
@@ -432,7 +452,8 @@ class TrainDialog(QDialog):
         running = self.process.running()
         run = self.run_row.text()
         saved = inspect_run(run) if run else None
-        has_data = bool(self.data_row.text()) and os.path.isdir(self.data_row.text())
+        has_data = bool(self.data_row.text()) and os.path.isdir(self.data_row.text()) and (
+            self.scan is None or self.scan.files > 0)  # a folder without audio cannot train
         self.start_btn.setEnabled(not running and has_data and bool(run) and saved is None)
         self.resume_btn.setEnabled(not running and has_data and saved is not None)
         self.stop_btn.setEnabled(running)
