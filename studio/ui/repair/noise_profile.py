@@ -41,13 +41,19 @@ class NoiseProfileKeeper(QObject):
         window.jobs.job_ended.connect(self._on_job_ended)
         window.jobs.host.finished.connect(self._on_job_finished)
         window.model.document_replaced.connect(self.changed.emit)
+        window.model.state_changed.connect(self._on_state_changed)
 
     # the profile ---------------------------------------------------------------------------
-    def profile(self) -> dict | None:
+    def stored(self) -> dict | None:
         doc = self.w.model.document
         ext = getattr(doc, "extensions", None) or {}
         prof = ext.get(EXTENSION_KEY)
         return prof if isinstance(prof, dict) and "audio" in prof else None
+
+    def profile(self) -> dict | None:
+        """The profile, when it fits the audio (learned at the document's rate)."""
+        p = self.stored()
+        return p if p is not None and int(p["sample_rate"]) == self.w.model.rate else None
 
     def label(self) -> str:
         """'profile 2.1–2.6 s', what a take made with it is named after."""
@@ -61,6 +67,10 @@ class NoiseProfileKeeper(QObject):
         """(noise samples (C, N), rate) for an Extra whose source is the noise profile."""
         p = self.profile()
         return None if p is None else (np.asarray(p["audio"], np.float32), int(p["sample_rate"]))
+
+    def _on_state_changed(self) -> None:
+        if self.stored() is not None:  # a change of rate makes the profile unusable
+            self.changed.emit()
 
     def forget(self) -> None:
         doc = self.w.model.document
@@ -160,12 +170,17 @@ class NoiseProfilePanel(QGroupBox):
 
     def refresh(self) -> None:
         p = self.keeper.profile()
-        self.forget_btn.setEnabled(p is not None)
+        old = self.keeper.stored()
+        self.forget_btn.setEnabled(old is not None)
         self.plot.setVisible(p is not None)
         if p is None:
             self.curve.setData([], [])
-            self.text.setText("No profile: select a noise-only stretch and Learn. Without "
-                              "one the noise is estimated from the audio itself.")
+            self.text.setText(
+                "No profile: select a noise-only stretch and Learn. Without one the noise "
+                "is estimated from the audio itself." if old is None else
+                f"The profile was learned at {old['sample_rate']} Hz and the audio is now "
+                f"{self.keeper.w.model.rate} Hz: learn it again (until then the noise is "
+                "estimated).")
             return
         chans = ", ".join(str(c + 1) for c in p["channels"])
         plural = "s" if len(p["channels"]) > 1 else ""

@@ -127,3 +127,22 @@ def test_find_select_and_fill_a_dropout(window, qtbot, tmp_path, no_file_prompt)
         print(f"channel {c + 1}: SNR over the filled gap {snr:.1f} dB")
         assert snr > 15, (c, snr)
     assert w.actions_.all["undo"].text() == "&Undo Fill gap"
+
+
+def test_a_profile_learned_at_another_rate_is_not_used(window, qtbot):
+    from studio.core import commands
+    from studio.core.document import Document
+    w = window
+    noise = 0.01 * np.random.default_rng(2).standard_normal((1, 2 * RATE))
+    w.set_document(Document.from_array(noise.astype(np.float32), RATE))
+    w.model.set_selection(Selection(0, RATE))
+    w.actions_.all["learn_noise"].trigger()
+    qtbot.waitUntil(lambda: w.repair.noise.profile() is not None, timeout=30000)
+    op = w.operations.ops[w.operations.combo.findData("restore.denoise")]
+    assert w.repair.title_for(op, {}) == "Noise reduction · profile 0–1 s"
+    doc = w.model.document
+    doc.execute(commands.change_rate(doc, RATE // 2))
+    assert "learn it again" in w.repair.noise_panel.text.text()
+    assert w.repair.title_for(op, {}) == "Noise reduction · estimated noise"
+    doc.undo()
+    assert w.repair.title_for(op, {}) == "Noise reduction · profile 0–1 s"
