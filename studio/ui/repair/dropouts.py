@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.ui.repair.op_results import OpResults
+
 FIND_OP = "analyze.dropouts"
 VIEW_MARGIN_S = 0.25  # audio shown on each side of a selected dropout
 
@@ -17,10 +19,7 @@ class DropoutFinder(QObject):
         super().__init__(parent or window)
         self.w = window
         self.runs: list[tuple[int, int]] = []  # document frames [start, end)
-        self._pending: dict[str, object] = {}
-        window.jobs.job_added.connect(self._on_job_added)
-        window.jobs.job_ended.connect(self._on_job_ended)
-        window.jobs.host.finished.connect(self._on_job_finished)
+        self._results = OpResults(window, FIND_OP, self._on_found, self)
         window.model.document_replaced.connect(self._on_document_changed)
 
     def find(self):
@@ -51,19 +50,8 @@ class DropoutFinder(QObject):
     def _on_document_changed(self) -> None:
         self.runs = []
 
-    def _on_job_added(self, info) -> None:
-        if info.op_id == FIND_OP:
-            self._pending[info.job_id] = info
-
-    def _on_job_ended(self, info, how: str) -> None:
-        if how != "finished":
-            self._pending.pop(info.job_id, None)
-
-    def _on_job_finished(self, msg) -> None:
-        info = self._pending.pop(msg.job_id, None)
-        if info is None:
-            return
-        data = msg.result.report.data
+    def _on_found(self, info, report) -> None:
+        data = report.data
         self.runs = [(info.start + int(s), info.start + int(s) + int(n))
                      for s, n in zip(data.get("starts", ()), data.get("lengths", ()))]
         n = len(self.runs)

@@ -11,12 +11,15 @@ Process menu, the Analyze entry of the operations list) learns the document's pr
 from __future__ import annotations
 
 import os
+import weakref
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout)
+
+from studio.ui.repair.op_results import OpResults
 
 EXTENSION_KEY = "noise_profile"
 SOURCE = "noise_profile"       # the Extra.source this keeper provides
@@ -36,10 +39,10 @@ class NoiseProfileKeeper(QObject):
     def __init__(self, window, parent=None):
         super().__init__(parent or window)
         self.w = window
-        self._pending: dict[str, tuple] = {}   # job id -> (JobInfo, document)
+        # job id -> the document it learns from (weak: a failed job leaves no document alive)
+        self._learning = weakref.WeakValueDictionary()
         window.jobs.job_added.connect(self._on_job_added)
-        window.jobs.job_ended.connect(self._on_job_ended)
-        window.jobs.host.finished.connect(self._on_job_finished)
+        self._results = OpResults(window, LEARN_OP, self._on_learned, self)
         window.model.document_replaced.connect(self.changed.emit)
         window.model.state_changed.connect(self._on_state_changed)
 
@@ -97,20 +100,12 @@ class NoiseProfileKeeper(QObject):
 
     def _on_job_added(self, info) -> None:
         if info.op_id == LEARN_OP:
-            self._pending[info.job_id] = (info, self.w.model.document)
+            self._learning[info.job_id] = self.w.model.document
 
-    def _on_job_ended(self, info, how: str) -> None:
-        if how != "finished":  # a finished one is taken by _on_job_finished, which runs after
-            self._pending.pop(info.job_id, None)
-
-    def _on_job_finished(self, msg) -> None:
-        got = self._pending.pop(msg.job_id, None)
-        if got is None:
-            return
-        info, doc = got
+    def _on_learned(self, info, report) -> None:
+        doc = self._learning.pop(info.job_id, None)
         if doc is not self.w.model.document or doc is None:
             return  # learned on a document that is closed now
-        report = msg.result.report
         rate = info.rate
         end = min(info.end, info.start + int(MAX_SECONDS * rate))
         psd = np.asarray(report.data["psd"], np.float64)
