@@ -28,7 +28,7 @@ class DropoutFinder(QObject):
         if self.w.model.document is None:
             self.w.notify("Open a file first")
             return None
-        return self.w.jobs.submit("apply", registry.get(FIND_OP), {}, title="Find dropouts")
+        return self.w.jobs.submit("analyze", registry.get(FIND_OP), {}, title="Find dropouts")
 
     def select_next(self) -> tuple[int, int] | None:
         """Select the first found dropout after the selection's start (wrapping around)."""

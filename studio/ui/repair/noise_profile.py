@@ -96,7 +96,7 @@ class NoiseProfileKeeper(QObject):
         if sel.length > MAX_SECONDS * self.w.model.rate:
             self.w.notify(f"Select a noise-only stretch of at most {MAX_SECONDS:g} s")
             return None
-        return self.w.jobs.submit("preview", registry.get(LEARN_OP), {})
+        return self.w.jobs.submit("analyze", registry.get(LEARN_OP), {})
 
     def _on_job_added(self, info) -> None:
         if info.op_id == LEARN_OP:
