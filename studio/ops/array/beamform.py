@@ -35,10 +35,14 @@ def noise_mask(X: torch.Tensor, rate: int, n_fft: int, start: float, end: float)
 
 
 def steering(layout, azimuths, elevation, freqs, dtype) -> torch.Tensor:
-    """(F, M, K) far-field steering vectors toward K azimuths."""
+    """(F, M, K) far-field steering vectors toward K azimuths, with the phase reference at
+    the array's centre: the beam is then the look direction's signal as heard there (from
+    the room's origin, a delay-and-sum beam of an array 3 m away came out ~180 samples late,
+    a delay longer than a quarter frame, smeared across frames)."""
     alpha, axes = layout.directivity()
     u = beam.unit_vectors(azimuths, [elevation] * len(azimuths))
-    a = beam.far_field_steering(layout.positions(enabled_only=True), u, freqs, alpha=alpha,
+    pos = layout.positions(enabled_only=True)
+    a = beam.far_field_steering(pos - pos.mean(0), u, freqs, alpha=alpha,
                                 axes=axes, gains=layout.gains())
     return a.transpose(1, 2).to(dtype)
 

@@ -130,7 +130,16 @@ def run(inputs, p, ctx) -> Result:
                 # frames (a tone in noise, a short clip) can leave a singular covariance,
                 # where the Laplace model's 1 / amplitude weighting still works
                 model = "laplace"
-                Y = separate_stft(X, p.method, p.sources, n_iter, callback, model)
+                try:
+                    Y = separate_stft(X, p.method, p.sources, n_iter, callback, model)
+                except np.linalg.LinAlgError:
+                    # seen on a noiseless simulation of one source: every channel is the
+                    # same signal filtered, so no demixing matrix can be inverted
+                    raise StudioError("auxiva: singular update on this recording (its "
+                                      "channels may hold fewer independent signals than "
+                                      "microphones: a noiseless simulation?); try fastica, "
+                                      "another FFT size, or simulate with sensor noise "
+                                      "(snr)") from None
         if not np.isfinite(Y).all():
             raise StudioError(f"{p.method} diverged on this recording; try another method "
                               f"or FFT size")

@@ -16,6 +16,15 @@ def _array_action(window, op_id):
     return next(a for a in menu.actions() if a.objectName() == f"array:{op_id}")
 
 
+def _best_correlation(a, b, lags: int) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    n = len(a) - 2 * lags
+    ref = b[lags:lags + n]
+    return max(float(np.dot(a[k:k + n], ref) / np.sqrt(np.dot(a[k:k + n], a[k:k + n])
+                                                       * np.dot(ref, ref)))
+               for k in range(2 * lags + 1))
+
+
 def test_simulate_then_locate_marks_the_source_on_the_plan(window, qtbot):
     w = window
     w.array_panel.set_layout_dict(None)  # the default: a 6-mic circle, one source, a room
@@ -28,7 +37,8 @@ def test_simulate_then_locate_marks_the_source_on_the_plan(window, qtbot):
     _array_action(w, "array.simulate").trigger()
     sim = tools.dialogs["array.simulate"]
     assert sim.isVisible() and "6 microphones" in sim.summary.text()
-    sim.form.set_values({"rt60": 0.0, "rate": 16000})  # anechoic, small: seconds to run
+    # anechoic, small (seconds to run), with sensor noise as a real array has
+    sim.form.set_values({"rt60": 0.0, "rate": 16000, "snr": 40.0})
     sim.signals.seconds.setValue(1.0)
     sim.run_button.click()
     qtbot.waitUntil(lambda: w.model.document is not None, timeout=60000)
@@ -59,3 +69,30 @@ def test_simulate_then_locate_marks_the_source_on_the_plan(window, qtbot):
     # the map's peak is the located azimuth
     assert abs(gx[int(np.argmax(gy))] - drawn) < 2.0
     assert editor.tabs.currentWidget() is editor.azimuth_map
+
+    # a beam toward the located source, and the separated source, come back as takes
+    image = doc.takes.get(next(iter(doc.takes)).id).audio[0]
+    n_takes = len(doc.takes)
+    _array_action(w, "array.beamform").trigger()
+    beam = tools.dialogs["array.beamform"]
+    beam.form.set_values({"azimuth": f"{drawn:.1f}"})
+    beam.run_button.click()
+    qtbot.waitUntil(lambda: len(doc.takes) == n_takes + 1 or not w.jobs.jobs, timeout=60000)
+    _array_action(w, "array.separate").trigger()
+    sep = tools.dialogs["array.separate"]
+    sep.form.set_values({"sources": 1, "iterations": 20})
+    sep.run_button.click()
+    qtbot.waitUntil(lambda: len(doc.takes) == n_takes + 2 or not w.jobs.jobs, timeout=60000)
+    takes = list(doc.takes)[n_takes:]
+    assert [t.name.split(". ", 1)[1] for t in takes] == ["Beamform", "Separate sources · source 1"], \
+        w.statusBar().currentMessage()
+    for take in takes:
+        # one signal, heard on every channel of the recording
+        assert take.audio.shape == (6, doc.state.n_frames)
+        assert np.array_equal(take.audio[0], take.audio[5])
+        # the source as heard at microphone 1, give or take the few samples between the
+        # microphone and the array's centre (the beam's reference point)
+        corr = _best_correlation(take.audio[0], image, lags=8)
+        assert corr > 0.9, (take.name, corr)
+    items = [w.takes.list.item(i).text() for i in range(w.takes.list.count())]
+    assert any("Beamform" in t for t in items) and any("source 1" in t for t in items)
