@@ -29,10 +29,8 @@ def to_json(layout: Layout) -> str:
 
 
 def from_json(text: str) -> Layout:
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise StudioError(f"array layout: not valid JSON ({e.msg} at line {e.lineno})") from None
+    from studio.io import jsonfile  # deep nesting and NaN are one line too
+    d = jsonfile.loads(text, "array layout")
     if isinstance(d, list):  # a bare list of [x, y, z] rows
         d = {"mics": d}
     return Layout.from_dict(d)
@@ -157,6 +155,8 @@ def load_layout(path: str | os.PathLike) -> Layout:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise StudioError(f"array layout: cannot read '{path}': {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise StudioError(f"array layout: '{path}' is not a text file") from None
     layout = _READERS[suffix](text)
     if layout.name in ("array", "odas"):
         layout.name = Path(path).stem

@@ -85,9 +85,14 @@ def write_audio(path: str, audio: np.ndarray, rate: int, subtype: str | None) ->
 def _make_folder(path: str) -> None:
     folder = os.path.dirname(path)
     if folder and not os.path.isdir(folder):
+        blocker = folder
+        while blocker and not os.path.lexists(blocker) and os.path.dirname(blocker) != blocker:
+            blocker = os.path.dirname(blocker)
+        if blocker and os.path.lexists(blocker) and not os.path.isdir(blocker):
+            raise StudioError(f"cannot write {path}: {blocker} is a file, not a directory")
         try:
             os.makedirs(folder, exist_ok=True)
-        except OSError as e:  # a file in the way, a name too long, no permission
+        except OSError as e:  # a name too long, no permission
             raise os_error("write", path, e) from None
 
 

@@ -131,7 +131,7 @@ def _file_source(path: str):
     info = probe(path)
     warn = lambda m: print(f"studio: warning: {m}", file=sys.stderr)  # noqa: E731
     return (info.channels, info.samplerate, info.frames, info.subtype,
-            iter_frames(path, info=info, on_warning=warn, allow_empty=True))
+            iter_frames(path, info=info, on_warning=warn, allow_empty=info.frames == 0))
 
 
 def _main(args) -> int:

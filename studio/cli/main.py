@@ -53,11 +53,15 @@ def _on_sigterm(signum, frame) -> None:
     raise Terminated()
 
 
-def _catch_sigterm() -> None:
+def _catch_sigterm():
+    """Install the SIGTERM handler; returns a callable that puts the previous one back (a
+    test calling main() in-process keeps its own)."""
     import signal
     import threading
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return EXIT_USAGE
-    if args.command != "gui":  # the window closes itself on its own terms
-        _catch_sigterm()
+    # the window closes itself on its own terms
+    restore = _catch_sigterm() if args.command != "gui" else (lambda: None)
+    try:
+        return _dispatch(args)
+    finally:
+        restore()
+
+
+def _dispatch(args) -> int:
     try:
         return int(args.func(args) or 0)
     except Terminated:

@@ -8,7 +8,6 @@ pass their input on unchanged and contribute their report.
 """
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,13 +55,8 @@ def parse_chain(data: Any) -> list[ChainStep]:
 
 
 def load_chain(path: str | Path) -> list[ChainStep]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise StudioError(f"cannot read chain '{path}': {e.strerror or e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise StudioError(f"chain '{path}' is not valid JSON: {e}") from None
-    return parse_chain(data)
+    from studio.io import jsonfile  # size-bounded; deep nesting and NaN are one line
+    return parse_chain(jsonfile.read(path, f"chain '{path}'", max_bytes=1 << 20))
 
 
 def run_chain(steps: list[ChainStep], audio: np.ndarray | None, sample_rate: int, *,

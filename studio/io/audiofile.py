@@ -277,9 +277,11 @@ def iter_frames(path: os.PathLike | str, chunk_frames: int = CHUNK_FRAMES,
         yield chunk
         if progress is not None:
             progress(min(stats.frames_read / total, 1.0), f"Reading {name}")
+    if stats.frames_read == 0 and not allow_empty:  # one line: the reason is this refusal
+        raise BadAudioError(f"{info.path} contains no audio that could be decoded"
+                            + (" (damaged or truncated file)" if stats.damaged_at is not None
+                               else ""))
     _report(info, stats, nonfinite, on_warning)
-    if stats.frames_read == 0 and not allow_empty:
-        raise BadAudioError(f"{info.path} contains no audio that could be decoded")
 
 
 def _report(info: AudioInfo, stats: ReadStats, nonfinite: str, on_warning) -> None:

@@ -56,6 +56,10 @@ def sndfile_reason(e: Exception) -> str:
     if msg.startswith("Error opening ") and "': " in msg:
         msg = msg.split("': ", 1)[1]
     msg = msg.rstrip(".")
+    if "SF_INFO struct incomplete" in msg or "internal error" in msg.lower():
+        # libsndfile's words for a header without a usable rate, channel count or format;
+        # "internal error" would read as the app's own fault
+        msg = "its header is incomplete (no usable sample rate, channel count or format)"
     return msg[:1].lower() + msg[1:] if msg else "unknown libsndfile error"
 
 

@@ -33,7 +33,7 @@ class StreamSource:
     def _restart(self) -> None:
         self.stats = ReadStats()
         self._it = iter_frames(self.info.path, CHUNK_FRAMES, stats=self.stats,
-                               on_warning=self._warn, allow_empty=True, info=self.info)
+                               on_warning=self._warn, info=self.info)
         self._buf = np.zeros((0, self.n_channels), np.float32)
         self._start = 0          # frame of self._buf[0]
         self._ended = False

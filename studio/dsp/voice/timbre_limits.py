@@ -11,11 +11,16 @@ from studio.errors import StudioError
 from studio.io.formats import MAX_SAMPLERATE
 
 
+def _show(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _num(c: dict, key: str, lo: float, hi: float, *, positive: bool = False) -> float:
     v = c.get(key)
     if type(v) not in (int, float) or not math.isfinite(v) or not lo <= v <= hi or \
             (positive and v <= 0):
-        raise StudioError(f"{key} is {str(v)[:40]!r}, not a {'positive ' if positive else ''}"
+        raise StudioError(f"{key} is {_show(v)}, not a {'positive ' if positive else ''}"
                           f"number in [{lo}, {hi}]")
     return float(v)
 
@@ -23,7 +28,7 @@ def _num(c: dict, key: str, lo: float, hi: float, *, positive: bool = False) -> 
 def _int(c: dict, key: str, lo: int, hi: int) -> int:
     v = c.get(key)
     if type(v) is not int or not lo <= v <= hi:
-        raise StudioError(f"{key} is {str(v)[:40]!r}, not an integer in {lo}..{hi}")
+        raise StudioError(f"{key} is {_show(v)}, not an integer in {lo}..{hi}")
     return v
 
 

@@ -11,20 +11,25 @@ import math
 from studio.errors import StudioError
 from studio.io.formats import MAX_SAMPLERATE
 
+
+def _show(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
 MAX_PARAMS = 200_000_000   # 800 MB of float32; the bundled models have under 10 M
 MAX_LENGTH = 1 << 22       # samples per clip
 
 
 def _int(v, name: str, lo: int, hi: int) -> int:
     if type(v) is not int or not lo <= v <= hi:
-        raise StudioError(f"model config: {name} is {str(v)[:40]!r}, not an integer in {lo}..{hi}")
+        raise StudioError(f"model config: {name} is {_show(v)}, not an integer in {lo}..{hi}")
     return v
 
 
 def _float(v, name: str, lo: float, hi: float, *, open_lo: bool = False) -> float:
     ok = type(v) in (int, float) and math.isfinite(v) and (v > lo if open_lo else v >= lo) and v <= hi
     if not ok:
-        raise StudioError(f"model config: {name} is {str(v)[:40]!r}, not a number in "
+        raise StudioError(f"model config: {name} is {_show(v)}, not a number in "
                           f"{'(' if open_lo else '['}{lo}, {hi}]")
     return float(v)
 
