@@ -18,9 +18,19 @@ import weakref
 
 import numpy as np
 
+from studio.core import blocks
+
 STALE = "stale"
 APPLIED = "applied"
 _CHUNK = 1 << 16
+
+
+def _scan_limit() -> int:
+    """How far past the shared blocks samples are compared: an edit copies at most three
+    blocks beside its range, so its first changed sample lies within four. An edit that
+    rewrote everything with equal values (a 0 dB gain) stops the scan there; the rest
+    counts as changed, which only ever makes a take stale, never wrongly fresh."""
+    return 4 * blocks.max_block_samples()
 
 
 def _prefix(a, b) -> int:
@@ -32,13 +42,14 @@ def _prefix(a, b) -> int:
         i += 1
     p = int(a.offsets[i]) if i < len(a.blocks) else len(a)
     p = min(p, n)
-    while p < n:
-        q = min(n, p + _CHUNK)
+    stop = min(n, p + _scan_limit())
+    while p < stop:
+        q = min(stop, p + _CHUNK)
         diff = np.flatnonzero(a.read(p, q) != b.read(p, q))
         if len(diff):
             return p + int(diff[0])
         p = q
-    return n
+    return p
 
 
 def _suffix(a, b, limit: int) -> int:
@@ -49,14 +60,15 @@ def _suffix(a, b, limit: int) -> int:
             na - a.offsets[-i] == nb - b.offsets[-i]:
         i += 1
     s = min(limit, int(na - a.offsets[-i + 1]) if i > 1 else 0)
-    while s < limit:
-        t = min(limit, s + _CHUNK)
+    stop = min(limit, s + _scan_limit())
+    while s < stop:
+        t = min(stop, s + _CHUNK)
         x, y = a.read(na - t, na - s), b.read(nb - t, nb - s)
         diff = np.flatnonzero(x != y)
         if len(diff):
             return s + (len(x) - 1 - int(diff[-1]))
         s = t
-    return limit
+    return s
 
 
 def changed_spans(old, new) -> list[tuple[int, int] | None] | None:
