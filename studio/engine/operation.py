@@ -83,6 +83,9 @@ class Curve:
     y_label: str = ""
     name: str = ""
     log_x: bool = False
+    # where the window draws it: "" in the report's plot; "spectrogram" over the spectrogram,
+    # x in seconds of the document (add inputs.offset / rate) and y in Hz (a pitch track)
+    overlay: str = ""
 
 
 @dataclass
@@ -93,9 +96,15 @@ class Report:
     markers: list[Marker] = field(default_factory=list)
     text: str = ""
     data: dict[str, Any] = field(default_factory=dict)  # op-specific arrays (maps, profiles)
+    # the window's status line when the job ends ("3217 samples restored, peak +4.8 dBFS");
+    # empty: built from the headline values, rounded, with their units
+    summary: str = ""
+    headline: list[str] = field(default_factory=list)  # keys of `values` shown large; empty:
+    #                                                     the first three
 
     def is_empty(self) -> bool:
-        return not (self.values or self.curves or self.markers or self.text or self.data)
+        return not (self.values or self.curves or self.markers or self.text or self.data
+                    or self.summary)
 
 
 @dataclass

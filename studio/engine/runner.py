@@ -263,6 +263,8 @@ def _merge_report(total: Report, part: Report, shift_seconds: float) -> None:
         total.curves.extend(part.curves)
     if not total.text:
         total.text = part.text
+    total.summary = part.summary or total.summary
+    total.headline = total.headline or list(part.headline)
 
 
 def _plain(v: Any) -> Any:
@@ -282,5 +284,7 @@ def _plain_report(r: Report | None) -> Report:
         return Report()
     return Report(values=_plain(r.values),
                   curves=[Curve(x=_plain(c.x), y=_plain(c.y), x_label=c.x_label,
-                                y_label=c.y_label, name=c.name, log_x=c.log_x) for c in r.curves],
-                  markers=list(r.markers), text=r.text, data=_plain(r.data))
+                                y_label=c.y_label, name=c.name, log_x=c.log_x,
+                                overlay=c.overlay) for c in r.curves],
+                  markers=list(r.markers), text=r.text, data=_plain(r.data),
+                  summary=r.summary, headline=list(r.headline))

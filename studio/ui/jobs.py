@@ -50,6 +50,7 @@ class JobController(QObject):
     render_ready = Signal(object, int, str)  # audio (C, N), rate, title
     generated = Signal(object)               # Generated: a generator's result
     report_ready = Signal(str, object)       # title, Report
+    job_report = Signal(object, object)      # JobInfo, Report (every finished job, maybe empty)
 
     def __init__(self, model, host=None, parent=None):
         super().__init__(parent)
@@ -151,6 +152,7 @@ class JobController(QObject):
         doc = self.model.document
         if result.report is not None and not result.report.is_empty():
             self.report_ready.emit(info.title, result.report)
+        self.job_report.emit(info, result.report)  # the Reports dock and the status line
         if info.steps and result.audio is not None:  # a chain: feed the next step
             self._next_chain_step(info, result)
             return

@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         from studio.ui import menus
         self.actions_ = menus.build(self)
         self._connect()
+        from studio.ui import reports
+        self.reports = reports.install(self)  # the Reports dock, marks on the views
         geometry, state = self.settings.layout()
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)

@@ -62,6 +62,7 @@ class FreqAxis(pg.AxisItem):
 class SpectrogramView(pg.GraphicsLayoutWidget):
     sigHover = Signal(float, float, float)   # seconds, Hz, dB
     sigContextMenu = Signal(object, float, float)
+    settings_changed = Signal()  # overlays drawn in Hz re-map to a new frequency scale
 
     def __init__(self, model, tasks, parent=None):
         super().__init__(parent)
@@ -126,6 +127,7 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
             self.axis.update()
             self._on_selection_changed()
         self.schedule_refresh()
+        self.settings_changed.emit()
 
     def _set_lut(self) -> None:
         name = self.settings.colormap

@@ -31,7 +31,7 @@ def run(inputs, p, ctx) -> Result:
         "loudness_range_lu": round(lra, 2),
         "sample_peak_dbfs": _finite(bs.db(peak)),
         "true_peak_dbtp": _finite(bs.db(true_peak)),
-    })
+    }, headline=["integrated_lufs", "loudness_range_lu", "true_peak_dbtp"])
     if short.numel():
         # window k covers segments [k, k + 30): stamp it at its end, as a meter shows it
         t = (np.arange(short.numel()) + 30) * step / sr

@@ -30,7 +30,8 @@ def run(inputs, p, ctx) -> Result:
         f0 = track.f0[c]
         shown = torch.where(track.voiced[c], f0, torch.full_like(f0, float("nan")))
         curves.append(Curve(x=times, y=shown.cpu().numpy(), x_label="time (s)",
-                            y_label="f0 (Hz)", name=f"f0 channel {c + 1}"))
+                            y_label="f0 (Hz)", name=f"f0 channel {c + 1}",
+                            overlay="spectrogram"))
         v = f0[track.voiced[c]]
         medians.append(float(v.median()) if v.numel() else 0.0)
     return Result(report=Report(

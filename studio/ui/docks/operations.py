@@ -65,6 +65,13 @@ class OperationsPanel(QWidget):
                                      "values for the next run)")
         self.generate_btn.hide()
         brow.addWidget(self.generate_btn)
+        # an analysis changes no audio: one button measures the selection (or the whole
+        # file, not the 10 s a preview takes) and its report opens in the Reports dock
+        self.analyze_btn = QPushButton("Analyze")
+        self.analyze_btn.setToolTip("Measure the selection, or the whole file when there is "
+                                    "none; the results appear in the Reports dock")
+        self.analyze_btn.hide()
+        brow.addWidget(self.analyze_btn)
         for b in (self.preview_btn, self.compare_btn, self.apply_btn, self.render_btn):
             brow.addWidget(b)
         self.apply_btn.setDefault(True)
@@ -79,6 +86,7 @@ class OperationsPanel(QWidget):
         self.render_btn.clicked.connect(lambda: self._emit(self.render_requested))
         self.compare_btn.clicked.connect(lambda: self._emit(self.compare_requested))
         self.generate_btn.clicked.connect(lambda: self._emit(self.generate_requested))
+        self.analyze_btn.clicked.connect(lambda: self._emit(self.apply_requested))
         if self.ops:
             # open on a repair when there is one: it is what the demo asks the user to try
             first = next((i for i, op in enumerate(self.ops) if op.category == "restore"),
@@ -122,8 +130,11 @@ class OperationsPanel(QWidget):
         generator = op.inputs == InputKind.NONE
         self.generate_btn.setVisible(generator)
         self.generate_btn.setDefault(generator)
+        analysis = op.category == "analyze" and not op.returns_audio
+        self.analyze_btn.setVisible(analysis)
+        self.analyze_btn.setDefault(analysis)
         for b in (self.preview_btn, self.compare_btn, self.apply_btn, self.render_btn):
-            b.setVisible(not generator)
+            b.setVisible(not generator and not analysis)
         self.compare_btn.setEnabled(op.returns_audio and len(op.schema.params) > 0)
         self._fill_presets()
 
