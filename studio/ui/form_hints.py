@@ -39,7 +39,7 @@ class SeedEditor(QWidget):
         if lo < 0:
             self.spin.setSpecialValueText("new each run")
         self.spin.setKeyboardTracking(False)
-        self.dice = QToolButton(text="🎲 New")
+        self.dice = QToolButton(text="⚄ New seed")  # U+2684: in DejaVu; no emoji font needed
         self.dice.setToolTip("Draw a new seed (the same seed gives the same audio again)")
         row.addWidget(self.spin, 1)
         row.addWidget(self.dice)

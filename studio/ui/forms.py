@@ -1,7 +1,9 @@
 """Operation forms generated from a parameter schema (studio.engine.params): a slider with its
 unit beside a spin box for numbers, a combo box for choices, a check box, a file picker, a
 frequency band, an editable list of the installed models of a model family; each row has a
-reset-to-default button. A parameter is declared once, in its operation; nothing here knows
+reset-to-default button. A parameter's `hint` picks a richer editor (form_hints.py: a seed box
+with a dice button, a combo of the chosen model's classes or notes) and a Choice's `fills`
+fill the fields it sets. A parameter is declared once, in its operation; nothing here knows
 any particular operation."""
 from __future__ import annotations
 

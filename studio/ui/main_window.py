@@ -416,10 +416,14 @@ class MainWindow(QMainWindow):
             not self.spectrogram.isVisible() or self.spectrogram.is_ready())
 
     def dragEnterEvent(self, ev):
-        if ev.mimeData().hasUrls():
+        from studio.ui.generate import actions as clip_actions
+        if ev.mimeData().hasUrls() or clip_actions.accepts_drop(self, ev):
             ev.acceptProposedAction()
 
     def dropEvent(self, ev):
+        from studio.ui.generate import actions as clip_actions
+        if clip_actions.drop(self, ev):  # a clip dragged from the Clips bin
+            return
         urls = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
         if urls:
             self.actions_.open_path(urls[0])

@@ -205,3 +205,36 @@ def test_variation_takes_and_interpolate_with_a_chosen_clip(window, qtbot, tmp_p
     assert ended == ["finished"]
     names = [tk.name.split(" · ")[-1] for tk in w.model.document.takes][2:]
     assert names == ["1 of 3 (t=0.00)", "2 of 3 (t=0.50)", "3 of 3 (t=1.00)"]
+
+
+def test_a_clip_dragged_onto_the_waveform_is_inserted_where_it_drops(window, qtbot,
+                                                                    tone_generator):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+    from studio.core.document import Document
+    w = window
+    rate = 8000
+    base = (0.2 * np.sin(2 * np.pi * 100 * np.arange(2 * rate) / rate)).astype(np.float32)
+    w.set_document(Document.from_array(np.stack([base, base]), rate))
+    qtbot.waitUntil(lambda: w.waveform.paint_count > 0, timeout=5000)
+    before = len(w.clip_bin.entries())
+    w.actions_.generate(tone_generator, {"class": "", "seed": 11, "count": 1})
+    qtbot.waitUntil(lambda: len(w.clip_bin.entries()) > before, timeout=20000)
+    clip = w.clip_bin.entries()[-1]
+    item = w.clip_bin.list.item(w.clip_bin.list.count() - 1)
+    mime = w.clip_bin.list.mimeData([item])
+    # drop over the waveform where its time axis says 0.5 s
+    vb = w.waveform.master
+    scene = vb.mapViewToScene(QPointF(0.5, 0.0))
+    at_window = w.waveform.mapTo(w, w.waveform.mapFromScene(scene))
+    ev = QDropEvent(QPointF(at_window), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    w.dropEvent(ev)
+    doc = w.model.document
+    assert doc.state.n_frames == 2 * rate + clip.audio.shape[1]  # same rate: 800 frames
+    sel = w.model.selection
+    px = (vb.viewRange()[0][1] - vb.viewRange()[0][0]) / vb.width()  # seconds per pixel
+    assert abs(sel.start / rate - 0.5) <= 2 * px and sel.length == 800
+    np.testing.assert_allclose(doc.state.read(sel.start, sel.end)[1], clip.audio[0], atol=1e-6)
+    assert doc.undo_name == f"Insert {clip.name}"
+    doc.undo()
+    np.testing.assert_array_equal(doc.state.read()[0], base)

@@ -66,6 +66,32 @@ def insert_clip(w, clip: BinClip, at: int | None = None) -> bool:
     return True
 
 
+def accepts_drop(w, ev) -> bool:
+    """A drag from the Clips bin over the window (the window's dragEnterEvent asks)."""
+    return bool(w.clip_bin.from_mime(ev.mimeData()))
+
+
+def drop(w, ev) -> bool:
+    """Insert the dragged clips where they are dropped on the waveform (at the cursor when
+    dropped elsewhere), one after another, each its own undo step. False: not a bin drag."""
+    clips = w.clip_bin.from_mime(ev.mimeData())
+    if not clips or w.model.document is None:
+        if clips:
+            w.notify("Open a document to drop the clip into")
+        return bool(clips)
+    at = None
+    wave = w.waveform
+    pos = wave.mapFrom(w, ev.position().toPoint())
+    if wave.rect().contains(pos) and wave.master is not None:
+        seconds = wave.master.mapSceneToView(wave.mapToScene(pos)).x()
+        at = max(0, int(round(seconds * w.model.rate)))
+    for clip in clips:
+        if insert_clip(w, clip, at):
+            at = w.model.selection.end  # the next one follows the last
+    ev.acceptProposedAction()
+    return True
+
+
 def export_clip(w, clip: BinClip, path: str) -> int:
     """Write the clip to `path` in the background (the task lane reports the end)."""
     from studio.core.document import AudioState

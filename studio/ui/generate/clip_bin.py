@@ -14,8 +14,9 @@ clip is:
 - auditioned: Play (or double-click) plays it on the chosen output, from the top;
 - compared: select two and toggle A/B: the player switches between them at the same
   position, as the Takes dock does for a take against the document;
-- inserted into the open document at the cursor (resampled to the document's rate, on every
-  channel) as one undoable step, "Insert <clip>";
+- inserted into the open document at the cursor, or dragged onto the waveform and inserted
+  where it is dropped (resampled to the document's rate, on every channel), as one undoable
+  step, "Insert <clip>";
 - exported as a file (the format follows the extension), or opened as a document of its own.
 """
 from __future__ import annotations
@@ -26,13 +27,14 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
 from studio.ui._clip_player import ClipPlayer
 
 _ids = itertools.count(1)
+CLIP_MIME = "application/x-studio-bin-clip"  # a drag from the bin: the clip's id
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,18 @@ def clips_of(gen) -> list[BinClip]:
     return out
 
 
+class _ClipList(QListWidget):
+    """The bin's list; dragging entries out carries their ids (drop on the waveform)."""
+
+    def mimeTypes(self):
+        return [CLIP_MIME]
+
+    def mimeData(self, items):
+        data = QMimeData()
+        data.setData(CLIP_MIME, ",".join(str(i.data(Qt.UserRole)) for i in items).encode())
+        return data
+
+
 class ClipBin(QWidget):
     insert_requested = Signal(object)   # BinClip
     export_requested = Signal(object, str)  # BinClip, path
@@ -79,8 +93,12 @@ class ClipBin(QWidget):
         self.hint = QLabel("Generated clips land here: press Generate in the Operations "
                            "dock (Generate menu).", wordWrap=True)
         lay.addWidget(self.hint)
-        self.list = QListWidget()
+        self.list = _ClipList()
         self.list.setSelectionMode(QListWidget.ExtendedSelection)
+        self.list.setDragEnabled(True)
+        self.list.setDragDropMode(QListWidget.DragOnly)
+        self.list.setToolTip("Double-click to play; drag a clip onto the waveform to insert "
+                             "it there")
         self.list.setAlternatingRowColors(True)
         lay.addWidget(self.list, 1)
         row1, row2 = QHBoxLayout(), QHBoxLayout()
@@ -131,6 +149,13 @@ class ClipBin(QWidget):
         if clips:
             self.list.setCurrentRow(self.list.count() - 1, _keep_selection())
             self.list.scrollToBottom()
+
+    def from_mime(self, mime) -> list[BinClip]:
+        """The clips a drag from this bin carries ([] for any other drag)."""
+        if not mime.hasFormat(CLIP_MIME):
+            return []
+        ids = bytes(mime.data(CLIP_MIME)).decode().split(",")
+        return [self.clips[int(i)] for i in ids if i.isdigit() and int(i) in self.clips]
 
     def entries(self) -> list[BinClip]:
         return [self._clip(self.list.item(i)) for i in range(self.list.count())]
