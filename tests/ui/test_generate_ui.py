@@ -238,3 +238,27 @@ def test_a_clip_dragged_onto_the_waveform_is_inserted_where_it_drops(window, qtb
     assert doc.undo_name == f"Insert {clip.name}"
     doc.undo()
     np.testing.assert_array_equal(doc.state.read()[0], base)
+
+
+def test_a_clip_is_exported_as_a_file_and_opened_as_a_document(window, qtbot, tmp_path,
+                                                               tone_generator):
+    import soundfile as sf
+    w = window
+    before = len(w.clip_bin.entries())
+    w.actions_.generate(tone_generator, {"class": "", "seed": 21, "count": 1})
+    qtbot.waitUntil(lambda: len(w.clip_bin.entries()) > before, timeout=20000)
+    clip = w.clip_bin.entries()[-1]
+    w.clip_bin.list.clearSelection()
+    w.clip_bin.list.item(w.clip_bin.list.count() - 1).setSelected(True)
+    out = tmp_path / "tone21"  # no extension: written as WAV
+    w.clip_bin._on_export_changed(str(out))
+    qtbot.waitUntil(lambda: (tmp_path / "tone21.wav").exists() and not w.files.busy(),
+                    timeout=20000)
+    data, rate = sf.read(tmp_path / "tone21.wav", dtype="float32", always_2d=True)
+    assert rate == TONE_RATE
+    np.testing.assert_allclose(data[:, 0], _tone(21, 0.1), atol=1e-4)  # as written (16-bit)
+    w.clip_bin.open_btn.click()
+    doc = w.model.document
+    assert doc is not None and doc.is_modified
+    np.testing.assert_allclose(doc.state.read()[0], clip.audio[0], atol=1e-6)
+    assert w.windowTitle().startswith("test_tone seed 21 *")
