@@ -33,6 +33,7 @@ def test_declip_overs_shown_then_fitted(window, qtbot, tmp_path):
     sf.write(str(tmp_path / "clipped.wav"), np.clip(clean, -1, 1), RATE, subtype="PCM_16")
     assert w.actions_.open_path(str(tmp_path / "clipped.wav"), wait=True)
     qtbot.waitUntil(lambda: w.waveform.paint_count > 0, timeout=5000)
+    w.waveform.refresh()  # the shared window has painted before: draw this file now
     assert w.waveform.master.viewRange()[1] == [-1.05, 1.05]
     assert len(w.waveform.items[0].clipped_x) > 0  # the clipped input is marked
 
