@@ -4,8 +4,9 @@
 - hint "seed": a number box with a "new seed" (dice) button; the lowest value (-1) reads
   "new each run". A slider over two billion values chose nothing a user could aim at.
 - hint "model:<what>": an editable combo of what the model named by the schema's Model
-  parameter offers (its classes, its notes), after the parameter's `suggestions`; the list is
-  read again from the model's config whenever the model field changes. Typing stays allowed
+  parameter offers (its classes, its notes: those the chosen class was trained on), after
+  the parameter's `suggestions`; the list is read again from the model's config whenever the
+  model (or the class) field changes. Typing stays allowed
   (a path to a model the catalog cannot read).
 - a Choice with `fills`: choosing an option fills the fields it sets, and editing one of
   those fields afterwards puts the choice back on an option that sets nothing ("custom"), so
@@ -58,15 +59,16 @@ class SeedEditor(QWidget):
         self.spin.setValue(int(v))
 
 
-def model_choices(family: str, model: str, what: str) -> list[str]:
-    """What the family's catalog says model `model` offers (`catalog.choices`), or []."""
+def model_choices(family: str, model: str, what: str, class_name: str = "") -> list[str]:
+    """What the family's catalog says model `model` offers (`catalog.choices`; notes are
+    those of `class_name` when the model knows it), or []."""
     try:
         catalog = importlib.import_module(f"studio.models.{family}.catalog")
     except ImportError:
         return []
     fn = getattr(catalog, "choices", None)
     try:
-        return list(fn(model, what)) if fn else []
+        return list(fn(model, what, class_name)) if fn else []
     except Exception:  # noqa: BLE001 - an unreadable model leaves the suggestions only
         return []
 
@@ -126,6 +128,9 @@ def link(form) -> None:
     the Model field, a Choice's fills to the fields it sets."""
     eds = form.editors
     model = next((p for p in form.schema if isinstance(p, P.Model) and p.name in eds), None)
+    # the first class field: a note list follows the class chosen (a bass plays low notes)
+    klass = next((ed for ed in eds.values()
+                  if isinstance(ed, ModelChoiceEditor) and ed.what == "classes"), None)
     for p in form.schema:
         ed = eds.get(p.name)
         if isinstance(ed, ModelChoiceEditor):
@@ -134,10 +139,13 @@ def link(form) -> None:
 
             def refresh(ed=ed, family=family, model_ed=model_ed):
                 name = model_ed.value() if model_ed is not None else ""
-                ed.refresh(model_choices(family, name or "", ed.what))
+                of = klass.value() if klass is not None and ed is not klass else ""
+                ed.refresh(model_choices(family, name or "", ed.what, of))
             refresh()
             if model_ed is not None:
                 model_ed.changed.connect(refresh)
+            if klass is not None and ed is not klass:
+                klass.changed.connect(refresh)
         if isinstance(p, P.Choice) and p.fills and ed is not None:
             _link_fills(form, p)
 

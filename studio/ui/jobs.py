@@ -243,9 +243,12 @@ class Generated:
         seed = values.get("seed", p.get("seed"))
         # the class the op used: for 'auto', the one the model heard ("organ (heard)")
         name = values.get("class", p.get("class"))
+        # the note a pitched model played (its takes are named "take k seed S NOTE" alike)
+        note = values.get("pitch")
         label = " ".join(str(x) for x in (
             verb, None if name == "(none)" else name or None,
-            f"seed {seed}" if seed is not None and seed != -1 else None) if x)
+            f"seed {seed}" if seed is not None and seed != -1 else None,
+            None if note == "(none)" else note or None) if x)
         audio = None if result.audio is None else np.asarray(result.audio, np.float32)
         takes = tuple((str(n), np.asarray(a, np.float32)) for n, a in result.takes)
         return cls(audio, int(result.sample_rate), takes, label, info.op_id, dict(p))

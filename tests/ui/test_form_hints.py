@@ -37,6 +37,12 @@ def test_class_and_pitch_offer_what_the_chosen_model_has(window, qtbot, tmp_path
     midis = sorted({int(m) for row in cfg["training"]["pitch"].values() for m in row["notes"]})
     names = [f"{NOTES[m % 12]}{m // 12 - 1}" for m in midis]
     assert form.editors["pitch"].items() == ["auto", "none"] + names
+    # with a class chosen, the notes that class was trained on (a bass plays low)
+    form.editors["class"].combo.setCurrentText("bass")
+    bass = sorted(int(m) for m in cfg["training"]["pitch"]["bass"]["notes"])
+    assert form.editors["pitch"].items() == ["auto", "none"] + [
+        f"{NOTES[m % 12]}{m // 12 - 1}" for m in bass]
+    assert len(bass) < len(midis)
     form.editors["pitch"].combo.setCurrentText("A3")
     assert form.values()["pitch"] == "A3"
     form.editors["class"].combo.setCurrentText("(none)")

@@ -69,10 +69,11 @@ def install(run_dir: str | Path, name: str) -> Path:
     return dest / f"{name}.json"
 
 
-def choices(name: str, what: str) -> list[str]:
+def choices(name: str, what: str, class_name: str = "") -> list[str]:
     """What the model `name` offers a form, read from its JSON config alone (no torch):
     "classes" (its class names) or "notes" (for a pitch-conditioned model, the notes its
-    training clips had, low to high); [] for an unknown model or an unreadable config."""
+    training clips had, low to high: those of `class_name` when it is one of its classes);
+    [] for an unknown model or an unreadable config."""
     import json
     try:
         cfg = json.loads(find_model(name).read_text())
@@ -85,7 +86,8 @@ def choices(name: str, what: str) -> list[str]:
         if not cfg.get("network", {}).get("cond_dim"):
             return []
         table = cfg.get("training", {}).get("pitch") or {}
-        midis = {int(m) for row in table.values() for m in row.get("notes", {})}
+        rows = [table[class_name]] if class_name in table else list(table.values())
+        midis = {int(m) for row in rows for m in row.get("notes", {})}
         return [midi_name(m) for m in sorted(midis)]
     return []
 
