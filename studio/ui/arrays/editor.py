@@ -106,8 +106,6 @@ class ArrayEditor(QWidget):
         root.addLayout(self._build_figure_bar())
         self.top = PlanView((0, 1))
         self.side = PlanView((0, 2))
-        self.top.setTitle("top (x-y)")
-        self.side.setTitle("side (x-z)")
         self.located = LocatedMarkers(self.top)
         for view in (self.top, self.side):
             view.item_pressed.connect(self._on_item_pressed)
@@ -123,19 +121,16 @@ class ArrayEditor(QWidget):
         self.table.edited.connect(self._on_table_edited)
         self.table.rejected.connect(self._on_table_rejected)
         # a docked editor is wide and short: plan | figures | table and results side by
-        # side, so each keeps the dock's whole height (stacked, the map was a strip)
+        # side, so each keeps the dock's whole height (stacked, the map was a strip, and
+        # the side view under the top view had a few pixels and spanned 1 km)
         self.top.setMinimumHeight(150)
-        self.side.setMinimumHeight(70)
-        views = QSplitter(Qt.Orientation.Vertical)
-        views.addWidget(self.top)
-        views.addWidget(self.side)
-        views.setSizes([300, 120])
-        plan = QWidget()
-        plan_lay = QVBoxLayout(plan)
-        plan_lay.setContentsMargins(0, 0, 0, 0)
-        plan_lay.setSpacing(0)
-        plan_lay.addLayout(self._build_fit_bar())
-        plan_lay.addWidget(views, 1)
+        self.views = QTabWidget()
+        self.views.addTab(self.top, "Top (x-y)")
+        self.views.addTab(self.side, "Side (x-z)")
+        fit_bar = QWidget()
+        fit_bar.setLayout(self._build_fit_bar())
+        self.views.setCornerWidget(fit_bar)
+        plan = self.views
         self.azimuth_map = AzimuthMapPlot()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, "Microphones")
@@ -145,7 +140,7 @@ class ArrayEditor(QWidget):
         main.addWidget(plan)
         main.addWidget(self.panel)
         main.addWidget(self.tabs)
-        main.setSizes([450, 600, 400])
+        main.setSizes([420, 520, 330])
         main.setChildrenCollapsible(False)
         root.addWidget(main, 1)
         self.status = QLabel()
@@ -159,15 +154,37 @@ class ArrayEditor(QWidget):
         for action in (undo, redo, delete):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
-        self.undo_button.setDefaultAction(undo)
-        self.redo_button.setDefaultAction(redo)
+        # the buttons keep a short text (the action's "Undo Move microphones" would widen the
+        # dock's edit bar, and so the whole dock, under the mouse); the step is in the tip
+        stack = self.undo_stack
+        self.undo_button.setText("Undo")
+        self.redo_button.setText("Redo")
+        self.undo_button.clicked.connect(stack.undo)
+        self.redo_button.clicked.connect(stack.redo)
+        stack.canUndoChanged.connect(self.undo_button.setEnabled)
+        stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        stack.indexChanged.connect(self._on_undo_index_changed)
+        self._on_undo_index_changed()
+
+    def _on_undo_index_changed(self, *_):
+        stack = self.undo_stack
+        self.undo_button.setEnabled(stack.canUndo())
+        self.redo_button.setEnabled(stack.canRedo())
+        self.undo_button.setToolTip(f"Undo {stack.undoText()}" if stack.canUndo() else "")
+        self.redo_button.setToolTip(f"Redo {stack.redoText()}" if stack.canRedo() else "")
 
     def _build_edit_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
-        self.presets_button = QToolButton(text="Presets", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.presets_button = QToolButton(
+            text="Layout", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.presets_button.setToolTip("Array presets (each with its own count and size), "
+                                       "or import / export a layout file")
         menu = QMenu(self.presets_button)
         for name in presets.PRESETS:
             menu.addAction(name, lambda n=name: self.apply_preset(n))
+        menu.addSeparator()  # layout files live here too: the edit bar must stay short
+        menu.addAction("Import layout…", self._on_import_clicked)
+        menu.addAction("Export layout…", self._on_export_clicked)
         self.presets_button.setMenu(menu)
         self.boxes = PresetBoxes(self)
         self.count, self.size = self.boxes.count, self.boxes.size
@@ -175,8 +192,7 @@ class ArrayEditor(QWidget):
         bar.addWidget(self.presets_button)
         bar.addWidget(self.boxes)
         for text, slot in (("Add mic", self.add_microphone), ("Delete", self.delete_selected),
-                           ("Add source", self.add_source), ("Import…", self._on_import_clicked),
-                           ("Export…", self._on_export_clicked)):
+                           ("Add source", self.add_source)):
             b = QPushButton(text)
             b.clicked.connect(slot)
             bar.addWidget(b)
@@ -235,7 +251,7 @@ class ArrayEditor(QWidget):
     def _build_fit_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(QLabel("show:"))
+        bar.addWidget(QLabel("frame:"))
         for text, what, tip in (("Array", "array", "Frame the microphones"),
                                 ("Room", "room", "Frame the room, the sources and the array")):
             b = QToolButton(text=text, autoRaise=True)

@@ -12,6 +12,7 @@ from studio.ui.arrays.plots import cache_axes
 
 LOCATED_COLOUR = (80, 230, 120)
 RAY_LENGTH = 100.0  # metres: past any room wall, so the ray crosses the source at every zoom
+MIN_PIXELS = 40.0   # the marker stays at least this far from the centre on screen (room zoom)
 
 
 class LocatedMarkers:
@@ -28,6 +29,8 @@ class LocatedMarkers:
             vb.addItem(item, ignoreBounds=True)  # the plan frames the array, not the rays
         self.labels: list[pg.TextItem] = []
         self.azimuths: list[float] = []
+        self._centre, self._directions, self._radius = np.zeros(2), np.zeros((0, 2)), 0.0
+        vb.sigRangeChanged.connect(self._place)  # zoomed out to the room: off the array
 
     def clear(self) -> None:
         self.show(np.zeros(2), [], 0.0)
@@ -42,8 +45,7 @@ class LocatedMarkers:
         pairs = np.empty((2 * len(t), 2))
         pairs[0::2], pairs[1::2] = c, ends
         self.rays.setData(pairs[:, 0], pairs[:, 1])
-        marks = c + radius * direction
-        self.dots.setData(pos=marks, data=self.azimuths)
+        self._centre, self._directions, self._radius = c, direction, float(radius)
         vb = self.view.getViewBox()
         while len(self.labels) < len(t):
             label = pg.TextItem("", color=LOCATED_COLOUR, anchor=(0.0, 1.2))
@@ -53,7 +55,17 @@ class LocatedMarkers:
             label.setVisible(k < len(t))
             if k < len(t):
                 label.setText(f"{self.azimuths[k]:.1f}°")
-                label.setPos(float(marks[k, 0]), float(marks[k, 1]))
+        self._place()
+
+    def _place(self, *_):
+        """Markers at `radius` from the centre, or further when zoomed out so far that they
+        would cover the array (always on their rays)."""
+        px = self.view.getViewBox().viewPixelSize()
+        r = max(self._radius, MIN_PIXELS * float(max(px[0], px[1])))
+        marks = self._centre + r * self._directions
+        self.dots.setData(pos=marks, data=self.azimuths)
+        for k in range(len(marks)):
+            self.labels[k].setPos(float(marks[k, 0]), float(marks[k, 1]))
 
     def positions(self) -> np.ndarray:
         """(K, 2) where the markers are drawn (metres)."""
@@ -68,7 +80,7 @@ class AzimuthMapPlot(pg.PlotWidget):
     """The DOA azimuth map: normalised spatial spectrum against azimuth, peaks marked."""
 
     def __init__(self, parent=None):
-        super().__init__(parent=parent, title="located sources: azimuth map")
+        super().__init__(parent=parent, title="azimuth map")
         self.setLabel("bottom", "azimuth (°)")
         self.setLabel("left", "spatial spectrum (normalised)")
         self.showGrid(x=True, y=True, alpha=0.25)
@@ -95,5 +107,4 @@ class AzimuthMapPlot(pg.PlotWidget):
                                    labelOpts={"position": 0.92, "color": LOCATED_COLOUR})
             self.addItem(line)
             self.peaks.append(line)
-        self.setTitle(f"located sources: azimuth map ({method})" if method else
-                      "located sources: azimuth map")
+        self.setTitle(f"azimuth map, {method}" if method else "azimuth map")

@@ -16,6 +16,7 @@ from studio.ui.arrays.plots import cache_axes
 
 HIT_PIXELS = 9.0
 MAX_NUMBERED = 64     # more labels than this hide the array they label
+NUMBER_SPACING_PX = 14.0  # closest microphones at least this far apart on screen to number them
 FIT_MARGIN = 0.35     # of the array's extent, on each side, when framing the array
 FIT_MARGIN_MIN = 0.02  # metres: a single microphone or a tiny array still gets some room
 MIC_BRUSH, MIC_OFF_BRUSH, SELECTED_BRUSH = QColor(60, 140, 230), QColor(150, 150, 150), QColor(250, 160, 30)
@@ -78,6 +79,8 @@ class PlanView(pg.PlotWidget):
         self._vb.disableAutoRange()  # framed by fit_to, see there
         self._fitted = False
         self._numbers: list[pg.TextItem] = []
+        self._closest = np.inf  # metres between the two closest microphones
+        self._vb.sigRangeChanged.connect(self._on_range_changed)
         # the same brush objects every time: the scatter item caches its rendered symbols per
         # brush, and fresh brushes on every drag step would re-render all of them
         self._brushes = [pg.mkBrush(MIC_BRUSH), pg.mkBrush(MIC_OFF_BRUSH), pg.mkBrush(SELECTED_BRUSH)]
@@ -132,15 +135,30 @@ class PlanView(pg.PlotWidget):
     def _show_numbers(self) -> None:
         """Microphone k is labelled k, as row k of the table."""
         n = len(self._mics) if len(self._mics) <= MAX_NUMBERED else 0
+        if n > 1:
+            d = np.hypot(*(self._mics[:, None, :] - self._mics[None, :, :]).transpose(2, 0, 1))
+            self._closest = float(d[np.triu_indices(n, 1)].min())
         while len(self._numbers) < n:
             label = pg.TextItem(str(len(self._numbers) + 1), color=(230, 230, 230),
                                 anchor=(-0.15, 1.0))
             self._vb.addItem(label, ignoreBounds=True)
             self._numbers.append(label)
+        legible = self._numbers_legible()
         for k, label in enumerate(self._numbers):
-            label.setVisible(k < n)
+            label.setVisible(k < n and legible)
             if k < n:
                 label.setPos(float(self._mics[k, 0]), float(self._mics[k, 1]))
+
+    def _numbers_legible(self) -> bool:
+        """Numbers only when microphones are apart on screen (zoomed out to the room they
+        would be one blot over the array)."""
+        return self._closest / self._pixel_size() >= NUMBER_SPACING_PX
+
+    def _on_range_changed(self, *_):
+        legible = self._numbers_legible()
+        n = len(self._mics) if len(self._mics) <= MAX_NUMBERED else 0
+        for k, label in enumerate(self._numbers):
+            label.setVisible(k < n and legible)
 
     def fit_to(self, what: str = "array") -> None:
         """Frame the microphones with a margin ("array"), or the room, the sources and the

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QSizePolicy, QWidget
 
 POLAR_RANGE_DB = 40.0
 
@@ -34,7 +34,9 @@ class FiguresPanel(QWidget):
         super().__init__(parent)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        self.polar = pg.PlotWidget(title="polar pattern")
+        # short titles: a plot's title is as wide as its text at least, and a docked
+        # column narrower than that crops the plot instead of shrinking it
+        self.polar = pg.PlotWidget(title="polar")
         self.polar.setAspectLocked(True)
         self.polar.hideAxis("bottom")
         self.polar.hideAxis("left")
@@ -50,7 +52,7 @@ class FiguresPanel(QWidget):
             self.polar.plot(r * np.cos(t), r * np.sin(t), pen=pg.mkPen((90, 90, 90), width=0.5))
         self.polar_curve = self.polar.plot(pen=pg.mkPen((60, 140, 230), width=2))
         self.polar_steer = self.polar.plot(pen=pg.mkPen((250, 160, 30), style=Qt.DashLine))
-        self.map = pg.PlotWidget(title="response (dB): azimuth × frequency")
+        self.map = pg.PlotWidget(title="response (dB)")
         self.map.setLabel("bottom", "azimuth", units="°")
         self.map.setLabel("left", "frequency", units="Hz")
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -65,7 +67,7 @@ class FiguresPanel(QWidget):
         self.map.addItem(self.freq_line)
         self.steer_line.sigPositionChanged.connect(self._on_steer_line_changed)
         self.freq_line.sigPositionChanged.connect(self._on_freq_line_changed)
-        self.gains = pg.PlotWidget(title="white-noise gain / directivity index")
+        self.gains = pg.PlotWidget(title="white-noise gain, directivity")
         self.gains.setLabel("bottom", "frequency", units="Hz")
         self.gains.setLabel("left", "dB")
         self.gains.addLegend(offset=(5, 5))
@@ -74,9 +76,17 @@ class FiguresPanel(QWidget):
         self.di_curve = self.gains.plot(pen=pg.mkPen((230, 90, 60), width=2), name="DI")
         for plot in (self.polar, self.map, self.gains):
             cache_axes(plot)
-        self.summary = QLabel()
+        self.summary = QLabel(wordWrap=True)
         self.warnings = QLabel(wordWrap=True)
         self.warnings.setStyleSheet("color: #d9822b;")
+        # texts that change on every drag frame must not move the splitters: a label's
+        # width would otherwise follow its text, and the plan beside it would shrink and
+        # grow under the mouse (its scale with it)
+        for label in (self.summary, self.warnings):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        line = self.summary.fontMetrics().lineSpacing()
+        self.summary.setFixedHeight(2 * line + 2)
+        self.warnings.setFixedHeight(2 * line + 2)
         # the gains plot is not laid out here: the editor gives it a tab of its own, so the
         # polar pattern and the map keep the (short) docked height
         self.polar.setMinimumSize(140, 140)
@@ -122,7 +132,7 @@ class FiguresPanel(QWidget):
             self.polar_curve.setData(r * np.cos(t), r * np.sin(t))
             s = np.radians(steer_deg)
             self.polar_steer.setData([0, POLAR_RANGE_DB * np.cos(s)], [0, POLAR_RANGE_DB * np.sin(s)])
-            title = f"polar pattern at {fig.polar_hz:.0f} Hz"
+            title = f"polar, {fig.polar_hz:.0f} Hz"
             if title != self._polar_title:  # a new title re-lays the plot out
                 self.polar.setTitle(title)
                 self._polar_title = title

@@ -20,7 +20,8 @@ class CoordinateTable(QTableWidget):
         self.units = "cm"
         self._filling = False
         self.setHorizontalHeaderLabels(self._headers())
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # positions first and readable; the rest scrolls when the dock is narrow
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.itemChanged.connect(self._on_item_changed)
 
