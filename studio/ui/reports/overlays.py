@@ -20,7 +20,7 @@ from studio.dsp import tiles as T
 from studio.ui.reports.formatting import format_number
 
 MARKER_COLOUR = (80, 200, 255)
-OVERLAY_COLOUR = (120, 255, 120)
+OVERLAY_COLOUR = (0, 230, 255)  # cyan: stands apart from every spectrogram colour map's hot end
 
 
 @dataclass
@@ -99,7 +99,7 @@ class ViewMarks:
             y = np.asarray(T.hz_to_scale(np.clip(ov.hz, 1e-3, None), scale, rate), float)
             y[~np.isfinite(ov.hz) | (ov.hz <= 0)] = np.nan  # unvoiced frames: gaps
             item = pg.PlotDataItem(ov.seconds, y, connect="finite",
-                                   pen=pg.mkPen(OVERLAY_COLOUR, width=2), name=ov.name)
+                                   pen=pg.mkPen(OVERLAY_COLOUR, width=3), name=ov.name)
             item.setToolTip(ov.name)
             item.setZValue(20)
             self._add(spec_vb, item)

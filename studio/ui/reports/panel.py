@@ -23,6 +23,20 @@ KEEP_REPORTS = 30
 PLOT_PENS = [(255, 200, 80), (80, 200, 255), (255, 120, 160), (160, 255, 120)]
 
 
+class PlainAxis(pg.AxisItem):
+    """Tick labels as numbers people read: on a log axis "20", "100", "1k", "10k" rather than
+    exponents (pyqtgraph's own log labels also pick up an SI scale: 1 kHz read 10^-6)."""
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        out = []
+        for v in values:
+            x = 10.0 ** float(v)
+            out.append(f"{x / 1000:g}k" if x >= 1000 else f"{x:g}")
+        return out
+
+
 @dataclass
 class Shown:
     """A report as the dock keeps it: its job's title and op, when it came, its marks in
@@ -67,7 +81,8 @@ class ReportsPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setMaximumWidth(300)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": PlainAxis("bottom"),
+                                             "left": PlainAxis("left")})
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setMinimumHeight(140)
@@ -80,7 +95,11 @@ class ReportsPanel(QWidget):
         body.addWidget(self.table)
         body.addWidget(self.plot, 1)
         body.addWidget(self.markers)
+        body.addStretch(0)  # without a plot the readout stays on the left
         lay.addLayout(body, 1)
+        self.overlay_note = QLabel("")
+        self.overlay_note.setWordWrap(True)
+        lay.addWidget(self.overlay_note)
         self.text = QLabel("")
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -117,6 +136,10 @@ class ReportsPanel(QWidget):
         self._show_values(report)
         self._show_curves(report)
         self._show_markers(shown)
+        over = [] if report is None else [c.name or "curve" for c in report.curves if c.overlay]
+        self.overlay_note.setText(f"Drawn over the spectrogram: {', '.join(over)}" if over
+                                  else "")
+        self.overlay_note.setVisible(bool(over))
         text = "" if report is None else (report.text or "")
         self.text.setText(text)
         self.text.setVisible(bool(text))

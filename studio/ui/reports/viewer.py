@@ -14,7 +14,7 @@ from studio.ui.reports.panel import ReportsPanel, Shown
 
 SPECTROGRAM = "spectrogram"
 MARK_MARGIN_S = 0.25    # audio shown either side of a chosen marker
-DOCK_HEIGHT = 260       # the bottom dock area grows to this when a plot arrives
+DOCK_HEIGHT = 300       # the bottom dock area grows to this when a report arrives
 
 
 def has_content(report) -> bool:
@@ -58,7 +58,7 @@ class ReportViewer(QObject):
         if self.dock.width() < 0.5 * width:  # the readout and the plot need the room
             self.w.resizeDocks([self.w.jobs_dock, self.dock], [int(0.35 * width),
                                                                int(0.65 * width)], Qt.Horizontal)
-        if any(not c.overlay for c in report.curves) and self.dock.height() < DOCK_HEIGHT:
+        if self.dock.height() < DOCK_HEIGHT:
             self.w.resizeDocks([self.dock], [DOCK_HEIGHT], Qt.Vertical)
 
     def _on_mark_chosen(self, mark: Mark) -> None:
