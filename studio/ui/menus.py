@@ -252,7 +252,8 @@ class Actions:
                 self.w.notify(str(e))
         # each take is named by what differs between the sets ("reduction 15 dB")
         for p, label in zip(valid, difference_labels(op, valid)):
-            self.w.jobs.submit("compare", op, p, extras=extras,
+            self.w.jobs.submit("compare", op, self.w.array_tools.with_layout(op, p),
+                               extras=extras,
                                title=f"{self.w.repair.title_for(op, p)} · {label}")
 
     def run_chain(self, path: str | None = None, kind: str = "preview") -> None:

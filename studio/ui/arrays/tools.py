@@ -76,12 +76,17 @@ class ArrayTools(QObject):
             return default_layout()
         return Layout.from_dict(data)
 
+    def with_layout(self, op, params: dict) -> dict:
+        """`params` with the dock's layout as the op's layout (an op that has one)."""
+        params = dict(params)
+        if op.category == CATEGORY and any(p.name == LAYOUT_PARAM for p in op.schema):
+            params[LAYOUT_PARAM] = json.dumps(self.layout().to_dict(), separators=(",", ":"))
+        return params
+
     def submit(self, op, params: dict, extras: dict | None = None, kind: str = "preview"):
         """Run an array operation on the dock's layout. Its results are candidates (beams,
         sources, a report), never an in-place edit: a multichannel op's kind is a preview."""
-        params = dict(params)
-        if any(p.name == LAYOUT_PARAM for p in op.schema):
-            params[LAYOUT_PARAM] = json.dumps(self.layout().to_dict(), separators=(",", ":"))
+        params = self.with_layout(op, params)
         return self.window.jobs.submit("render" if op.inputs == InputKind.NONE else kind, op,
                                        params, extras=extras or {})
 

@@ -96,3 +96,19 @@ def test_simulate_then_locate_marks_the_source_on_the_plan(window, qtbot):
         assert corr > 0.9, (take.name, corr)
     items = [w.takes.list.item(i).text() for i in range(w.takes.list.count())]
     assert any("Beamform" in t for t in items) and any("source 1" in t for t in items)
+
+    # the same operations are in Process › Operations and the Operations dock, where the
+    # layout is not a field to type: the dock's layout goes with the job
+    tops = w.menuBar().actions()  # kept: PySide drops a menu whose action list is gone
+    process = next(a for a in tops if a.text() == "&Process").menu()
+    entries = process.actions()
+    ops_menu = next(a for a in entries if a.text() == "&Operations").menu()
+    categories = ops_menu.actions()
+    array_sub = next(a for a in categories if a.text() == "Array").menu()
+    assert {a.text() for a in array_sub.actions()} == {op.title for op in tools.ops()}
+    w.operations.select("array.doa")
+    assert w.operations.operation.id == "array.doa" and "layout" not in w.operations.form.editors
+    editor.located.clear()
+    w.operations.preview_btn.click()
+    qtbot.waitUntil(lambda: bool(editor.located.azimuths or not w.jobs.jobs), timeout=60000)
+    assert abs((editor.located.azimuths[0] - truth + 180) % 360 - 180) < 5.0
