@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QPushButton, QSiz
                                QVBoxLayout)
 
 from studio.ui.repair.op_results import OpResults
+from studio.ui.reports.panel import PlainAxis  # "100", "1k", "10k" on a log axis
 
 EXTENSION_KEY = "noise_profile"
 SOURCE = "noise_profile"       # the Extra.source this keeper provides
@@ -137,13 +138,15 @@ class NoiseProfilePanel(QGroupBox):
         lay.setContentsMargins(6, 4, 6, 4)
         self.text = QLabel(wordWrap=True)
         lay.addWidget(self.text)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": PlainAxis("bottom")})
         self.plot.setObjectName("noiseProfilePlot")
         self.plot.setFixedHeight(110)  # a glance at the spectrum; the form keeps the room
         self.plot.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.plot.setLogMode(x=True, y=False)
-        self.plot.setLabel("bottom", "frequency", units="Hz")
+        self.plot.setLabel("bottom", "frequency (Hz)")
         self.plot.setLabel("left", "dBFS")
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.curve = self.plot.plot(pen=pg.mkPen((230, 160, 60), width=1.5))

@@ -109,6 +109,13 @@ def test_find_select_and_fill_a_dropout(window, qtbot, tmp_path, no_file_prompt)
     w.actions_.all["next_dropout"].trigger()
     sel = w.model.selection
     assert (sel.start, sel.end) == (s, e)
+    # the Reports dock lists it too, and clicking it there selects the same frames
+    marks = w.reports.panel.markers
+    assert marks.count() == 1 and "dropout 60.0 ms (zeros)" in marks.item(0).text()
+    w.model.set_selection(Selection(0, 10))
+    marks.itemClicked.emit(marks.item(0))
+    sel = w.model.selection
+    assert (sel.start, sel.end) == (s, e)
     assert "+ 00:00.060" in w.selection_label.text() or "0.060" in w.selection_label.text()
     t0, t1 = w.waveform.visible_range()
     assert t0 <= s / RATE and t1 >= e / RATE and t1 - t0 < 1.0
