@@ -142,7 +142,7 @@ def _profile_psd(inputs: Inputs, p) -> tuple[Callable[[int], torch.Tensor | None
         if rate != inputs.sample_rate:
             raise StudioError("the noise clip must have the same sample rate as the audio")
         return (lambda n_fft: torch.from_numpy(learn_profile(noise, rate, n_fft).psd),
-                "noise clip")
+                "noise-only stretch")
     return (lambda n_fft: None), "estimated"
 
 

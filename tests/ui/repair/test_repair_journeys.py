@@ -77,7 +77,7 @@ def test_learn_noise_then_denoise_another_selection(window, qtbot, tmp_path, no_
     assert drop_db > 8, drop_db
     # and the music stayed: its power within 1 dB
     assert abs(10 * np.log10(np.mean(take.audio[0] ** 2) / np.mean(clean[a:b] ** 2))) < 1.0
-    assert take.report["noise from"] == "noise clip"
+    assert take.report["noise from"] == "noise-only stretch"
 
     # 3. the profile is kept with the session
     session = tmp_path / "noisy.adsession"
