@@ -25,7 +25,7 @@ GENERATOR_RATE = 48000  # the request's rate when no document is open (the op pi
 @dataclass
 class JobInfo:
     job_id: str
-    kind: str                 # preview | compare | apply | render | chain
+    kind: str                 # preview | compare | apply | render | chain | analyze
     op_id: str
     title: str
     params: dict
