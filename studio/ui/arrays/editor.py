@@ -131,6 +131,8 @@ class ArrayEditor(QWidget):
         fit_bar.setLayout(self._build_fit_bar())
         self.views.setCornerWidget(fit_bar)
         plan = self.views
+        self._stale_views: set = set()
+        self.views.currentChanged.connect(self._on_view_tab_changed)
         self.azimuth_map = AzimuthMapPlot()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, "Microphones")
@@ -261,6 +263,10 @@ class ArrayEditor(QWidget):
         bar.addStretch(1)
         return bar
 
+    def _on_view_tab_changed(self, _index: int) -> None:
+        if self.views.currentWidget() in self._stale_views:
+            self._show_layout(False, [])
+
     def fit_views(self, what: str = "array") -> None:
         for view in (self.top, self.side):
             view.fit_to(what)
@@ -343,6 +349,10 @@ class ArrayEditor(QWidget):
         steer = (lay.centroid(), 0.3 * np.array([math.cos(math.radians(self._steer)),
                                                   math.sin(math.radians(self._steer)), 0.0]))
         for view in (self.top, self.side):
+            if not (full or fit or view.isVisible()):  # the other tab: drawn when shown
+                self._stale_views.add(view)
+                continue
+            self._stale_views.discard(view)
             view.set_scene(lay.positions(), [m.enabled for m in lay.mics], self._selected,
                            np.array([s.position for s in lay.sources]).reshape(-1, 3),
                            None if lay.room is None else lay.room.size, steer, fit=fit)

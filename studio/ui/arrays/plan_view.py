@@ -80,6 +80,7 @@ class PlanView(pg.PlotWidget):
         self._fitted = False
         self._numbers: list[pg.TextItem] = []
         self._closest = np.inf  # metres between the two closest microphones
+        self._numbered = np.zeros((0, 2))  # where the labels were put (a drag moves a few)
         self._vb.sigRangeChanged.connect(self._on_range_changed)
         # the same brush objects every time: the scatter item caches its rendered symbols per
         # brush, and fresh brushes on every drag step would re-render all of them
@@ -144,10 +145,15 @@ class PlanView(pg.PlotWidget):
             self._vb.addItem(label, ignoreBounds=True)
             self._numbers.append(label)
         legible = self._numbers_legible()
+        old = self._numbered
         for k, label in enumerate(self._numbers):
-            label.setVisible(k < n and legible)
-            if k < n:
+            if label.isVisible() != (k < n and legible):
+                label.setVisible(k < n and legible)
+            # only the labels that moved: placing 64 text items every drag frame cost more
+            # than the figures
+            if k < n and (k >= len(old) or (old[k] != self._mics[k]).any()):
                 label.setPos(float(self._mics[k, 0]), float(self._mics[k, 1]))
+        self._numbered = self._mics[:n].copy()
 
     def _numbers_legible(self) -> bool:
         """Numbers only when microphones are apart on screen (zoomed out to the room they

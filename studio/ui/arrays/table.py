@@ -8,6 +8,8 @@ from studio.arrays.geometry import DIRECTIVITY_ALPHA, Layout
 
 UNITS = {"m": 1.0, "cm": 100.0, "mm": 1000.0}
 COLUMNS = ("x", "y", "z", "on", "gain", "directivity", "azimuth °")
+CHECK_FLAGS = (Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
+               | Qt.ItemFlag.ItemIsSelectable)
 
 
 class CoordinateTable(QTableWidget):
@@ -20,8 +22,10 @@ class CoordinateTable(QTableWidget):
         self.units = "cm"
         self._filling = False
         self.setHorizontalHeaderLabels(self._headers())
-        # positions first and readable; the rest scrolls when the dock is narrow
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # positions first and readable; the rest scrolls when the dock is narrow. Columns
+        # are fitted to their text once per new layout, not per cell change (ResizeToContents
+        # re-measured every row on each drag frame and cost more than the figures)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.itemChanged.connect(self._on_item_changed)
 
@@ -51,12 +55,15 @@ class CoordinateTable(QTableWidget):
                         item = QTableWidgetItem()
                         self.setItem(r, c, item)
                     if c == 3:
-                        item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
-                                      | Qt.ItemFlag.ItemIsSelectable)
-                        item.setCheckState(Qt.CheckState.Checked if m.enabled
-                                           else Qt.CheckState.Unchecked)
-                    else:
+                        if item.flags() != CHECK_FLAGS:
+                            item.setFlags(CHECK_FLAGS)
+                        state = Qt.CheckState.Checked if m.enabled else Qt.CheckState.Unchecked
+                        if item.checkState() != state:
+                            item.setCheckState(state)
+                    elif item.text() != text:
                         item.setText(text)
+            if rows is None:
+                self.resizeColumnsToContents()
         finally:
             self._filling = False
 
