@@ -149,8 +149,8 @@ class Operation:
         return {
             "id": self.id, "title": self.title, "category": self.category,
             "description": self.description, "inputs": self.inputs.value,
-            "extras": [{"name": e.name, "help": e.help, "required": e.required}
-                       for e in self.extras],
+            "extras": [{"name": e.name, "help": e.help, "required": e.required,
+                        "source": e.source} for e in self.extras],
             "chunk": None if self.chunk is None else {
                 "seconds": self.chunk.seconds, "overlap": self.chunk.overlap},
             "returns_audio": self.returns_audio, "changes_length": self.changes_length,
