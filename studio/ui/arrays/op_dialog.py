@@ -93,6 +93,8 @@ class ArrayOpDialog(QDialog):
     def run(self):
         """Submit the operation; returns the job, or None (the reason is in the note)."""
         self.refresh()
+        if self.note.text() and self.op.inputs != InputKind.NONE:
+            return None  # it would fail in the engine for the reason the note gives
         try:
             params = dict(self.op.schema.validate(self.values()))
             extras = {}

@@ -112,3 +112,49 @@ def test_simulate_then_locate_marks_the_source_on_the_plan(window, qtbot):
     w.operations.preview_btn.click()
     qtbot.waitUntil(lambda: bool(editor.located.azimuths or not w.jobs.jobs), timeout=60000)
     assert abs((editor.located.azimuths[0] - truth + 180) % 360 - 180) < 5.0
+
+
+def test_locate_on_a_stereo_file_says_why_not_before_running(demo_window, qtbot):
+    w = demo_window
+    w.array_panel.set_layout_dict(None)  # six microphones; the demo has two channels
+    _array_action(w, "array.doa").trigger()
+    doa = w.array_tools.dialogs["array.doa"]
+    assert "2 channels" in doa.note.text() and "6 microphones" in doa.note.text()
+    assert doa.run() is None and not w.jobs.jobs
+    # a two-microphone layout matches: the note goes and the job runs
+    layout = w.array_tools.layout().to_dict()
+    layout["mics"] = layout["mics"][:2]
+    w.array_panel.set_layout_dict(layout)
+    doa.refresh()
+    assert doa.note.text() == ""
+    doa.hide()
+
+
+def test_simulate_from_the_open_documents_selection_opens_a_new_window(demo_window, qtbot):
+    from studio.core.selection import Selection
+    from studio.ui.arrays.source_signals import DOCUMENT
+    w = demo_window
+    w.array_panel.set_layout_dict(None)
+    rate = w.model.rate
+    w.model.set_selection(Selection(rate, 2 * rate))  # one second of the demo
+    _array_action(w, "array.simulate").trigger()
+    sim = w.array_tools.dialogs["array.simulate"]
+    sim.form.set_values({"rt60": 0.0, "rate": 16000})
+    sim.signals.choose(0, DOCUMENT)
+    before = list(getattr(w, "children_windows", []))
+    assert sim.run() is not None
+    qtbot.waitUntil(lambda: len(getattr(w, "children_windows", [])) > len(before),
+                    timeout=60000)
+    other = w.children_windows[-1]
+    try:
+        doc = other.model.document
+        assert doc.state.n_channels == 6 and doc.state.sample_rate == 16000
+        # the demo stays open here; the recording is the selection's second, plus the
+        # room's tail, resampled to 16 kHz
+        assert w.model.document.path.endswith("demo.flac")
+        assert 1.0 <= doc.state.duration < 1.2
+        assert other.array_panel.layout_dict()["mics"] == w.array_tools.layout().to_dict()["mics"]
+    finally:
+        sim.hide()
+        other.quiet = True
+        other.close()
