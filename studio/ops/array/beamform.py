@@ -67,7 +67,8 @@ def apply(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
                    "frames, LCMV no noise covariance"),
         Float("loading", default=1e-3, lo=0.0, hi=10.0, log=True,
               help="Diagonal loading of the noise covariance, relative to its mean power"),
-        Choice("fft_size", default="1024", options=("256", "512", "1024", "2048", "4096")),
+        Choice("fft_size", default="1024", options=("256", "512", "1024", "2048", "4096"),
+               label="FFT size"),
     ])
 def run(inputs, p, ctx) -> Result:
     """One channel toward the look direction; LCMV gives one take per direction too."""

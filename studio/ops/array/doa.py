@@ -55,7 +55,7 @@ def locate(X: np.ndarray, mic_xy: np.ndarray, rate: int, n_fft: int, method: str
         Choice("method", default="NormMUSIC", options=tuple(METHODS)),
         Int("sources", default=1, lo=1, hi=8, help="How many sources to find"),
         FreqRange("band", default="300,3500", help="Frequencies used, low,high Hz"),
-        Choice("fft_size", default="512", options=("256", "512", "1024", "2048")),
+        Choice("fft_size", default="512", options=("256", "512", "1024", "2048"), label="FFT size"),
         Float("resolution", default=0.5, lo=0.05, hi=10.0, unit="°",
               help="Azimuth grid step (peaks are refined between grid points)"),
         Bool("refine", default=True, help="Parabolic refinement of each peak"),

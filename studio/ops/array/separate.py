@@ -87,6 +87,7 @@ def fastica(x: torch.Tensor, n_src: int, n_iter: int, generator: torch.Generator
         Int("sources", default=2, lo=1, hi=16),
         Int("iterations", default=0, lo=0, hi=2000, help="0 = the method's default"),
         Choice("fft_size", default="1024", options=("512", "1024", "2048", "4096"),
+               label="FFT size",
                help="Longer frames fit longer reverberation but leave fewer frames to learn from"),
         Choice("model", default="gauss", options=("gauss", "laplace"),
                help="AuxIVA source model: time-varying Gaussian or Laplace"),

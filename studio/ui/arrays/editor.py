@@ -523,7 +523,8 @@ class ArrayEditor(QWidget):
     def _on_preset_resized(self) -> None:
         name = self.boxes.preset
         if name is not None:
-            self._make_preset(name, self.boxes.overrides(), f"Preset: {name} ({self.boxes.summary()})")
+            self._make_preset(name, self.boxes.overrides(),
+                              f"Preset: {name} ({self.boxes.summary()})")
 
     def _make_preset(self, name: str, kwargs: dict, text: str) -> None:
         def change(lay):

@@ -124,9 +124,12 @@ class ArrayTools(QObject):
             "title": f"simulated {m}-microphone recording", "generated_by": gen.op_id})
         doc.mark_unsaved()
         try:
-            doc.extensions = {EXTENSION_KEY: json.loads(gen.params.get(LAYOUT_PARAM) or "null")}
+            layout = json.loads(gen.params.get(LAYOUT_PARAM) or "null")
         except json.JSONDecodeError:  # a layout file's path: the dock keeps its own
-            doc.extensions = {}
+            layout = None
+        if isinstance(layout, dict) and layout.get("room") and "rt60" in gen.params:
+            layout["room"]["rt60"] = float(gen.params["rt60"])  # the room it was made in
+        doc.extensions = {EXTENSION_KEY: layout} if isinstance(layout, dict) else {}
         for i, (name, take) in enumerate(gen.takes, 1):
             take = np.atleast_2d(np.asarray(take, np.float32))
             doc.takes.add(Take(id=Take.new_id(), name=f"{i}. {name}", start=0, end=n,

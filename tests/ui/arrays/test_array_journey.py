@@ -84,8 +84,8 @@ def test_simulate_then_locate_marks_the_source_on_the_plan(window, qtbot):
     sep.run_button.click()
     qtbot.waitUntil(lambda: len(doc.takes) == n_takes + 2 or not w.jobs.jobs, timeout=60000)
     takes = list(doc.takes)[n_takes:]
-    assert [t.name.split(". ", 1)[1] for t in takes] == ["Beamform", "Separate sources · source 1"], \
-        w.statusBar().currentMessage()
+    names = [t.name.split(". ", 1)[1] for t in takes]
+    assert names == ["Beamform", "Separate sources · source 1"], w.statusBar().currentMessage()
     for take in takes:
         # one signal, heard on every channel of the recording
         assert take.audio.shape == (6, doc.state.n_frames)
