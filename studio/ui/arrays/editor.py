@@ -311,7 +311,7 @@ class ArrayEditor(QWidget):
 
     _fit_next = False  # the next shown layout is a new geometry (a preset, an import): frame it
 
-    def _edit(self, change, text: str, fit: bool = False) -> None:
+    def _edit(self, change, text: str, fit: bool | str = False) -> None:
         """Run `change(layout)` (which edits self._layout in place or returns a new one) as one
         undoable step; `fit` frames the views on the result (a new geometry)."""
         before = self._layout.to_dict()
@@ -330,7 +330,7 @@ class ArrayEditor(QWidget):
             self._refresh(full=True, fit=fit)
         self._fit_next = False
 
-    def _refresh(self, full: bool = False, rows=None, fit: bool = False) -> None:
+    def _refresh(self, full: bool = False, rows=None, fit: bool | str = False) -> None:
         """Show the layout in the views and the table and schedule the figures. During a drag
         the views, the table rows and the figures are refreshed once per frame by the timer
         (a burst of mouse moves costs one refresh), and the layout is reported to the window
@@ -344,7 +344,7 @@ class ArrayEditor(QWidget):
         self._schedule_figures()
         self.layout_changed.emit(self._layout.to_dict())
 
-    def _show_layout(self, full: bool, rows, fit: bool = False) -> None:
+    def _show_layout(self, full: bool, rows, fit: bool | str = False) -> None:
         lay = self._layout
         steer = (lay.centroid(), 0.3 * np.array([math.cos(math.radians(self._steer)),
                                                   math.sin(math.radians(self._steer)), 0.0]))
@@ -558,7 +558,7 @@ class ArrayEditor(QWidget):
             c = lay.centroid()
             lay.sources.append(Source(float(c[0] + 1.0), float(c[1] + 0.5), float(c[2]),
                                       f"source {len(lay.sources) + 1}"))
-        self._edit(change, "Add source")
+        self._edit(change, "Add source", fit="room")  # a metre away: out of the array's frame
 
     def _on_import_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import array layout", "",

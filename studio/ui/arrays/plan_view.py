@@ -104,8 +104,9 @@ class PlanView(pg.PlotWidget):
 
     def set_scene(self, mics: np.ndarray, enabled, selected, sources: np.ndarray,
                   room_size=None, steer: tuple[np.ndarray, np.ndarray] | None = None,
-                  fit: bool = False) -> None:
-        """Draw the scene; `fit` frames the array (a new layout). The range is otherwise left
+                  fit: bool | str = False) -> None:
+        """Draw the scene; `fit` frames the array (True, "array": a new layout) or the room
+        ("room": a source was added). The range is otherwise left
         alone, so a drag never rescales the view under the mouse nor regenerates the axes."""
         a, b = self.axes
         self._mics = np.asarray(mics, dtype=float).reshape(-1, 3)[:, [a, b]]
@@ -131,7 +132,7 @@ class PlanView(pg.PlotWidget):
         else:
             self.steer_item.setData([], [])
         if fit or not self._fitted:
-            self.fit_to("array")
+            self.fit_to(fit if isinstance(fit, str) else "array")
 
     def _show_numbers(self) -> None:
         """Microphone k is labelled k, as row k of the table."""

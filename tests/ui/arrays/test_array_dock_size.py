@@ -113,3 +113,12 @@ def test_a_preset_brings_its_own_geometry_then_the_boxes_edit_it(array_editor):
     editor.apply_preset("Rectangular")
     assert len(editor.layout().mics) == 16 and editor.boxes.count_label.text() == "grid side"
     assert editor.count.value() == 4 and editor.size.value() == pytest.approx(4.0)
+
+
+def test_an_added_source_is_shown(array_editor):
+    editor = array_editor
+    editor.add_source()
+    s = editor.layout().sources[-1]
+    (x0, x1), (y0, y1) = editor.top.getViewBox().viewRange()
+    assert x0 < s.x < x1 and y0 < s.y < y1
+    editor.undo_stack.undo()
