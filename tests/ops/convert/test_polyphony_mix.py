@@ -116,3 +116,26 @@ def test_the_demos_band_is_refused_and_its_voice_passes():
     v, rate = _demo(10.6, 14.0)
     voice = check_monophonic(v, rate, track_f0(v, rate))
     assert voice.ok, voice
+
+
+@pytest.mark.slow
+def test_real_speech_and_instrument_lines_pass():
+    """Real monophonic material, where the machine has the tools to make it (festival or
+    espeak-ng; fluidsynth with FluidR3 GM): every line passes, with room under the limit."""
+    import shutil
+
+    from studio.bench import _convert_material as material
+    from studio.bench._restore_material import speech
+    from studio.dsp.voice.polyphony import MAX_UNPITCHED_ENERGY
+    lines = [(f"speech {it.name}", it.audio) for it in speech(4, rate=SR, log=lambda *_: None)]
+    if shutil.which("fluidsynth") and material.SOUNDFONT.exists():
+        for name in ("piano", "violin", "flute"):
+            lo, hi = (48, 84) if name == "piano" else material.INSTRUMENTS[name][1:]
+            notes = material.melody(1, max(lo, 55), min(hi, 84), seconds=6)
+            lines.append((f"{name} melody", material.render(notes, name, SR)))
+    if not lines:
+        pytest.skip("no speech synthesiser and no fluidsynth here")
+    for name, x in lines:
+        verdict = _check(np.asarray(x, np.float32))
+        assert verdict.ok and verdict.unpitched_energy < 0.7 * MAX_UNPITCHED_ENERGY, \
+            (name, verdict)
