@@ -146,7 +146,7 @@ class ArrayTools(QObject):
 
     def _on_report_ready(self, *args) -> None:
         """A report with found azimuths (a DOA) is drawn on the plan and the azimuth map."""
-        report = args[-1] if args else None
+        report = next((a for a in args if hasattr(a, "data") and hasattr(a, "values")), None)
         data = getattr(report, "data", None) or {}
         if "azimuths_deg" not in data:
             return
