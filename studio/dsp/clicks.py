@@ -383,8 +383,8 @@ def _locate_and_test(x: torch.Tensor, spans: list[tuple[int, int]], order: int,
 
 
 def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order: int = 32,
-            passes: int = 2, explained: float = 0.3, sr: int | None = None
-            ) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+            passes: int = 2, explained: float = 0.3, sr: int | None = None,
+            progress=None) -> tuple[torch.Tensor, list[tuple[int, int]]]:
     """Detect and repair, `passes` times: each pass detects on the signal repaired so far
     (the AR fits and the error scales no longer see the loud clicks, so quieter ones
     stand out) and the union of all spans is repaired from the input. Then each span is
@@ -392,19 +392,23 @@ def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order:
     better than excitation pulses do (`_locate_and_test`) and its repair explains the
     disturbance (`_explained`) (`explained` = 1 keeps all), and the input is repaired
     once more with those, with an AR model of three times the order. `sr` enables the
-    pitch predictor and sets the AR block length (`residuals`)."""
+    pitch predictor and sets the AR block length (`residuals`). `progress(fraction)` after
+    each step."""
     if x.device.type == "cpu" and torch.get_num_threads() > 1:
         # every step here is a short vector operation (a few hundred thousand samples at
         # most); split over intra-op threads they gained nothing on a quiet machine and
         # cost 10-25x when the cores were busy (the threads wait on each other at every
         # operation), so run them on this thread only
         with single_threaded_torch():
-            return declick(x, threshold, max_width, order, passes, explained, sr)
+            return declick(x, threshold, max_width, order, passes, explained, sr, progress)
+    report = progress or (lambda _f: None)
     spans: list[tuple[int, int]] = []
     y = x
     hole = max(8, max_width)
     zx = residuals(x, order, hole=hole, sr=sr)  # for the first pass and `_explained`
-    for _ in range(passes):
+    report(0.2)
+    for k in range(passes):
+        report(0.2 + 0.5 * k / passes)
         new = find_clicks(y, threshold, max_width, order, sr=sr,
                           z=zx if y is x else None)
         merged = _union(spans, new)
@@ -415,7 +419,9 @@ def declick(x: torch.Tensor, threshold: float = 6.0, max_width: int = 64, order:
     if explained < 1 and spans:
         # (the union with nothing merges spans that moving them made overlap)
         likelier = _union(_locate_and_test(x, spans, order, max_width, 2 * threshold ** 2), [])
+        report(0.75)
         spans = _explained(x, y, likelier, order, explained, sr, hole, zx)
+    report(0.85)
     if spans:
         # the fill gets a longer model than the detector: it is fitted on 8 x its order
         # samples each side of the click rather than on a 32 ms block, and it can then

@@ -69,11 +69,14 @@ def _band_matrix(freqs: torch.Tensor, edges: list[float]) -> torch.Tensor:
 
 
 def measure(x: torch.Tensor, sr: int, track: PitchTrack | None = None,
-            n_harmonics: int = N_HARMONICS) -> TimbreFeatures:
-    """Measure harmonic and noise levels of every loud voiced frame of (N,) mono audio."""
+            n_harmonics: int = N_HARMONICS, progress=None) -> TimbreFeatures:
+    """Measure harmonic and noise levels of every loud voiced frame of (N,) mono audio
+    (`progress(fraction)` follows the pitch tracking, most of the time)."""
     x = x.float().reshape(1, -1)
     hop = hop_for(sr)
-    track = track or track_f0(x, sr, hop=hop)
+    report = progress or (lambda _f: None)
+    # measured on two cores: the pitch track a tenth of the time, the medians most of it
+    track = track or track_f0(x, sr, hop=hop, progress=lambda f: report(0.1 * f))
     T = track.f0.shape[-1]
     spec, n_fft, win = spectrum_frames(x, sr, hop, ANALYSIS_WINDOW_S, count=T)
     power = spec.abs().pow(2)[0]                                            # (T, K)
@@ -101,9 +104,12 @@ def measure(x: torch.Tensor, sr: int, track: PitchTrack | None = None,
     # spill harmonic power into a few of them, which a mean reads as noise (presets learned
     # that way played about 6 dB too much noise). The median of an exponentially
     # distributed power is its mean times ln 2.
-    mean_p = torch.stack([torch.nanmedian(torch.where(between & (band > 0), power,
-                                                      float("nan")), -1).values
-                          for band in bands], -1) / math.log(2)
+    medians = []
+    for i, band in enumerate(bands):
+        medians.append(torch.nanmedian(torch.where(between & (band > 0), power, float("nan")),
+                                       -1).values)
+        report(0.15 + 0.8 * (i + 1) / len(bands))
+    mean_p = torch.stack(medians, -1) / math.log(2)
     mean_p = torch.nan_to_num(mean_p, nan=0.0)
     # a band with no bin between harmonics (narrow low bands) borrows its neighbour's level
     mean_p = torch.where(count > 0, mean_p, mean_p.max(-1, keepdim=True).values * 1e-3)
@@ -282,7 +288,9 @@ def learn(x: torch.Tensor, sr: int, name: str = "timbre", steps: int = 600,
           seed: int = 0, progress=None) -> TimbreModel:
     """Learn a timbre from (N,) mono audio of one instrument (10 s or more is best)."""
     started = time.perf_counter()
-    feats = measure(x, sr)
+    report = progress or (lambda _f: None)
+    # measuring took about as long as 600 steps on two cores
+    feats = measure(x, sr, progress=lambda f: report(0.5 * f))
     g = torch.Generator().manual_seed(seed)
     torch_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
@@ -305,7 +313,7 @@ def learn(x: torch.Tensor, sr: int, name: str = "timbre", steps: int = 600,
     n = z.shape[0]
     batch = min(n, 512)
     with torch.enable_grad():  # the engine runs operations under inference mode
-        _fit(net, z, target, weight, steps, batch, g, progress)
+        _fit(net, z, target, weight, steps, batch, g, lambda f: report(0.5 + 0.5 * f))
     net.eval()
     with torch.no_grad():
         err = (net(z) - target) * 20.0
@@ -330,7 +338,7 @@ def _fit(net, z, target, weight, steps, batch, g, progress):
         loss.backward()
         opt.step()
         sched.step()
-        if progress is not None and step % 50 == 0:
+        if progress is not None and step % 20 == 0:
             progress(step / steps)
 
 

@@ -26,6 +26,7 @@ Pitch = float | list[float] | None   # Hz, 0 = none; one for all clips or one pe
 # with any single level from 0.12 to 10 sigma_data (low levels leave the clip almost clean for
 # every class; at high ones every class's denoiser returns little more than its average sound).
 CLASSIFY_LEVELS = (0.3, 0.6, 1.2)
+CLASSIFY_BATCH = 8  # (clip, class) pairs per network call: progress steps, bounded memory
 
 
 def _noop(_: float) -> None:
@@ -150,7 +151,8 @@ class DiffusionModel:
 
     @torch.no_grad()
     def classify(self, clips: torch.Tensor, pitch: Pitch = None,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+                 generator: torch.Generator | None = None,
+                 progress: Progress = _noop) -> torch.Tensor:
         """How badly each class explains each clip (n, frames): (n, classes), lowest = the
         model's class for the clip. A conditional diffusion model is a classifier (Li et al.
         2023, "Your diffusion model is secretly a zero-shot classifier"): the class under which
@@ -158,7 +160,8 @@ class DiffusionModel:
         added to every clip under every class, so that the classes are compared on equal
         terms and a clip gets the same in a batch as alone; each level's errors are divided
         by their mean over the classes before the levels are averaged. Without a generator
-        the draws are fixed: a clip's class does not depend on a seed."""
+        the draws are fixed: a clip's class does not depend on a seed. The (clip, class)
+        pairs go through the network `CLASSIFY_BATCH` at a time, so `progress` moves."""
         n, c = clips.shape[0], len(self.classes)
         if c == 0:
             raise StudioError("this model has no classes")
@@ -170,12 +173,20 @@ class DiffusionModel:
         cond = None if cond is None else cond.repeat_interleave(c, 0)
         target = x.repeat_interleave(c, 0)  # each clip once per class
         errors = torch.zeros(n, c, device=self.device)
+        pairs, done = n * c, 0
         for level in CLASSIFY_LEVELS:
             sigma = level * self.cfg.diffusion.sigma_data
             noise = torch.randn((1, 1, x.shape[-1]), generator=generator, device=self.device)
-            denoised = self.model(target + sigma * noise,
-                                  torch.full((n * c,), sigma, device=self.device), labels, cond)
-            e = (denoised.float() - target).square().mean(dim=(1, 2)).reshape(n, c)
+            e = torch.empty(pairs, device=self.device)
+            for a in range(0, pairs, CLASSIFY_BATCH):  # each pair is denoised on its own
+                b = min(a + CLASSIFY_BATCH, pairs)
+                denoised = self.model(target[a:b] + sigma * noise,
+                                      torch.full((b - a,), sigma, device=self.device),
+                                      labels[a:b], None if cond is None else cond[a:b])
+                e[a:b] = (denoised.float() - target[a:b]).square().mean(dim=(1, 2))
+                done += b - a
+                progress(done / (pairs * len(CLASSIFY_LEVELS)))
+            e = e.reshape(n, c)
             errors += e / e.mean(dim=1, keepdim=True)
         return errors / len(CLASSIFY_LEVELS)
 

@@ -98,7 +98,8 @@ def label(model, name: str) -> int | None:
     return model.label(name.strip())
 
 
-def heard_label(model, name: str, clip: torch.Tensor, pitch: float | None) -> int | None:
+def heard_label(model, name: str, clip: torch.Tensor, pitch: float | None,
+                progress=None) -> int | None:
     """The class index for a class parameter that may say 'auto': the class the model itself
     hears in `clip` (frames,) at the model's rate (`DiffusionModel.classify` on its first
     training length, where a one-shot's character is); None for a model without classes."""
@@ -106,7 +107,8 @@ def heard_label(model, name: str, clip: torch.Tensor, pitch: float | None) -> in
         return label(model, name)
     if not model.classes:
         return None
-    return int(model.classify(fit(clip, model.cfg.audio.length)[None], pitch).argmin())
+    return int(model.classify(fit(clip, model.cfg.audio.length)[None], pitch,
+                              progress=progress or (lambda _f: None)).argmin())
 
 
 def class_value(model, name: str, index: int | None) -> str:

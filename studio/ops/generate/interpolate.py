@@ -35,7 +35,9 @@ def run(inputs, p, ctx) -> Result:
     interpolated spherically and decoded. The output is every clip end to end, at the
     selection's rate, each as long as the longer input; with count > 1 each clip is also a
     take."""
+    ctx.progress(0.0, "loading the model")
     model = g.load_model(p, ctx)
+    ctx.progress(0.02, "listening to both ends")
     rate = inputs.sample_rate
     b_audio, b_rate = inputs.extras["other"]
     a, gain_a = g.to_model(inputs.audio, rate, model, "the selection")
@@ -45,10 +47,14 @@ def run(inputs, p, ctx) -> Result:
     out_frames = max(inputs.audio.shape[1], round(b_audio.shape[1] * rate / b_rate))
     # a pitch model is told each end's note, and the clips between glide from one to the other
     pa, pb = g.own_pitch(model, a), g.own_pitch(model, b)
-    la, lb = g.heard_label(model, p.class_a, a, pa), g.heard_label(model, p.class_b, b, pb)
+    la = g.heard_label(model, p.class_a, a, pa, progress=lambda f: ctx.progress(
+        0.03 + 0.03 * f, "hearing their classes"))
+    lb = g.heard_label(model, p.class_b, b, pb, progress=lambda f: ctx.progress(
+        0.06 + 0.03 * f, "hearing their classes"))
+    work = ctx.subspan(0.1, 1.0)
     clips = model.interpolate(g.fit(a, frames), g.fit(b, frames), p.count, la, lb, p.steps,
-                              progress=lambda f: ctx.progress(f, "inverting" if f < 0.4
-                                                              else "decoding"),
+                              progress=lambda f: work.progress(f, "inverting" if f < 0.4
+                                                               else "decoding"),
                               pitch_a=pa, pitch_b=pb)
     ts = [k / (p.count - 1) for k in range(p.count)] if p.count > 1 else [0.5]
     channels = inputs.audio.shape[0]

@@ -36,20 +36,24 @@ def run(inputs, p, ctx) -> Result:
     values = {"seed": seed, "strength": p.strength}
     if p.strength == 0:  # nothing to vary: the input itself, bit for bit
         return Result(audio=x, report=Report(values=values, text="strength 0: unchanged"))
+    ctx.progress(0.0, "loading the model")
     model = g.load_model(p, ctx)
+    ctx.progress(0.02, "listening to the selection")
     clip, gain = g.to_model(x, rate, model, "the selection")
     n = clip.shape[0]
     padded = g.fit(clip, model.frames(n / model.sample_rate))
     hz = g.own_pitch(model, clip)  # a pitch model keeps the selection's note
     if hz is not None:
         values["pitch"] = P.note_name(hz) or "(none)"
-    label = g.heard_label(model, p["class"], clip, hz)
+    label = g.heard_label(model, p["class"], clip, hz, progress=lambda f: ctx.progress(
+        0.05 + 0.05 * f, "hearing its class"))
+    work = ctx.subspan(0.1, 1.0)  # the denoising, take by take
     values["class"] = g.class_value(model, p["class"], label)
     outs = []
     for k in range(p.count):
         y = model.variation(padded, p.strength, 1, label, sampler=p.sampler, steps=p.steps,
                             guidance=p.guidance, generator=g.generator(ctx.device, seed + k),
-                            progress=g.span(ctx, k, p.count, f"take {k + 1} of {p.count}"),
+                            progress=g.span(work, k, p.count, f"take {k + 1} of {p.count}"),
                             pitch=hz)
         outs.append(g.from_model(y[0, :n], model, rate, frames, channels, gain))
     takes = [(f"take {k + 1} seed {seed + k}", o) for k, o in enumerate(outs)] \

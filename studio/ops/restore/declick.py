@@ -32,7 +32,8 @@ def run(inputs: Inputs, p, ctx) -> Result:
     total = 0
     for c in range(n_ch):
         ctx.progress(c / n_ch, f"channel {c + 1}: detecting")
-        out[c], spans = declick(x[c], p.threshold, max_width, p.order, sr=sr)
+        out[c], spans = declick(x[c], p.threshold, max_width, p.order, sr=sr, progress=lambda f,
+                                c=c: ctx.progress((c + f) / n_ch, f"channel {c + 1}"))
         total += len(spans)
         markers += [Marker(s / sr, f"click ch{c + 1}", (e - s) / sr) for s, e in spans]
     markers.sort(key=lambda m: m.time)
