@@ -39,6 +39,12 @@ def fit_peaks(audio, mode: str, report: Report):
         audio = audio * np.float32(gain)
         report.values["make-up gain (dB)"] = round(20 * math.log10(gain), 2)
         report.values["peak after make-up (dBFS)"] = _dbfs(float(np.abs(audio).max()))
+    # the status line when the job ends: what was restored and where the peaks went
+    restored = report.values.get("clipped samples")
+    report.summary = (f"{restored} samples restored, " if restored is not None else "") + \
+        f"peak {_dbfs(peak):+.1f} dBFS" + (
+            f", {report.values['make-up gain (dB)']:+.1f} dB make-up"
+            if "make-up gain (dB)" in report.values else "")
     return audio
 
 
