@@ -268,7 +268,7 @@ class ParamForm(QWidget):
                 ed.set_value(p.default)
             ed.changed.connect(self.changed.emit)
             reset = QToolButton(text="↺")
-            reset.setToolTip(f"Reset to default ({p.default})")
+            reset.setToolTip(f"Reset to default ({_shown_default(p)})")
             reset.setAutoRaise(True)
             reset.clicked.connect(lambda _=False, p=p: self.reset(p.name))
             row = QWidget()
@@ -303,3 +303,11 @@ def reset_button(form: ParamForm) -> QPushButton:
     b = QPushButton("Reset all")
     b.clicked.connect(lambda: form.reset())
     return b
+
+
+def _shown_default(p) -> str:
+    """A default as the user reads it: a number rounded, with its unit (0.001 s, 1600 Hz)."""
+    from studio.ui.reports.formatting import format_number
+    if isinstance(p.default, float):
+        return format_number(p.default, getattr(p, "unit", "") or "")
+    return str(p.default)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
+from studio.ui.reports.formatting import format_value
 
 STATUS_TEXT = {"stale": "  · audio edited since", "applied": "  · applied"}
 STALE_TIP = ("The audio under this take was edited after it was made: it can be auditioned, "
@@ -62,7 +63,8 @@ class TakesPanel(QWidget):
             item = QListWidgetItem(f"{t.name}   [{t.start / rate:.2f}–{t.end / rate:.2f} s]"
                                    + STATUS_TEXT.get(t.status, ""))
             item.setData(Qt.UserRole, t.id)
-            tip = "\n".join(f"{k}: {v}" for k, v in (t.report or {}).items())
+            # rounded, with units, as the Reports dock shows them (never a raw float)
+            tip = "\n".join(": ".join(format_value(k, v)) for k, v in (t.report or {}).items())
             if t.status == "stale":  # made from audio that was edited since
                 item.setForeground(QColor(150, 150, 150))
                 tip = STALE_TIP + ("\n\n" + tip if tip else "")
