@@ -88,7 +88,7 @@ def _dispatch(args) -> int:
         print("studio: terminated", file=sys.stderr)
         return EXIT_TERMINATED
     except StudioError as e:
-        print(f"studio: {e}", file=sys.stderr)
+        print(f"studio: {' '.join(str(e).split())}", file=sys.stderr)  # one line, always
         return EXIT_ERROR
     except Cancelled:
         print("studio: cancelled", file=sys.stderr)
@@ -104,7 +104,8 @@ def _dispatch(args) -> int:
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("STUDIO_DEBUG"):
             raise
-        print(f"studio: internal error: {type(e).__name__}: {e} "
+        from studio.io.failures import one_line
+        print(f"studio: internal error: {type(e).__name__}: {one_line(e)} "
               f"(set STUDIO_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_ERROR
 

@@ -52,6 +52,11 @@ CODEC_RATES: dict[str, tuple[int, ...]] = {
 CODEC_MAX_CHANNELS = {"OPUS": 255, "VORBIS": 255, "MPEG_LAYER_III": 2, "MPEG_LAYER_II": 2,
                       "MPEG_LAYER_I": 2}
 
+# codecs libsndfile encodes only in their own container (check_format accepts MPEG in WAV,
+# writing it fails: MP3 data named .wav must not pass its subtype on)
+CODEC_CONTAINER = {"MPEG_LAYER_I": "MP3", "MPEG_LAYER_II": "MP3", "MPEG_LAYER_III": "MP3",
+                   "VORBIS": "OGG", "OPUS": "OGG"}
+
 # integer PCM subtypes we quantize ourselves (exact scaling, dither): name -> bits
 PCM_BITS = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
 LOSSY_SUBTYPES = {"VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III",
@@ -154,7 +159,8 @@ def kept_subtype(out_path: os.PathLike | str, in_path: os.PathLike | str | None,
         return None, None
     fmt, default = EXTENSIONS[out_ext]
     sub = in_subtype.upper()
-    if sub in sf.available_subtypes() and sf.check_format(fmt, sub):
+    if sub in sf.available_subtypes() and sf.check_format(fmt, sub) and \
+            CODEC_CONTAINER.get(sub, fmt) == fmt:
         return sub, None
     wide = sub.startswith("PCM_") and sub[4:].isdigit() and int(sub[4:]) > 32
     chosen = "FLOAT" if wide and sf.check_format(fmt, "FLOAT") else default

@@ -24,13 +24,13 @@ def read_shapes(path: os.PathLike | str, what: str) -> dict[str, tuple[str, tupl
             head = f.read(8)
             n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
             if not 2 <= n <= min(MAX_HEADER_BYTES, size - 8):
-                raise StudioError(f"{what} is not a safetensors file (bad header length)")
+                raise StudioError(f"cannot read {what}: not a safetensors file (bad header length)")
             raw = f.read(n)
     except OSError as e:
         raise StudioError(f"cannot read {what}: {e.strerror or e}") from None
     header = jsonfile.loads(raw, what)
     if not isinstance(header, dict):
-        raise StudioError(f"{what} is not a safetensors file (header is not an object)")
+        raise StudioError(f"cannot read {what}: not a safetensors file (header is not an object)")
     data_bytes = size - 8 - n
     out, spans = {}, []
     for name, entry in header.items():
@@ -48,13 +48,13 @@ def read_shapes(path: os.PathLike | str, what: str) -> dict[str, tuple[str, tupl
         except (TypeError, KeyError, ValueError):
             ok = False
         if not ok:
-            raise StudioError(f"{what} is damaged: tensor {str(name)[:60]!r} has an impossible "
-                              f"header entry")
+            raise StudioError(f"cannot read {what}: it is damaged (tensor {str(name)[:60]!r} has "
+                              f"an impossible header entry)")
         out[name] = (dtype, tuple(shape))
         spans.append((a, b))
     spans.sort()
     if any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1)):
-        raise StudioError(f"{what} is damaged: its tensors overlap")
+        raise StudioError(f"cannot read {what}: it is damaged (its tensors overlap)")
     return out
 
 

@@ -36,7 +36,9 @@ class Stft(nn.Module):
         if n_fft % hop or n_fft // hop < 2:
             raise ValueError(f"n_fft {n_fft} must be a multiple (>= 2) of hop {hop}")
         self.n_fft, self.hop = n_fft, hop
-        w = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
+        # on the CPU explicitly: a loader builds the network on torch's meta device to
+        # compare shapes with the weights first, and this check needs real numbers
+        w = torch.hann_window(n_fft, periodic=True, dtype=torch.float64, device="cpu")
         # the sum of the squared windows over all hops is constant (Hann at overlaps of 2 or
         # more windows); divide it out so that sum_m w^2(n - m hop) = 1
         envelope = (w ** 2).reshape(n_fft // hop, hop).sum(0)
@@ -45,7 +47,7 @@ class Stft(nn.Module):
                              f"use a hop of n_fft/3 or less")
         w = w / envelope.mean().sqrt()
         # one-sided spectrum: the inner bins stand for two (themselves and their mirror)
-        scale = torch.full((n_fft // 2 + 1,), math.sqrt(2.0), dtype=torch.float64)
+        scale = torch.full((n_fft // 2 + 1,), math.sqrt(2.0), dtype=torch.float64, device="cpu")
         scale[0] = scale[-1] = 1.0
         scale = scale / math.sqrt(n_fft)
         # irfft counts the inner bins twice (as themselves and their mirror) and divides by
