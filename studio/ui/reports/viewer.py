@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QMenu
 
 from studio.ui.reports.formatting import summary_line
 from studio.ui.reports.overlays import Mark, Overlay, ViewMarks
@@ -36,6 +36,9 @@ class ReportViewer(QObject):
         # beside the Jobs tab group, not inside it: progress and results both stay in view
         window.addDockWidget(Qt.BottomDockWidgetArea, dock, Qt.Horizontal)
         self.dock = dock
+        panels = [m for m in window.findChildren(QMenu) if m.title() == "&Panels"]
+        if panels:  # View › Panels shows and hides it like the other docks
+            panels[0].addAction(dock.toggleViewAction())
         window.jobs.job_report.connect(self._on_job_report)
         window.model.document_replaced.connect(self.marks.clear)
         self.panel.mark_chosen.connect(self._on_mark_chosen)
