@@ -50,16 +50,19 @@ def reduce_noise(x: torch.Tensor, sample_rate: int,
                  noise_psd: Callable[[int], torch.Tensor | None] | torch.Tensor | None = None,
                  frame: str = "auto", reduction_db: float = 30.0,
                  sensitivity_db: float = 0.0, smoothing_bins: int = 1,
-                 residual_only: bool = False, rule: str = "wiener") -> tuple[torch.Tensor, dict]:
+                 residual_only: bool = False, rule: str = "wiener",
+                 progress: Callable[[float], None] | None = None) -> tuple[torch.Tensor, dict]:
     """x (channels, frames). noise_psd: a function of the frame size giving the (bins,)
     noise power on that frame (None: estimate it from x), or one such PSD when a single
-    frame size is asked for."""
+    frame size is asked for. `progress(fraction)` after each step of each frame size."""
+    report = progress or (lambda _f: None)
     if not callable(noise_psd):
         fixed = noise_psd
         noise_psd = lambda n_fft: fixed  # noqa: E731
     best = None
     sizes = frame_sizes(sample_rate, frame)
-    for n_fft in sizes:
+    for k, n_fft in enumerate(sizes):
+        step = lambda f, k=k: report(0.9 * (k + f) / len(sizes))  # noqa: E731
         hop = n_fft // 4
         X = stft(x, n_fft, hop)
         P = X.real ** 2 + X.imag ** 2
@@ -74,7 +77,9 @@ def reduce_noise(x: torch.Tensor, sample_rate: int,
         lam = (lam * 10 ** (sensitivity_db / 10)).clamp_min(1e-20)
         gamma = (P / lam).clamp(max=1e4)
         g_min = 10 ** (-reduction_db / 20)
+        step(0.25)
         gain = spectral_gain(gamma, lam, sample_rate, hop, g_min, smoothing_bins, rule)
+        step(0.75)
         risk = 0.0
         if len(sizes) > 1:
             # the second step makes the gain grow with its own coefficient: with xi2 = G1^2
@@ -91,6 +96,7 @@ def reduce_noise(x: torch.Tensor, sample_rate: int,
         if best is None or risk < best[0]:
             best = (risk, n_fft, X * gain, gain, lam)
     _, n_fft, Y, gain, lam = best
+    report(0.9)
     y = istft(Y, n_fft, n_fft // 4, x.shape[-1])
     if residual_only:
         y = x - y
@@ -178,7 +184,8 @@ def run(inputs: Inputs, p, ctx) -> Result:
     psd, source = _profile_psd(inputs, p)
     ctx.progress(0.2, "noise reduction")
     y, info = reduce_noise(x, inputs.sample_rate, psd, p.frame, p.reduction, p.sensitivity,
-                           p.smoothing, p.residual_only, rule=p.rule)
+                           p.smoothing, p.residual_only, rule=p.rule,
+                           progress=lambda f: ctx.progress(0.2 + 0.8 * f, "noise reduction"))
     ctx.progress(1.0, "done")
     info["noise from"] = source
     return Result(audio=y, report=Report(values=info))
