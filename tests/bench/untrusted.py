@@ -13,7 +13,13 @@ Outcomes, per run:
   silently altered  rc 0 but samples or length differ from the input with no warning,
                     or the reader met damage and the command said nothing
 
-    .venv/bin/python tests/bench/untrusted.py [--only NAME_SUBSTRING] [--jobs N]
+A second table runs crafted sessions through `studio convert` (bombs, a manifest inflating
+past its bound, block folders outside the session: "read outside" if the output holds the
+samples planted there), crafted diffusion models through `studio run generate.sample` and
+crafted timbre presets through `studio run convert.timbre` (a genuine one must give finite,
+non-silent audio).
+
+    .venv/bin/python tests/bench/untrusted.py [--only NAME_SUBSTRING] [--jobs N] [--loaders-only]
 """
 from __future__ import annotations
 
@@ -106,6 +112,175 @@ def crafted(folder: str) -> list[str]:
     return out
 
 
+def _session(folder: str, name: str, mutate, extra=None) -> str:
+    """A genuine autosave-style session (blocks in a folder beside it), then `mutate(manifest)`."""
+    import json
+    import zipfile
+    sys.path.insert(0, ROOT)
+    from studio.core.document import Document
+    from studio.core.session import BlockStore, save_session
+    sub = os.path.join(folder, name)
+    os.makedirs(sub)
+    path = os.path.join(sub, "s.adsession")
+    doc = Document.from_array(np.full((1, 1 << 18), 0.25, np.float32), 48000)
+    save_session(doc, path, block_store=BlockStore(sub))
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    manifest = json.loads(members.pop("manifest.json"))
+    raw = mutate(manifest, sub)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("manifest.json", raw if isinstance(raw, bytes) else json.dumps(manifest),
+                   compress_type=zipfile.ZIP_DEFLATED)
+        for n, d in {**members, **(extra or {})}.items():
+            z.writestr(n, d)
+    return path
+
+
+SECRET = 0.875  # the value of the samples a session must never read from outside its folder
+
+
+def crafted_sessions(folder: str) -> list[tuple[str, str]]:
+    """(name, path) of sessions: genuine, bombs, and ones pointing outside their folder."""
+    import zlib
+    secret = os.path.join(folder, "secret")
+    os.makedirs(secret)
+    data = np.full(1 << 18, SECRET, "<f4").tobytes()
+    with open(os.path.join(secret, "k.f32"), "wb") as f:
+        f.write(data)
+    crc = zlib.crc32(data)
+
+    def outside(where):
+        def mutate(m, sub):
+            target = secret if where == "absolute" else where
+            if where == "link":
+                os.symlink(secret, os.path.join(sub, "link"))
+                target = "link"
+            m["audio"]["pool"].update(external=target, files=[["k", crc]])
+        return mutate
+
+    def bomb(m, sub):
+        m["audio"]["pool"].update(zero=[0], files=[None])
+        m["audio"]["channels"] = [[0] * 200_000]
+        m["audio"]["frames"] = 200_000 * (1 << 18)
+
+    def inflate(m, sub):
+        return json_bytes(m)[:-1] + b" " * (64 << 20) + b"}"
+
+    def bad_key(m, sub):  # the key, not the folder, carries the path
+        m["audio"]["pool"].update(files=[["../../secret/k", crc]])
+
+    def deep(m, sub):
+        return json_bytes(m)[:-1] + b', "extensions": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    cases = [("genuine", lambda m, sub: None), ("200000 refs to a zero block", bomb),
+             ("manifest inflating to 64 MiB", inflate), ("deep nesting", deep),
+             ("blocks in ../secret", outside("../secret")),
+             ("blocks at an absolute path", outside("absolute")),
+             ("blocks behind a link out", outside("link")), ("block key ../../secret/k", bad_key)]
+    return [(name, _session(folder, f"s{i}", mutate)) for i, (name, mutate) in enumerate(cases)]
+
+
+def json_bytes(m) -> bytes:
+    import json
+    return json.dumps(m).encode()
+
+
+def crafted_models(folder: str) -> list[tuple[str, str, str]]:
+    """(family, name, path) of diffusion models and timbre presets: genuine and crafted."""
+    import json
+    import torch
+    sys.path.insert(0, ROOT)
+    from studio import paths
+    from studio.models.diffusion import checkpoint as ckpt
+    from studio.models.diffusion.config import config_for
+    from studio.models.diffusion.edm import Denoiser
+    cfg = config_for("tiny", 8000, 0.25, ("a", "b"))
+    torch.manual_seed(0)
+    st, js = ckpt.save_model(os.path.join(folder, "genuine", "m"), Denoiser(cfg).state_dict(), cfg)
+    out = [("model", "genuine tiny", str(js))]
+    net_cases = {"channels [2048]x4": {"channels": [2048] * 4}, "patch 0": {"patch": 0},
+                 "heads 0": {"heads": 0}, "channels [32,32,48,64] (mismatch)": {"channels": [32, 32, 48, 64]}}
+    for i, (name, change) in enumerate(net_cases.items()):
+        d = json.loads(open(js).read())
+        d["network"].update(change)
+        sub = os.path.join(folder, f"m{i}")
+        os.makedirs(sub)
+        shutil.copyfile(st, os.path.join(sub, "m.safetensors"))
+        with open(os.path.join(sub, "m.json"), "w") as f:
+            json.dump(d, f)
+        out.append(("model", name, os.path.join(sub, "m.json")))
+    sub = os.path.join(folder, "mtrunc")
+    os.makedirs(sub)
+    shutil.copyfile(js, os.path.join(sub, "m.json"))
+    with open(st, "rb") as f, open(os.path.join(sub, "m.safetensors"), "wb") as g:
+        g.write(f.read()[:5000])
+    out.append(("model", "truncated weights", os.path.join(sub, "m.json")))
+    cello = paths.resource("presets", "timbre")
+    preset_cases = {"genuine cello": {}, "hidden 20000": {"hidden": 20000},
+                    "pitch_scale 0": {"pitch_scale": 0}, "loudness_scale NaN": "NaN",
+                    "noise_band_edges too short": {"noise_band_edges": [0, 100]}}
+    for i, (name, change) in enumerate(preset_cases.items()):
+        sub = os.path.join(folder, f"p{i}")
+        os.makedirs(sub)
+        shutil.copyfile(cello / "cello.safetensors", os.path.join(sub, "p.safetensors"))
+        text = (cello / "cello.json").read_text()
+        if change == "NaN":
+            d = json.loads(text)
+            text = json.dumps(d).replace(f'"loudness_scale": {d["loudness_scale"]}', '"loudness_scale": NaN')
+        else:
+            text = json.dumps({**json.loads(text), **change})
+        with open(os.path.join(sub, "p.json"), "w") as f:
+            f.write(text)
+        out.append(("preset", name, os.path.join(sub, "p.json")))
+    sub = os.path.join(folder, "pjunk")
+    os.makedirs(sub)
+    shutil.copyfile(cello / "cello.json", os.path.join(sub, "p.json"))
+    with open(os.path.join(sub, "p.safetensors"), "wb") as f:
+        f.write(b"junk" * 100)
+    out.append(("preset", "junk weights", os.path.join(sub, "p.json")))
+    return out
+
+
+def loaders_table(work: str, jobs: int) -> list[tuple[str, str, str, float, str]]:
+    """(family, name, verdict, peak RSS MiB, first stderr line) for sessions, models, presets."""
+    tasks = [("session", n, [STUDIO, "convert", p, "OUT.wav"]) for n, p in crafted_sessions(work)]
+    voice = os.path.join(work, "voice.wav")
+    t = np.arange(3 * 16000) / 16000
+    sf.write(voice, (0.3 * np.sin(2 * np.pi * 220 * t * (1 + 0.1 * t))).astype(np.float32), 16000)
+    for family, name, path in crafted_models(work):
+        if family == "model":
+            tasks.append((family, name, [STUDIO, "run", "generate.sample", "-o", "OUT.wav",
+                                         "--rate", "8000", "--set", f"model={path}", "--set", "steps=2"]))
+        else:
+            tasks.append((family, name, [STUDIO, "run", "convert.timbre", voice, "-o", "OUT.wav",
+                                         "--set", f"model={path}"]))
+
+    def one(task):
+        family, name, cmd = task
+        out_dir = tempfile.mkdtemp(dir=work)
+        output = os.path.join(out_dir, "out.wav")
+        rc, _, err, _, rss = run([output if a == "OUT.wav" else a for a in cmd], out_dir)
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        if any("internal error" in ln or "Traceback" in ln for ln in lines) or \
+                any(not ln.startswith("studio:") for ln in lines):
+            verdict = "internal error"
+        elif rc:
+            verdict = "clean refusal"
+        else:
+            got = sf.read(output, dtype="float32")[0]
+            if family == "session" and np.isclose(got, SECRET, atol=1e-4).any():
+                verdict = "read outside"
+            elif not np.isfinite(got).all() or not np.abs(got).max() > 0:
+                verdict = "silently altered"
+            else:
+                verdict = "correct"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return family, name, verdict, rss, lines[0] if lines else ""
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, tasks))
+
+
 def reference(path: str) -> tuple[np.ndarray | None, int, list[str]]:
     """What the shared reader makes of the file, and the warnings it gives."""
     sys.path.insert(0, ROOT)
@@ -182,12 +357,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="run only files whose name contains this")
     ap.add_argument("--jobs", type=int, default=2, help="commands run at once")
+    ap.add_argument("--loaders-only", action="store_true",
+                    help="only the sessions, models and presets table")
     args = ap.parse_args()
     import scipy
     scipy_data = os.path.join(os.path.dirname(scipy.__file__), "io", "tests", "data")
     work = tempfile.mkdtemp(prefix="untrusted-")
     files = sorted(glob.glob(os.path.join(scipy_data, "*.wav"))) + crafted(work)
-    files = [f for f in files if args.only in os.path.basename(f)]
+    files = [f for f in files if args.only in os.path.basename(f)] if not args.loaders_only else []
     counts = {c: {} for c in COMMANDS}
     refs = {path: reference(path) for path in files}
 
@@ -214,19 +391,35 @@ def main() -> int:
             peak = max(peak, rss)
         rows.append((os.path.basename(path), outcomes))
     kinds = ("correct", "clean refusal", "internal error", "silently altered")
-    print(f"{'file':<48} " + " ".join(f"{c:<18}" for c in COMMANDS))
-    for name, outcomes in rows:
-        print(f"{name[:48]:<48} " + " ".join(f"{v[:13]:<13}{r:4.0f}M" for _, v, r, _ in outcomes))
-    print()
-    print(f"{'command':<18}" + "".join(f"{k:>18}" for k in kinds) + f"{'runs':>8}")
-    for c in COMMANDS:
-        print(f"{c:<18}" + "".join(f"{counts[c].get(k, 0):>18}" for k in kinds)
-              + f"{sum(counts[c].values()):>8}")
-    print(f"\npeak RSS of any run: {peak:.0f} MiB over {len(files)} files x {len(COMMANDS)} commands")
+    if files:
+        print(f"{'file':<48} " + " ".join(f"{c:<18}" for c in COMMANDS))
+        for name, outcomes in rows:
+            print(f"{name[:48]:<48} " + " ".join(f"{v[:13]:<13}{r:4.0f}M" for _, v, r, _ in outcomes))
+        print()
+        print(f"{'command':<18}" + "".join(f"{k:>18}" for k in kinds) + f"{'runs':>8}")
+        for c in COMMANDS:
+            print(f"{c:<18}" + "".join(f"{counts[c].get(k, 0):>18}" for k in kinds)
+                  + f"{sum(counts[c].values()):>8}")
+        print(f"\npeak RSS of any run: {peak:.0f} MiB over {len(files)} files x {len(COMMANDS)} commands")
     bad = [(n, c, v, f) for n, outs in rows for c, v, _, f in outs
            if v in ("internal error", "silently altered")]
     for n, c, v, f in bad:
         print(f"  {v}: {c} {n}: {f[:150]}")
+    if not args.only:
+        loaded = loaders_table(work, args.jobs)
+        print(f"\n{'crafted file':<44} {'command':<22} {'outcome':<16} {'RSS':>6}")
+        for family, name, verdict, rss, first in loaded:
+            command = {"session": "convert", "model": "run generate.sample",
+                       "preset": "run convert.timbre"}[family]
+            print(f"{family + ': ' + name:<44} {command:<22} {verdict:<16} {rss:5.0f}M")
+            if verdict not in ("correct", "clean refusal"):
+                bad.append((name, command, verdict, first))
+        print("(models: run generate.sample --set model=PATH; presets: run convert.timbre "
+              "--set model=PATH; a genuine one must give finite, non-silent audio)")
+        print(f"peak RSS: {max(r for *_, r, _ in loaded):.0f} MiB")
+        for family, name, verdict, rss, first in loaded:
+            if verdict not in ("correct", "clean refusal"):
+                print(f"  {verdict}: {family} {name}: {first[:150]}")
     shutil.rmtree(work, ignore_errors=True)
     return 1 if bad else 0
 
