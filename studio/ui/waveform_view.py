@@ -108,16 +108,14 @@ class WaveformView(pg.GraphicsLayoutWidget):
         n = self.model.n_channels
         c = theme.colors()
         names = list(getattr(self.model.state, "channel_names", ()) or ())
-        compact = n > 6
         for ch in range(n):
             vb = EditViewBox()
             axes = {"top": self.ruler} if ch == 0 else {}
             plot = self.addPlot(row=ch, col=0, viewBox=vb, axisItems=axes)
             plot.showAxis("top", ch == 0)
             plot.hideAxis("bottom")
-            # compact rows hide the level labels but keep the axis' width: the plot areas of
-            # the waveform and the spectrogram must start at the same pixel (one time axis)
-            plot.getAxis("left").setStyle(showValues=not compact)
+            # short rows hide the level labels (see _on_row_resized) but keep the axis' width:
+            # the waveform's and the spectrogram's plot areas start at the same pixel
             plot.getAxis("left").setWidth(38)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -136,8 +134,11 @@ class WaveformView(pg.GraphicsLayoutWidget):
             playhead = pg.InfiniteLine(angle=90, pen=pg.mkPen(c.playhead, width=2))
             for line in (cursor, playhead):
                 plot.addItem(line, ignoreBounds=True)
+            # on a backdrop: a name over a busy waveform must stay legible in a short row
+            backdrop = pg.mkColor(c.background)
+            backdrop.setAlpha(170)
             label = pg.TextItem(names[ch] if ch < len(names) and names[ch] else f"Ch {ch + 1}",
-                                color=c.text, anchor=(0, 0))
+                                color=c.text, anchor=(0, 0), fill=backdrop)
             label.setParentItem(vb)
             label.setPos(4, 2)
             vb.sigSelectDrag.connect(lambda *a, ch=ch: self._on_drag_changed(ch, *a))
@@ -145,6 +146,7 @@ class WaveformView(pg.GraphicsLayoutWidget):
             vb.sigHover.connect(lambda x, y, ch=ch: self._on_hover_changed(ch, x))
             vb.sigContextMenu.connect(lambda pos, x, y, ch=ch: self.sigContextMenu.emit(pos, x, ch))
             vb.sigResized.connect(self.schedule_refresh)
+            vb.sigResized.connect(lambda _vb, plot=plot: self._on_row_resized(plot))
             self.plots.append(plot)
             self.items.append(item)
             self._regions.append(region)
@@ -238,6 +240,14 @@ class WaveformView(pg.GraphicsLayoutWidget):
             line.setPos(x)
 
     # range and drawing -------------------------------------------------------------------
+    ROW_LABELS_MIN_PX = 64  # below this a row's -1/0/1 labels run into the next row's
+
+    def _on_row_resized(self, plot) -> None:
+        axis = plot.getAxis("left")
+        show = plot.getViewBox().height() >= self.ROW_LABELS_MIN_PX
+        if axis.style.get("showValues", True) != show:
+            axis.setStyle(showValues=show)
+
     def schedule_refresh(self, *args) -> None:
         if not self._timer.isActive():
             self._timer.start()

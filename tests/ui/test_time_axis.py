@@ -80,7 +80,7 @@ def test_stereo_and_channel_count_change_keep_one_axis(window, qtbot, tmp_path):
 
 
 def test_many_channels_line_up_with_the_spectrogram(window, qtbot, tmp_path):
-    # more than six channels draw compact rows without tick labels; the axis keeps its width
+    # short rows (eight channels) draw no level labels; the axis keeps its width
     w = window
     _write(tmp_path / "eight.wav", 8, seconds=3.0)
     assert w.actions_.open_path(str(tmp_path / "eight.wav"), wait=True)
