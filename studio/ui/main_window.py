@@ -310,7 +310,9 @@ class MainWindow(QMainWindow):
             return
         if getattr(doc, "extensions", None) is None:
             doc.extensions = {}
-        doc.extensions[EXTENSION_KEY] = data
+        if doc.extensions.get(EXTENSION_KEY) != data:  # not the layout the session holds
+            doc.extensions[EXTENSION_KEY] = data
+            doc.mark_unsaved()
 
     def shutdown(self) -> None:
         """Stop autosave (cleanly), the task lanes, the player and the engine thread."""
@@ -429,7 +431,8 @@ class MainWindow(QMainWindow):
             self.actions_.open_path(urls[0])
 
     def closeEvent(self, ev):
-        if not self.actions_.confirm_discard():
+        from studio.ui.generate import actions as clip_actions
+        if not self.actions_.confirm_discard() or not clip_actions.confirm_close(self):
             ev.ignore()
             return
         self.settings.save_layout(self.saveGeometry(), self.saveState())

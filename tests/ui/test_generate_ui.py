@@ -75,9 +75,10 @@ def test_random_seed_is_named_as_drawn_and_an_open_document_is_kept(window, qtbo
     mine = Document.from_array(np.zeros((2, 4000), np.float32), 16000)
     w.set_document(mine)
     before = len(w.clip_bin.entries())
+    windows = len(getattr(w, "children_windows", []))  # other tests may have made some
     w.actions_.generate(tone_generator, {"class": "", "seed": -1, "count": 1})
     qtbot.waitUntil(lambda: len(w.clip_bin.entries()) > before, timeout=20000)
-    assert not getattr(w, "children_windows", [])  # one window
+    assert len(getattr(w, "children_windows", [])) == windows  # no window opened
     assert w.model.document is mine and not mine.is_modified  # untouched
     clip = w.clip_bin.entries()[-1]
     assert clip.name == "test_tone seed 7"
@@ -262,3 +263,29 @@ def test_a_clip_is_exported_as_a_file_and_opened_as_a_document(window, qtbot, tm
     assert doc is not None and doc.is_modified
     np.testing.assert_allclose(doc.state.read()[0], clip.audio[0], atol=1e-6)
     assert w.windowTitle().startswith("test_tone seed 21 *")
+
+
+def test_closing_asks_before_clips_only_in_the_bin_are_lost(fresh_window, qtbot, tmp_path,
+                                                            tone_generator, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    w = fresh_window
+    w.actions_.generate(tone_generator, {"class": "", "seed": 5, "count": 2})
+    qtbot.waitUntil(lambda: len(w.clip_bin.entries()) == 2, timeout=20000)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.Cancel))
+    w.quiet = False
+    assert not w.close() and w.isVisible()  # cancelled: the clips stay
+    assert asked[-1].startswith("2 generated clips are only in the Clips bin")
+    # one exported, one opened: nothing is left to lose, so nothing is asked
+    w.clip_bin.list.clearSelection()
+    w.clip_bin.list.item(0).setSelected(True)
+    w.clip_bin._on_export_changed(str(tmp_path / "a.wav"))
+    w.clip_bin.list.clearSelection()
+    w.clip_bin.list.item(1).setSelected(True)
+    w.clip_bin.open_btn.click()
+    assert w.clip_bin.unkept() == []
+    qtbot.waitUntil(lambda: not w.files.busy(), timeout=20000)
+    w.quiet = True  # the opened clip is an unsaved document: quiet closes without asking
+    n = len(asked)
+    assert w.close() and len(asked) == n

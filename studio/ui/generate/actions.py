@@ -61,9 +61,26 @@ def insert_clip(w, clip: BinClip, at: int | None = None) -> bool:
     n = after.n_frames - before.n_frames
     doc.execute(StateCommand(f"Insert {clip.name}", before, after, doc.selection,
                              Selection(at, at + n)))
+    w.clip_bin.kept.add(clip.id)
     w.notify(f"Inserted {clip.name} ({n / before.sample_rate:.2f} s) at "
              f"{at / before.sample_rate:.3f} s")
     return True
+
+
+def confirm_close(w) -> bool:
+    """Before the window closes: generated clips that were neither exported, inserted nor
+    opened exist nowhere else, so ask before they go. True when the window may close."""
+    left = w.clip_bin.unkept()
+    if not left or getattr(w, "quiet", False):
+        return True
+    from PySide6.QtWidgets import QMessageBox
+    r = QMessageBox.question(
+        w, "Generated clips",
+        f"{len(left)} generated clip{'s are' if len(left) > 1 else ' is'} only in the Clips "
+        "bin (not exported, inserted or opened). Close and lose "
+        f"{'them' if len(left) > 1 else 'it'}?",
+        QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
+    return r == QMessageBox.Discard
 
 
 def accepts_drop(w, ev) -> bool:
@@ -108,3 +125,4 @@ def open_clip(w, clip: BinClip) -> None:
                               source_info={"title": clip.name, "generated_by": clip.op_id})
     doc.mark_unsaved()
     w.set_document(doc)
+    w.clip_bin.kept.add(clip.id)  # the document asks before it is lost

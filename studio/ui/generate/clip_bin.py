@@ -18,6 +18,7 @@ clip is:
   where it is dropped (resampled to the document's rate, on every channel), as one undoable
   step, "Insert <clip>";
 - exported as a file (the format follows the extension), or opened as a document of its own.
+Closing the window asks first when some clip was none of these (it exists nowhere else).
 """
 from __future__ import annotations
 
@@ -86,6 +87,7 @@ class ClipBin(QWidget):
     def __init__(self, output_device=lambda: None, parent=None):
         super().__init__(parent)
         self.clips: dict[int, BinClip] = {}
+        self.kept: set[int] = set()  # exported, inserted or opened: they exist elsewhere
         self.player = ClipPlayer(output_device, self)
         self._playing_id: int | None = None
         lay = QVBoxLayout(self)
@@ -157,6 +159,10 @@ class ClipBin(QWidget):
         ids = bytes(mime.data(CLIP_MIME)).decode().split(",")
         return [self.clips[int(i)] for i in ids if i.isdigit() and int(i) in self.clips]
 
+    def unkept(self) -> list[BinClip]:
+        """The clips that exist only here (closing the window would lose them)."""
+        return [c for c in self.entries() if c.id not in self.kept]
+
     def entries(self) -> list[BinClip]:
         return [self._clip(self.list.item(i)) for i in range(self.list.count())]
 
@@ -220,6 +226,7 @@ class ClipBin(QWidget):
                 return
         if not os.path.splitext(path)[1]:
             path += ".wav"
+        self.kept.add(clip.id)
         self.export_requested.emit(clip, path)
 
     def _on_remove_changed(self) -> None:
