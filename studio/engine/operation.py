@@ -65,6 +65,9 @@ class Inputs:
     # (frames before, frames after) of `audio` that are context around the selection, for
     # ops that declare context_seconds; the op processes the frames between them
     context: tuple[int, int] | None = None
+    # [start, end) of `audio` this call answers for: chunks overlap, and what an op counts
+    # (clipped samples, clicks) in the shared frames belongs to one chunk only. None: all
+    own: tuple[int, int] | None = None
 
 
 @dataclass
@@ -101,6 +104,9 @@ class Report:
     summary: str = ""
     headline: list[str] = field(default_factory=list)  # keys of `values` shown large; empty:
     #                                                     the first three
+    # keys of `values` that are counts: a chunked job's total is the sum over its chunks
+    # (other values: the last chunk's); an op counts only inside `Inputs.own`
+    totals: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.values or self.curves or self.markers or self.text or self.data

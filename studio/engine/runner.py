@@ -170,11 +170,12 @@ def _attempt(op: Operation, params: Params, source: AudioSource | None, request:
     extras = {name: (_tensor(np.atleast_2d(a), ctx.device), int(r))
               for name, (a, r) in request.extras.items()}
 
-    def call(x: torch.Tensor, offset: int, sub: Context) -> Result:
+    def call(x: torch.Tensor, offset: int, sub: Context,
+             own: tuple[int, int] | None = None) -> Result:
         result = op.run(Inputs(audio=x, sample_rate=rate, freq_range=request.freq_range,
                                extras=extras, offset=offset,
                                context=tuple(request.context) if any(request.context)
-                               else None), params, sub)
+                               else None, own=own), params, sub)
         if not isinstance(result, Result):
             raise TypeError(f"operation {op.id} returned {type(result).__name__}, not Result")
         return result
@@ -204,7 +205,10 @@ def _attempt(op: Operation, params: Params, source: AudioSource | None, request:
     def process(a: int, b: int, block: np.ndarray):
         k = state["k"]
         sub = ctx.subspan(min(k / total, 1.0), min((k + 1) / total, 1.0))
-        result = call(_tensor(block, ctx.device), request.offset + a, sub)
+        # the shared frames split at their middle: the chunks' own parts tile [0, n) exactly
+        own = (0 if a == 0 else overlap // 2,
+               b - a if b >= n else b - a - (overlap - overlap // 2))
+        result = call(_tensor(block, ctx.device), request.offset + a, sub, own)
         if result.takes:
             raise TypeError(f"operation {op.id} is chunked and cannot return takes")
         out = _numpy(result.audio)
@@ -254,8 +258,13 @@ def _finish_whole(op: Operation, result: Result, rate: int, request: JobRequest,
 
 def _merge_report(total: Report, part: Report, shift_seconds: float) -> None:
     """Join the reports of successive chunks: markers move to the input's time base, later
-    values overwrite earlier ones, curves and text are kept from the first chunk that has them."""
+    values overwrite earlier ones (counts named in `totals` add up), curves and text are kept
+    from the first chunk that has them."""
+    counted = {k: total.values[k] + part.values[k] for k in part.totals
+               if k in total.values and k in part.values}
     total.values.update(part.values)
+    total.values.update(counted)
+    total.totals = total.totals or list(part.totals)
     total.data.update(part.data)
     total.markers.extend(Marker(time=m.time + shift_seconds, label=m.label, duration=m.duration)
                          for m in part.markers)
@@ -287,4 +296,4 @@ def _plain_report(r: Report | None) -> Report:
                                 y_label=c.y_label, name=c.name, log_x=c.log_x,
                                 overlay=c.overlay) for c in r.curves],
                   markers=list(r.markers), text=r.text, data=_plain(r.data),
-                  summary=r.summary, headline=list(r.headline))
+                  summary=r.summary, headline=list(r.headline), totals=list(r.totals))

@@ -40,7 +40,9 @@ def fit_peaks(audio, mode: str, report: Report):
         report.values["make-up gain (dB)"] = round(20 * math.log10(gain), 2)
         report.values["peak after make-up (dBFS)"] = _dbfs(float(np.abs(audio).max()))
     # the status line when the job ends: what was restored and where the peaks went
-    restored = report.values.get("clipped samples")
+    restored = report.values.get("clipped samples")  # summed over the chunks
+    if restored is not None and audio.size:
+        report.values["clipped (%)"] = round(100 * restored / audio.size, 3)
     report.summary = (f"{restored} samples restored, " if restored is not None else "") + \
         f"peak {_dbfs(peak):+.1f} dBFS" + (
             f", {report.values['make-up gain (dB)']:+.1f} dB make-up"
@@ -103,7 +105,8 @@ def run(inputs: Inputs, p, ctx) -> Result:
         else:
             high, low, hi_t, lo_t = detect_clipping(y, p.margin)
         n_clip = int(high.sum() + low.sum())
-        clipped += n_clip
+        s, e = inputs.own or (0, y.shape[-1])  # a chunk counts its own part only
+        clipped += int(high[s:e].sum() + low[s:e].sum())
         values[f"ch{c + 1} levels"] = (f"{'-' if hi_t is None else round(hi_t, 4)} / "
                                        f"{'-' if lo_t is None else round(lo_t, 4)}")
         base = c / x.shape[0]
@@ -124,4 +127,4 @@ def run(inputs: Inputs, p, ctx) -> Result:
     ctx.progress(1.0, "done")
     values = {"clipped samples": clipped,
               "clipped (%)": round(100 * clipped / max(1, x.numel()), 3), **values}
-    return Result(audio=out, report=Report(values=values))
+    return Result(audio=out, report=Report(values=values, totals=["clipped samples"]))
