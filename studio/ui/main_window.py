@@ -310,8 +310,11 @@ class MainWindow(QMainWindow):
             return
         if getattr(doc, "extensions", None) is None:
             doc.extensions = {}
-        if doc.extensions.get(EXTENSION_KEY) != data:  # not the layout the session holds
-            doc.extensions[EXTENSION_KEY] = data
+        old = doc.extensions.get(EXTENSION_KEY)
+        doc.extensions[EXTENSION_KEY] = data
+        # an edit of the layout the session holds is work to save; the editor's default
+        # layout filled into a document that had none is not
+        if old is not None and old != data:
             doc.mark_unsaved()
 
     def shutdown(self) -> None:

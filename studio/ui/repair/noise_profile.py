@@ -78,8 +78,9 @@ class NoiseProfileKeeper(QObject):
 
     def forget(self) -> None:
         doc = self.w.model.document
-        if doc is not None and getattr(doc, "extensions", None):
-            doc.extensions.pop(EXTENSION_KEY, None)
+        if doc is not None and getattr(doc, "extensions", None) and \
+                doc.extensions.pop(EXTENSION_KEY, None) is not None:
+            doc.mark_unsaved()  # the session on disk still holds it
         self.changed.emit()
 
     # learning ------------------------------------------------------------------------------
@@ -120,6 +121,7 @@ class NoiseProfileKeeper(QObject):
             "channels": list(info.channels), "n_fft": n_fft, "psd": psd,
             "freqs": np.asarray(curve.x, np.float64), "level_db": np.asarray(curve.y),
             "noise_dbfs": float(report.values["noise level (dBFS)"])}
+        doc.mark_unsaved()  # the profile is part of the session: closing now asks to save it
         self.changed.emit()
         self.w.notify(f"Learned the noise {self.label()} "
                       f"({report.values['noise level (dBFS)']:.1f} dBFS): select what to "
