@@ -158,3 +158,23 @@ def test_saving_a_preset_onto_a_full_disk_keeps_the_old_one(cello, monkeypatch):
     with pytest.raises(StudioError, match="no space left on the disk"):
         model.save(cello)
     assert {p.name: p.read_bytes() for p in cello.parent.iterdir()} == before
+
+
+def test_installing_a_model_is_atomic_and_leaves_no_temporary_file(tmp_path, tiny_model, monkeypatch):
+    from studio.models.diffusion import catalog
+    run = tmp_path / "run"
+    run.mkdir()
+    for src, name in zip(tiny_model, ("model.safetensors", "model.json")):
+        shutil.copyfile(src, run / name)
+    js = catalog.install(run, "mine")
+    assert js.read_bytes() == tiny_model[1].read_bytes()
+    assert [p.name for p in js.parent.iterdir() if p.name.startswith(".")] == []
+    before = js.read_bytes()
+
+    def disk_full(path):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr("studio.io.atomic._fsync_file", disk_full)
+    with pytest.raises(StudioError, match="no space left on the disk"):
+        catalog.install(run, "mine")
+    assert js.read_bytes() == before
+    assert [p.name for p in js.parent.iterdir() if p.name.startswith(".")] == []

@@ -62,10 +62,10 @@ def install(run_dir: str | Path, name: str) -> Path:
         raise StudioError(f"{name!r} is not a usable model name")
     dest = user_dir()
     dest.mkdir(parents=True, exist_ok=True)
+    from studio.io.atomic import atomic_path
     for src, suffix in ((st, ".safetensors"), (js, ".json")):
-        tmp = dest / f".{name}{suffix}.partial"
-        shutil.copyfile(src, tmp)
-        tmp.replace(dest / f"{name}{suffix}")
+        with atomic_path(dest / f"{name}{suffix}", action="install the model as") as tmp:
+            shutil.copyfile(src, tmp)
     return dest / f"{name}.json"
 
 
