@@ -41,3 +41,19 @@ def test_changing_the_array_layout_marks_the_document_unsaved(window, qtbot, tmp
     ed.finish_drag("mic")
     qtbot.wait(20)
     assert w.model.document.is_modified and " *" in w.windowTitle()
+
+
+def test_no_op_prompts_for_a_file_it_can_take_from_the_document(window, monkeypatch):
+    """An optional side input that defaults to a part of the document (Learn timbre's example:
+    the selection; Noise reduction's noise: the learned profile) never opens a file dialog."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from studio.engine import registry
+
+    def prompt(*a, **k):
+        raise AssertionError(f"a file dialog opened: {a[1] if len(a) > 1 else k}")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(prompt))
+    for op in registry.all_operations():
+        if op.extras and all(not e.required and e.source != "file" for e in op.extras):
+            assert window.actions_._extras(op, {}) == {}, op.id
+    assert registry.get("convert.learn_timbre").extras[0].source == "selection"

@@ -17,7 +17,7 @@ MIN_SECONDS = 3.0
     id="convert.learn_timbre", title="Learn timbre", returns_audio=False,
     # the op refuses less than MIN_SECONDS; a quick fit keeps the runnable example short
     min_seconds=MIN_SECONDS, example={"steps": 50},
-    extras=(Extra("example", required=False,
+    extras=(Extra("example", required=False, source="selection",
                   help="10 s or more of one instrument playing notes (default: the selection)"),),
     params=[
         File("output", default="", must_exist=False, filter="Timbre preset (*.json)",
