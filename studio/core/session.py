@@ -275,6 +275,9 @@ def _block_files(c, p: dict) -> tuple[Path, list]:
             continue
         key, crc = entry
         out.append((limits.inside(folder, f"{key}.f32", "a block file"), int(crc)))
+    named = [e[0] for e in out if e is not None]
+    if len(set(named)) != len(named):  # each stored block is its own file: a file named
+        raise limits.SessionRefused("a block file is named twice")  # twice inflates claims
     return folder, out
 
 

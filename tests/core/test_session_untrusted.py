@@ -173,3 +173,18 @@ def test_npy_member_claiming_more_than_it_holds_is_not_allocated(tmp_path):
     with pytest.raises(AudioFileError, match="more than it holds|damaged"):
         load_session(path)
     assert _rss_mib() - before < 100
+
+
+def test_one_block_file_named_for_many_blocks_is_refused(tmp_path):
+    """Naming one stored file 200 000 times would make the session 'store' 200 000 blocks."""
+    path = _autosave(tmp_path)
+
+    def many(m):
+        pool = m["audio"]["pool"]
+        pool["lengths"] = pool["lengths"] * 1000
+        pool["files"] = pool["files"] * 1000
+        m["audio"]["channels"] = [list(range(1000))]
+        m["audio"]["frames"] = 1000 * pool["lengths"][0]
+    _rewrite(path, many)
+    with pytest.raises(AudioFileError, match="a block file is named twice"):
+        load_session(path)
