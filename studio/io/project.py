@@ -123,6 +123,7 @@ class Container:
             raise AudioFileError(f"cannot open {self.path}: not a session file, or a damaged one "
                                  f"({one_line(e)})") from e
         self._file = open(self.path, "rb")
+        self._loaded: set[str] = set()  # members read whole (read_audio, read_array)
 
     def __enter__(self) -> "Container":
         return self
@@ -192,7 +193,16 @@ class Container:
                 raise Cancelled()
             yield r.read(min(r.remaining, max(1, chunk_frames)))
 
+    def _once(self, member) -> None:
+        """A member is loaded whole at most once: a manifest naming one member for a
+        thousand takes or arrays would otherwise load it a thousand times (a session writes
+        each under its own name)."""
+        if member in self._loaded:
+            raise self._damaged(str(member)[:80], "named twice by the manifest")
+        self._loaded.add(member)
+
     def read_audio(self, member: str) -> np.ndarray:
+        self._once(member)
         r = self.audio_reader(member)
         return r.read(r.remaining)
 
@@ -201,6 +211,7 @@ class Container:
         anything is allocated (numpy would allocate what the header claims)."""
         if not isinstance(member, str):
             raise self._damaged(repr(member)[:60], "not a member name")
+        self._once(member)
         try:
             info = self._zip.getinfo(member)
             with self._zip.open(info) as f:

@@ -188,3 +188,15 @@ def test_one_block_file_named_for_many_blocks_is_refused(tmp_path):
     _rewrite(path, many)
     with pytest.raises(AudioFileError, match="a block file is named twice"):
         load_session(path)
+
+
+def test_one_member_named_by_many_takes_is_loaded_once_then_refused(tmp_path):
+    from studio.core.takes import Take
+    doc = Document.from_array(np.ones((1, 1000), np.float32), 8000)
+    doc.takes.add(Take(Take.new_id(), "t", 0, 1000, (0,), np.ones((1, 1000), np.float32), 8000,
+                       "edit.gain", {}, 0.0, None))
+    path = tmp_path / "t.adsession"
+    save_session(doc, path)
+    _rewrite(path, lambda m: m.update(takes=m["takes"] * 1000))
+    with pytest.raises(AudioFileError, match="named twice by the manifest"):
+        load_session(path)
