@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 APT_PACKAGES := libpulse0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 xvfb xauth libegl1 libgl1 \
                 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 alsa-utils
 
-.PHONY: run test test-slow test-all bench check-system clean demo lock
+.PHONY: run test test-slow test-all bench check-system clean demo lock guide bundle
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -25,7 +25,7 @@ $(STAMP): $(PY) pyproject.toml requirements.lock
 # and writes a pip-readable file, so installing needs nothing but pip).
 lock: $(PY)
 	$(PY) -m pip install -q uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra bench \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra bench --extra cluster --extra bundle \
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 # System libraries Qt needs; prints the exact command to install what is missing.
@@ -60,8 +60,16 @@ test-all: check-system $(STAMP)
 bench: $(STAMP)
 	for b in tests/bench/*.py; do $(PY) $$b || exit 1; done
 
+# The one-folder desktop app, from the same lock: dist/audio-diffusion-studio/studio
+bundle: $(STAMP)
+	$(PY) -m PyInstaller build_spec/studio.spec --noconfirm --distpath dist --workpath build/pyinstaller
+
 demo: $(STAMP)
 	$(PY) resources/recipes/make_demo.py
+
+# The user guide's pictures, from the real window under a virtual X server (resources/guide/).
+guide: check-system $(STAMP)
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) resources/recipes/make_guide.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

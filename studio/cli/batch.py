@@ -22,6 +22,9 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder")
     p.add_argument("--chain", help="JSON list of {\"op\": ..., \"params\": {...}} steps")
     p.add_argument("--jobs", type=int, default=1, help="files processed at once")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the files on a Dask distributed scheduler, e.g. tcp://host:8786 "
+                        "(inputs and OUTDIR on storage every worker sees; the cluster extra)")
     c.add_job_options(p)
     p.set_defaults(func=_run)
 
@@ -85,32 +88,25 @@ def _main(args) -> int:
     files = _files(patterns)
     root = os.path.commonpath([os.path.dirname(f) for f in files])
     outdir = os.path.abspath(args.output)
-    cache: dict = {}  # models loaded once for the whole batch
 
     # analysis steps pass audio through: write audio only when some step makes it, and a
     # <name>.json report when some step reports
+    from studio.cli._batch_job import FileJob
     from studio.engine import registry
-    makes_audio = any(registry.get(s.op_id).returns_audio for s in steps)
-
-    def process(path: str) -> str:
-        rel = os.path.relpath(path, root)
-        audio, rate, info = c.read_audio(path)
-        result = chains.run_chain(steps, audio, rate, device=args.device, seed=args.seed,
-                                  cache=cache)
-        dest = os.path.join(outdir, rel)
-        if makes_audio:
-            if os.path.abspath(dest) == path:
-                raise StudioError("the output would overwrite the input (choose another -o)")
-            c.write_audio(dest, result.audio, result.sample_rate,
-                          c.output_subtype(args.subtype, dest, path, info))
-        if not makes_audio or not result.report.is_empty():
-            c.write_report(os.path.splitext(dest)[0] + ".json", result, path)
-        return dest
+    job = FileJob(tuple(steps), root, outdir,
+                  makes_audio=any(registry.get(s.op_id).returns_audio for s in steps),
+                  device=args.device, seed=args.seed, subtype=args.subtype)
 
     bar = _Bar(len(files))
     failures: list[tuple[str, str]] = []
     stop = threading.Event()
-    for path, _dest, err in run_all(process, files, args.jobs, stop):
+    if args.cluster:
+        from studio.cli._batch_cluster import run_on_cluster
+        outcomes = run_on_cluster(job, files, args.cluster, stop)
+    else:
+        cache: dict = {}  # models loaded once for the whole batch
+        outcomes = run_all(lambda path: job(path, cache), files, args.jobs, stop)
+    for path, _dest, err in outcomes:
         if isinstance(err, (Cancelled, KeyboardInterrupt)):
             raise err
         if err is not None:
