@@ -47,8 +47,17 @@ def register(subparsers) -> None:
 
 
 def _device(name: str):
+    """The device; under torchrun, "auto" or "cuda" means this process's own GPU."""
+    import os
+
+    import torch
+
     from studio.engine.devices import resolve
-    return resolve(name)
+    device = resolve(name)
+    local = os.environ.get("LOCAL_RANK")
+    if device.type == "cuda" and local is not None and ":" not in name:
+        device = torch.device("cuda", int(local) % torch.cuda.device_count())
+    return device
 
 
 def _run(args) -> int:
@@ -74,7 +83,9 @@ def _run(args) -> int:
         trainer.run(on_step=emit.step, cancelled=stop.is_set, on_demo=emit.demo)
     finally:
         signal.signal(signal.SIGINT, previous)
-    emit.end(trainer, stopped=stop.is_set())
+    digests = trainer.rank_digests()  # a collective: every process takes part
+    emit.end(trainer, stopped=stop.is_set(), digests=digests)
+    trainer.close()
     return 0
 
 
@@ -111,9 +122,13 @@ class _Bar:
     def demo(self, step: int, files) -> None:
         sys.stderr.write(f"\ndemo clips at step {step}: {files[0].parent}\n")
 
-    def end(self, trainer, stopped: bool) -> None:
+    def end(self, trainer, stopped: bool, digests: list[str]) -> None:
         sys.stderr.write(f"\n{'stopped and saved' if stopped else 'done'} at step "
                          f"{trainer.step}: {trainer.run_dir / 'model.safetensors'}\n")
+        if len(digests) > 1:
+            same = len(set(digests)) == 1
+            sys.stderr.write(f"{len(digests)} processes: weights "
+                             f"{'identical' if same else 'DIFFER between processes'}\n")
 
 
 class _JsonOut:
@@ -138,9 +153,10 @@ class _JsonOut:
     def demo(self, step: int, files) -> None:
         self._put(event="demo", step=step, files=[str(f) for f in files])
 
-    def end(self, trainer, stopped: bool) -> None:
+    def end(self, trainer, stopped: bool, digests: list[str]) -> None:
         self._put(event="end", step=trainer.step, stopped=stopped,
-                  model=str(trainer.run_dir / "model.json"))
+                  model=str(trainer.run_dir / "model.json"), processes=trainer.world,
+                  rank_digests=digests)
 
 
 class _Quiet:

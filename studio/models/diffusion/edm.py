@@ -65,10 +65,12 @@ class Denoiser(nn.Module):
 
 def edm_loss(model: Denoiser, x0: torch.Tensor, labels: torch.Tensor,
              generator: torch.Generator, cond: torch.Tensor | None = None,
-             forward=None) -> torch.Tensor:
+             forward=None, part: slice | None = None) -> torch.Tensor:
     """The weighted denoising loss of one batch; randomness only from `generator`, so a
     resumed run draws exactly what an uninterrupted one would. `forward` calls the model
-    through a wrapper (DistributedDataParallel, which all-reduces the gradients)."""
+    through a wrapper (DistributedDataParallel, which all-reduces the gradients). With `part`,
+    the draws are made for the whole (global) batch and only that slice of it is run: each
+    process of a distributed run takes its slice of what one process would have drawn."""
     d = model.cfg.diffusion
     b = x0.shape[0]
     rnd = torch.randn(b, generator=generator, device=x0.device)
@@ -80,6 +82,9 @@ def edm_loss(model: Denoiser, x0: torch.Tensor, labels: torch.Tensor,
     if cond is not None:  # zeros are "absent": the model must also do without them
         keep = torch.rand(b, generator=generator, device=x0.device) >= d.values_drop
         cond = cond * keep[:, None].to(cond.dtype)
+    if part is not None:
+        x0, sigma, noise, labels = x0[part], sigma[part], noise[part], labels[part]
+        cond = None if cond is None else cond[part]
     weight = (sigma ** 2 + d.sigma_data ** 2) / (sigma * d.sigma_data) ** 2
     denoised = (forward or model)(x0 + noise * sigma.reshape(-1, 1, 1), sigma, labels, cond)
     per_clip = (denoised.float() - x0).square().mean(dim=(1, 2))

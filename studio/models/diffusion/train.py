@@ -4,8 +4,12 @@ bf16 autocast on a GPU, checkpoints, demo clips and exact resume.
 Exact resume: every random draw (batch indices, augmentation, noise levels, noise) comes from
 two generators whose states are saved with the weights, the EMA and the optimiser moments, so
 a run stopped at step k and resumed produces the same losses as one that never stopped (on the
-same device). Under `torchrun`, each process trains on its own draws (seeded by rank) with
-DistributedDataParallel averaging the gradients; only rank 0 writes.
+same device). Under `torchrun`, every process makes the same draws for the global batch
+(`batch` clips per process times the number of processes, from generators seeded alike) and
+trains on its own slice of it, with DistributedDataParallel averaging the gradients: N
+processes with batch B follow one process with batch N*B (the same clips, noise and losses, up
+to the order of float sums), and the saved generator states serve any number of processes on
+resume. Only rank 0 writes.
 """
 from __future__ import annotations
 
@@ -65,7 +69,7 @@ class Trainer:
         self.run_dir = Path(run_dir)
         self.data, self.cfg, self.tcfg = data, cfg, tcfg
         self.device = torch.device(device)
-        self.rank, self.world = _distributed()
+        self.rank, self.world = _distributed(self.device)
         with torch.random.fork_rng(devices=[]):  # the initial weights follow the run's seed
             torch.manual_seed(tcfg.seed)
             self.model = Denoiser(cfg).to(self.device)
@@ -77,7 +81,7 @@ class Trainer:
                 self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=tcfg.lr,
                                      weight_decay=tcfg.weight_decay, betas=(0.9, 0.99))
-        seed = tcfg.seed * 1000 + self.rank
+        seed = tcfg.seed * 1000  # the same on every rank: each takes its slice of one draw
         self.g_data = torch.Generator().manual_seed(seed)
         self.g_noise = torch.Generator(device=self.device).manual_seed(seed + 1)
         self.step = 0
@@ -90,8 +94,8 @@ class Trainer:
         return self.tcfg.lr * min(1.0, (step + 1) / max(self.tcfg.warmup, 1))
 
     def draw_clips(self) -> torch.Tensor:
-        """The indices of a batch's clips: uniform, or by the class weights."""
-        n = self.tcfg.batch
+        """The indices of the global batch's clips: uniform, or by the class weights."""
+        n = self.tcfg.batch * self.world
         if self._draw_weights is None:
             return torch.randint(0, self._clips.shape[0], (n,), generator=self.g_data)
         return torch.multinomial(self._draw_weights, n, replacement=True, generator=self.g_data)
@@ -106,19 +110,23 @@ class Trainer:
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step)
         self.model.train()
+        part = None if self.world == 1 else \
+            slice(self.rank * t.batch, (self.rank + 1) * t.batch)  # this process's clips
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
                             enabled=self.device.type == "cuda"):
-            loss = edm_loss(self.model, x0, labels, self.g_noise, cond, forward=self.net)
-        if not torch.isfinite(loss):
-            raise StudioError(f"training diverged at step {self.step} (loss {loss.item()}); "
-                              f"lower the learning rate or check the data")
+            loss = edm_loss(self.model, x0, labels, self.g_noise, cond, forward=self.net,
+                            part=part)
+        global_loss = _mean_over_ranks(loss.detach(), self.world)  # every rank: the same value
+        if not torch.isfinite(global_loss):
+            raise StudioError(f"training diverged at step {self.step} (loss "
+                              f"{global_loss.item()}); lower the learning rate or check the data")
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
         self.opt.step()
         self._update_ema()
         self.step += 1
-        value = float(loss.detach())
+        value = float(global_loss)
         self.losses.append(value)
         return value
 
@@ -190,11 +198,25 @@ class Trainer:
         self.g_noise.set_state(tensors["rng.noise"])
         self.losses = tensors["losses"].tolist()
         self.step = int(meta["step"])
-        if self.world > 1:  # only rank 0's generators were saved: give every rank its own
-            seed = (self.tcfg.seed * 1000 + self.rank) * 1_000_003 + self.step
-            self.g_data.manual_seed(seed)
-            self.g_noise.manual_seed(seed + 1)
-        return True
+        return True  # every rank's generators were rank 0's: its saved states fit them all
+
+    def close(self) -> None:
+        """Leave the process group (torchrun): every rank, once the run is over."""
+        if self.world > 1:
+            import torch.distributed as dist
+            if dist.is_initialized():
+                dist.destroy_process_group()
+
+    def rank_digests(self) -> list[str]:
+        """A SHA-256 of each process's weights, rank 0 first (one entry without torchrun):
+        proof that the ranks hold the same model, which `studio train --json` reports."""
+        digest = weights_digest(self.model.state_dict())
+        if self.world == 1:
+            return [digest]
+        import torch.distributed as dist
+        out: list = [None] * self.world
+        dist.all_gather_object(out, digest)
+        return out
 
     def init_from(self, model_path: str | Path) -> None:
         """Start from a finished model's (EMA) weights instead of random ones: fine-tuning
@@ -314,18 +336,39 @@ def grown_state(old: dict[str, torch.Tensor], new: dict[str, torch.Tensor]
     return out
 
 
+def weights_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over the tensors' names and bytes, in name order."""
+    import hashlib
+    h = hashlib.sha256()
+    for key in sorted(state):
+        h.update(key.encode())
+        h.update(state[key].detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())
+    return h.hexdigest()
+
+
+def _mean_over_ranks(value: torch.Tensor, world: int) -> torch.Tensor:
+    """The mean of a scalar over the processes (itself without torchrun)."""
+    if world == 1:
+        return value
+    import torch.distributed as dist
+    total = value.float().clone()
+    dist.all_reduce(total)
+    return total / world
+
+
 def _mean_tail(values: list[float], n: int = 100) -> float | None:
     return round(float(np.mean(values[-n:])), 5) if values else None
 
 
-def _distributed() -> tuple[int, int]:
-    """(rank, world size), starting the process group when launched by torchrun."""
+def _distributed(device: torch.device) -> tuple[int, int]:
+    """(rank, world size), starting the process group when launched by torchrun: NCCL for
+    GPUs, gloo for CPU processes."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return 0, 1
     import torch.distributed as dist
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return dist.get_rank(), world
 
 
