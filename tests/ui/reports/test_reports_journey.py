@@ -98,6 +98,11 @@ def test_loudness_spectrum_and_pitch_are_shown(window, qtbot, tone_file):
     assert abs(x[np.argmax(y)] - TONE_HZ) <= resolution
     peak = _number(panel.headline_labels["peak_frequency_hz"].text())
     assert abs(peak - TONE_HZ) <= resolution
+    # hovering the plot reads the point in rounded numbers with units
+    from PySide6.QtCore import QPointF
+    vb = panel.plot.plotItem.vb
+    panel._on_plot_hover_changed(vb.mapViewToScene(QPointF(math.log10(1000.0), -50.0)))
+    assert panel.hover.textItem.toPlainText() == "1.00 kHz · -50.0 dB/Hz"
 
     panel = _run_from_menu(w, qtbot, "analyze.pitch", "Pitch track")
     assert not panel.plot.isVisible()  # the track is drawn over the spectrogram instead
