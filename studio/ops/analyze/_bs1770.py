@@ -12,6 +12,7 @@ import math
 
 import torch
 
+from studio.core.loudness import k_weighting_sos
 from studio.errors import BadAudioError
 from studio.ops.filter import _biquad
 
@@ -26,9 +27,12 @@ def channel_weights(n: int, dtype, device) -> torch.Tensor:
 
 
 def k_weight(x: torch.Tensor, sample_rate: int) -> torch.Tensor:
-    shelf = _biquad.design("highshelf", sample_rate, 1500.0, 1 / math.sqrt(2), gain_db=4.0)
-    hp = _biquad.design("highpass", sample_rate, 38.0, 0.5)
-    return _biquad.apply(x, [shelf, hp])
+    # the filters of BS.1770 itself (core.loudness: libebur128's analog prototypes, which give
+    # the tabled 48 kHz coefficients), not torchaudio's 1500 Hz / 4 dB shelf: that one reads
+    # a 997 Hz tone 0.04 LU low, and the window's readout and the loudness normaliser must
+    # agree with the meter that `normalize_loudness` uses
+    sos = k_weighting_sos(sample_rate)
+    return _biquad.apply(x, [(list(s[:3]), list(s[3:])) for s in sos])
 
 
 def segment_energy(x: torch.Tensor, sample_rate: int) -> tuple[torch.Tensor, int]:
