@@ -21,11 +21,10 @@ RATE = 44100
 SECONDS = 8.0
 LONGEST_GAP_S = 1.5   # "about once a second", on a shared machine
 CHECKED_FROM_S = 1.0  # shorter jobs need no progress at all
-# Known silent stretches inside a library call, left to the array operations' owners: DOA's
-# spatial spectrum is one pyroomacoustics call; AuxIVA calls back every 10 iterations.
+# A known silent stretch inside a library call: DOA's spatial spectrum is one
+# pyroomacoustics call (AuxIVA, which calls back every 10 iterations, now runs in steps)
 SILENT_IN_A_LIBRARY = {
     "array.doa": "pyroomacoustics' locate_sources is one call (~1.7 s on 8 s, 4 channels)",
-    "array.separate": "pyroomacoustics calls back every 10 iterations (~1.6 s apart)",
 }
 OPS = [pytest.param(op.id, marks=pytest.mark.xfail(reason=SILENT_IN_A_LIBRARY[op.id],
                                                    strict=False))
