@@ -1,0 +1,132 @@
+"""The three journeys of the user guide, each a function of the Guide (make_guide.py) that
+drives the window as a user does and takes a screenshot after every step."""
+from __future__ import annotations
+
+from studio.app import demo_path
+from studio.core.selection import Selection
+
+
+def _select(g, start_s: float, end_s: float, zoom: tuple[float, float] | None = None) -> None:
+    r = g.w.model.rate
+    g.w.model.set_selection(Selection(int(start_s * r), int(end_s * r)))
+    if zoom:
+        g.w.waveform.set_visible_range(*zoom)
+
+
+def repair(g) -> None:
+    g.journey("Repairing a recording",
+              "The bundled demo (`studio gui` opens it) is 20 s of music and speech damaged on "
+              "purpose: hiss, hum, clicks, a clipped passage and a 60 ms dropout.")
+    w = g.w
+    assert w.actions_.open_path(demo_path(), wait=True)
+    g.shot("open", "Open a file (File › Open…, or drop it on the window). The waveform and "
+           "the spectrogram share one time axis; the strip on top shows the whole file.")
+
+    _select(g, 19.7, 20.0)
+    w.actions_.all["learn_noise"].trigger()
+    g.wait("the noise profile", lambda: w.repair.noise.profile() is not None)
+    w.operations.select("restore.denoise")
+    g.shot("learn-noise", "Select a stretch that holds only noise and choose Process › Learn "
+           "noise profile. The Operations dock shows the learned noise spectrum; the profile is "
+           "kept with the session.")
+
+    _select(g, 10.5, 13.0)
+    w.operations.preview_btn.click()
+    g.wait("the denoised take", lambda: len(w.model.document.takes) >= 1)
+    w.takes_dock.raise_()
+    g.shot("denoise-preview", "Select what to clean and press Preview: the result is a take "
+           "named after the profile it used. A/B (`B`) switches playback between the original "
+           "and the take; Apply replaces the selection (undo with Ctrl+Z).")
+
+    w.model.set_selection(Selection.cursor(0))  # nothing selected: search the whole file
+    w.actions_.all["find_dropouts"].trigger()
+    g.wait("the dropouts", lambda: bool(w.repair.dropouts.runs))
+    w.actions_.all["next_dropout"].trigger()
+    g.shot("find-dropout", "Process › Find dropouts marks runs of digital silence on the views "
+           "and lists them in the Reports dock; Select next dropout (or a click on the list) "
+           "selects one and zooms to it.")
+
+    w.operations.select("restore.inpaint")
+    w.operations.apply_btn.click()
+    g.wait("the filled gap", lambda: w.model.document.can_undo)
+    g.shot("fill-gap", "Restore › Fill gap with the dropout selected and Apply: the gap is "
+           "filled from the audio around the selection; nothing outside it changes.")
+
+    w.model.set_selection(Selection.cursor(0))  # nothing selected: the whole file
+    w.waveform.fit()
+    w.operations.select("analyze.loudness")
+    w.operations.analyze_btn.click()
+    g.wait("the loudness readout", lambda: w.reports.panel.current() is not None and
+           w.reports.panel.current().title.startswith("Loudness"))
+    g.shot("loudness", "Analyze › Loudness on the whole file: integrated loudness, loudness "
+           "range and true peak appear as a readout in the Reports dock, and the status bar "
+           "sums it up.")
+
+
+def generate(g) -> None:
+    g.journey("Generating clips",
+              "The bundled one-shot model (resources/models) generates drums and notes of 12 "
+              "instruments; Generate › Train on folder… trains one on your own samples.")
+    w = g.w
+    w.set_document(None)
+    w.operations.select("generate.sample")  # what Generate › Generate clip… does
+    w.ops_dock.raise_()
+    form = w.operations.form
+    form.set_values({"model": ""})
+    form.editors["class"].combo.setCurrentText("snare")
+    form.set_values({"steps": 12, "duration": 0.75, "count": 1})
+    g.shot("generate-form", "Generate › Generate clip: the class is chosen from the model's "
+           "own classes (and the note, for a pitched model); the seed box has a dice for a "
+           "new seed; one Generate button.")
+
+    before = len(w.clip_bin.entries())
+    for k, cls in enumerate(("snare", "kick", "piano")):
+        form.editors["class"].combo.setCurrentText(cls)
+        form.editors["seed"].dice.click()
+        w.operations.generate_btn.click()
+        g.wait("a generated clip", lambda k=k: len(w.clip_bin.entries()) == before + k + 1)
+    w.clips_dock.raise_()
+    g.shot("clips-bin", "Each Generate adds a clip to the Clips bin, named by class, seed and "
+           "note; the form keeps its values. Play a clip, select two and A/B them, export "
+           "one, or insert it into the open document at the cursor (or drag it onto the "
+           "waveform); inserting is one undo step.")
+
+
+def arrays(g) -> None:
+    g.journey("Placing microphones",
+              "The Array dock holds the layout: drag microphones on the plan and the beam "
+              "pattern and the array's figures follow; the Array menu runs the array "
+              "operations on it.")
+    w = g.w
+    w.set_document(None)
+    w.array_tools.show_dock()
+    g.shot("array-dock", "Array › (or View › Panels › Array): the plan frames the array, "
+           "microphones are numbered and can be dragged; the beam pattern and the figures "
+           "(aperture, spacing, directivity) change while dragging. Presets bring their own "
+           "geometry.")
+
+    sim = w.array_tools.open("array.simulate")
+    sim.form.set_values({"rt60": 0.2, "rate": 16000, "snr": 40.0})
+    sim.signals.seconds.setValue(2.0)
+    g.pump(0.5)
+    g.shot("simulate-dialog", "Array › Simulate array recording: the room, the sources and "
+           "their signals (test noise, a chirp, the open selection or a file) and the "
+           "layout from the dock.", widget=sim)
+    sim.run()
+    g.wait("the simulated recording", lambda: w.model.document is not None)
+    sim.hide()
+    g.shot("simulated", "The simulated recording opens as a multichannel document (one row "
+           "per microphone) that carries its layout; each source's image at the microphones "
+           "is a take.")
+
+    doa = w.array_tools.open("array.doa")
+    doa.run()
+    editor = w.array_panel.editor
+    g.wait("the located source", lambda: bool(editor.located.azimuths))
+    doa.hide()
+    w.array_tools.show_dock()
+    g.shot("located", "Array › Locate sources (DOA): the found direction is drawn on the plan "
+           "as a ray with its angle, and the azimuth map is in the Located tab.")
+
+
+JOURNEYS = {"repair": repair, "generate": generate, "arrays": arrays}
