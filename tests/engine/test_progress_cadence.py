@@ -21,11 +21,9 @@ RATE = 44100
 SECONDS = 8.0
 LONGEST_GAP_S = 1.5   # "about once a second", on a shared machine
 CHECKED_FROM_S = 1.0  # shorter jobs need no progress at all
-# A known silent stretch inside a library call: DOA's spatial spectrum is one
-# pyroomacoustics call (AuxIVA, which calls back every 10 iterations, now runs in steps)
-SILENT_IN_A_LIBRARY = {
-    "array.doa": "pyroomacoustics' locate_sources is one call (~1.7 s on 8 s, 4 channels)",
-}
+# Known silent stretches inside a library call (none at present: DOA's MUSIC map is built a
+# group of bins at a time, AuxIVA runs a few iterations at a time)
+SILENT_IN_A_LIBRARY: dict[str, str] = {}
 OPS = [pytest.param(op.id, marks=pytest.mark.xfail(reason=SILENT_IN_A_LIBRARY[op.id],
                                                    strict=False))
        if op.id in SILENT_IN_A_LIBRARY else op.id for op in registry.all_operations()]

@@ -13,6 +13,10 @@ from studio.ops.array._common import (LAYOUT_PARAM, enabled_channels, example_la
                                       stft)
 
 METHODS = {"NormMUSIC": "NormMUSIC", "MUSIC": "MUSIC", "SRP-PHAT": "SRP", "TOPS": "TOPS"}
+# MUSIC's map is the mean over frequency bins of each bin's pseudo-spectrum (normalised per
+# bin for NormMUSIC), so it can be built a group of bins at a time, with progress between
+BIN_GROUPS = 8
+BY_BINS = ("NormMUSIC", "MUSIC")
 
 
 def refine_peak(grid_deg: np.ndarray, values: np.ndarray, peak_deg: float) -> float:
@@ -27,15 +31,30 @@ def refine_peak(grid_deg: np.ndarray, values: np.ndarray, peak_deg: float) -> fl
 
 
 def locate(X: np.ndarray, mic_xy: np.ndarray, rate: int, n_fft: int, method: str, n_src: int,
-           band: tuple[float, float], resolution: float, refine: bool = True):
+           band: tuple[float, float], resolution: float, refine: bool = True, progress=None):
     """(azimuths in degrees, grid in degrees, normalised spatial spectrum) for an STFT
-    X (M, F, S) and microphone positions (2, M) relative to the array centre."""
+    X (M, F, S) and microphone positions (2, M) relative to the array centre.
+    `progress(fraction)` between groups of frequency bins (MUSIC, NormMUSIC)."""
     import pyroomacoustics as pra
     grid = np.arange(0.0, 360.0, resolution)
     algo = pra.doa.algorithms[METHODS[method]](mic_xy, rate, n_fft, c=SPEED_OF_SOUND,
                                                num_src=n_src, azimuth=np.radians(grid))
-    algo.locate_sources(X, num_src=n_src, freq_range=list(band))
-    found = np.degrees(np.atleast_1d(algo.azimuth_recon))
+    # the bins pyroomacoustics takes for a frequency range
+    lo, hi = (int(np.round(f / rate * n_fft)) for f in band)
+    bins = np.arange(lo, hi, dtype=np.int64)
+    bins = bins[(bins >= 0) & (bins < algo.max_bin)]
+    if method in BY_BINS and progress is not None and len(bins) > 1:
+        total = np.zeros(len(grid))
+        groups = np.array_split(bins, min(BIN_GROUPS, len(bins)))
+        for k, group in enumerate(groups):
+            algo.locate_sources(X, num_src=n_src, freq_bins=group)
+            total += np.asarray(algo.grid.values, dtype=float) * len(group)
+            progress((k + 1) / len(groups))
+        algo.grid.set_values(total / len(bins))
+        found = np.degrees(np.atleast_1d(algo.grid.azimuth[algo.grid.find_peaks(k=n_src)]))
+    else:
+        algo.locate_sources(X, num_src=n_src, freq_range=list(band))
+        found = np.degrees(np.atleast_1d(algo.azimuth_recon))
     values = np.asarray(algo.grid.values, dtype=float)
     if refine:
         found = np.array([refine_peak(grid, values, a) for a in found])
@@ -79,7 +98,8 @@ def run(inputs, p, ctx) -> Result:
     mic_xy = (pos - pos.mean(0))[:, :2].T
     ctx.progress(0.3, p.method)
     found, grid, spectrum = locate(X, mic_xy, rate, n_fft, p.method, p.sources, band,
-                                   p.resolution, p.refine)
+                                   p.resolution, p.refine,
+                                   progress=lambda f: ctx.progress(0.3 + 0.65 * f, p.method))
     notes = []
     if figures.linear_axis(pos) is not None:
         notes.append("linear array: each azimuth is ambiguous with its mirror across the "
