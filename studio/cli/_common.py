@@ -122,7 +122,7 @@ def report_json(result: JobResult, source: str | None = None) -> dict:
     return _jsonable({
         "op": result.op_id, "input": source, "params": dict(result.params),
         "device": result.device, "elapsed_s": round(result.elapsed, 4),
-        "values": r.values, "text": r.text,
+        "values": r.values, "text": r.text, "summary": r.summary,
         "markers": [{"time": m.time, "label": m.label, "duration": m.duration}
                     for m in r.markers],
         "curves": [{"name": c.name, "x_label": c.x_label, "y_label": c.y_label,
