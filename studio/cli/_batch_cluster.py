@@ -23,7 +23,7 @@ PLUGIN_NAME = "studio-model-cache"
 try:
     from distributed import Client, as_completed, get_worker
     from distributed.diagnostics.plugin import WorkerPlugin
-except ImportError:  # the cluster extra is optional; `_needs_distributed` says so in one line
+except ImportError:  # the cluster extra is optional; `_connect` says so in one line
     Client = None
     WorkerPlugin = object
 
