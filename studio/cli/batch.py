@@ -1,7 +1,9 @@
 """`studio batch OP|--chain CHAIN.json 'GLOB' ... -o OUTDIR`: one operation (or a chain) over
 many files. A bad file is reported and skipped; the run ends with a summary of failures and a
 non-zero exit if any file failed. Outputs keep the inputs' relative layout under OUTDIR;
-analysis-only results are written as <name>.json reports.
+analysis-only results are written as <name>.json reports. `--jobs N` runs files on local
+threads, `--cluster ADDRESS` on a Dask cluster's workers (_batch_cluster.py); both run the same
+per-file job (_batch_job.py).
 """
 from __future__ import annotations
 
