@@ -46,8 +46,14 @@ class OperationsPanel(QWidget):
         prow.addWidget(save)
         prow.addWidget(self.reset)
         lay.addLayout(prow)
+        # side panels (the noise profile) and the form scroll together: their heights must not
+        # add up to a minimum that pushes the window past the screen
         self.scroll = QScrollArea(widgetResizable=True)
         self.scroll.setFrameShape(QScrollArea.NoFrame)
+        self.body = QWidget()
+        self._body = QVBoxLayout(self.body)
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self.scroll.setWidget(self.body)
         lay.addWidget(self.scroll, 1)
         brow = QHBoxLayout()
         self.preview_btn = QPushButton("Preview")
@@ -107,6 +113,12 @@ class OperationsPanel(QWidget):
     def values(self) -> dict:
         return self.form.values() if self.form else {}
 
+    def add_side_panel(self, panel: QWidget) -> None:
+        """A panel shown above the form, scrolling with it (the noise profile); the panel
+        shows or hides itself for the operations it serves."""
+        self._body.insertWidget(self._body.count() - 1 if self.form else self._body.count(),
+                                panel)
+
     def _emit(self, signal) -> None:
         op = self.operation
         if op is None:
@@ -124,8 +136,13 @@ class OperationsPanel(QWidget):
             return
         self.description.setText(summary(op.description))
         self.description.setToolTip(op.description)
+        if self.form is not None:
+            self._body.removeWidget(self.form)
+            self.form.setParent(None)  # gone from the panel now, not at the next event turn
+            self.form.deleteLater()
         self.form = ParamForm(op.schema)
-        self.scroll.setWidget(self.form)
+        self._body.addWidget(self.form, 1)
+        self.form.show()  # at once, not at the layout's next turn: the panel is complete now
         self.apply_btn.setEnabled(op.returns_audio)
         generator = op.inputs == InputKind.NONE
         self.generate_btn.setVisible(generator)

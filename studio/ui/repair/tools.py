@@ -14,8 +14,7 @@ class RepairTools:
         self.noise = NoiseProfileKeeper(window)
         self.noise_panel = NoiseProfilePanel(self.noise)
         ops = window.operations
-        lay = ops.layout()
-        lay.insertWidget(lay.indexOf(ops.description) + 1, self.noise_panel)
+        ops.add_side_panel(self.noise_panel)
         ops.combo.currentIndexChanged.connect(self._on_operation_changed)
         self._on_operation_changed()
         self.dropouts = DropoutFinder(window)

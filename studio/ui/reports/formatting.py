@@ -40,7 +40,8 @@ def format_number(v: float, unit: str = "") -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int):
-        text = f"{v:,}".replace(",", " ") if abs(v) >= 10000 else str(v)
+        # a quantity reads in groups ("48 000 Hz"); a bare integer may be a name (a seed)
+        text = f"{v:,}".replace(",", " ") if unit and abs(v) >= 10000 else str(v)
         return f"{text} {unit}".strip() if unit != "%" else f"{text} %"
     v = float(v)
     if math.isnan(v):
@@ -48,7 +49,7 @@ def format_number(v: float, unit: str = "") -> str:
     if math.isinf(v):
         text = "-∞" if v < 0 else "+∞"
     elif unit == "Hz":
-        if abs(v) >= 1000:
+        if abs(round(v, 1)) >= 1000:  # 999.97 Hz reads "1.00 kHz", not "1000.0 Hz"
             return f"{v / 1000:.2f} kHz"
         text = f"{v:.1f}"
     elif unit in _DB_UNITS:
@@ -72,7 +73,8 @@ def format_value(key: str, value) -> tuple[str, str]:
         return label, "–"
     if isinstance(value, (int, float)):
         return label, format_number(value, unit)
-    return label, str(value)
+    text = str(value)  # a range or a name: "19.70–20.00" still says it is seconds
+    return label, f"{text} {unit}" if unit and not text.endswith(unit) else text
 
 
 def headline_keys(report) -> list[str]:

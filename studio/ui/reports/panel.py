@@ -4,6 +4,7 @@ curves, the list of its markers (click one to select it and bring it into view) 
 Earlier reports stay reachable from the list at the top."""
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -33,6 +34,11 @@ class PlainAxis(pg.AxisItem):
         out = []
         for v in values:
             x = 10.0 ** float(v)
+            # 1, 2 and 5 of each decade: the labels of 30, 40, 60, 70... ran into each other
+            mantissa = round(x / 10.0 ** math.floor(math.log10(x) + 1e-9), 6)
+            if mantissa not in (1.0, 2.0, 5.0):
+                out.append("")
+                continue
             out.append(f"{x / 1000:g}k" if x >= 1000 else f"{x:g}")
         return out
 
@@ -85,7 +91,7 @@ class ReportsPanel(QWidget):
                                              "left": PlainAxis("left")})
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.addLegend(offset=(-10, 10))
-        self.plot.setMinimumHeight(140)
+        self.plot.setMinimumHeight(100)
         self.hover = pg.TextItem(anchor=(0, 1), color=(230, 230, 230))
         self.hover.setZValue(50)
         self.plot.plotItem.vb.scene().sigMouseMoved.connect(self._on_plot_hover_changed)

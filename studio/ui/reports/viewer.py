@@ -35,6 +35,11 @@ class ReportViewer(QObject):
                          QDockWidget.DockWidgetClosable)
         # beside the Jobs tab group, not inside it: progress and results both stay in view
         window.addDockWidget(Qt.BottomDockWidgetArea, dock, Qt.Horizontal)
+        # the Array dock shares this tab group, not the Jobs one: side by side, the plan and
+        # a report's plot needed 1470 px, wider than a laptop's screen
+        if getattr(window, "array_dock", None) is not None:
+            window.tabifyDockWidget(dock, window.array_dock)
+            dock.raise_()
         self.dock = dock
         panels = [m for m in window.findChildren(QMenu) if m.title() == "&Panels"]
         if panels:  # View › Panels shows and hides it like the other docks

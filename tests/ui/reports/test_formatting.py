@@ -41,3 +41,20 @@ def test_summary_uses_the_headline_or_the_ops_own_line():
     assert summary_line("De-clip", r) == "De-clip: 3217 samples restored, peak +4.8 dBFS"
     assert summary_line("Gain", Report()) == "Gain: done"
     assert summary_line("Find", Report(markers=[Marker(1.0), Marker(2.0)])) == "Find: 2 markers"
+
+
+def test_a_bare_integer_is_not_grouped_and_a_string_keeps_its_unit():
+    assert format_value("seed", 288475)[1] == "288475"          # a name, not a quantity
+    assert format_value("rate (Hz)", 48000)[1] == "48 000 Hz"   # a quantity reads in groups
+    assert format_value("learned from (s)", "19.70–20.00")[1] == "19.70–20.00 s"
+    assert format_value("band (Hz)", "300–3500 Hz")[1] == "300–3500 Hz"
+
+
+def test_log_axis_labels_only_1_2_5_of_each_decade(qapp):
+    from studio.ui.reports.panel import PlainAxis
+    axis = PlainAxis("bottom")
+    axis.setLogMode(True)
+    decades = [math.log10(m * 10 ** e) for e in (1, 2, 3, 4) for m in range(1, 10)]
+    labels = [t for t in axis.tickStrings(decades, 1.0, 1.0) if t]
+    assert labels == ["10", "20", "50", "100", "200", "500", "1k", "2k", "5k",
+                      "10k", "20k", "50k"]
