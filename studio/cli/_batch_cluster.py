@@ -16,6 +16,7 @@ import uuid
 from typing import Iterator
 
 from studio.cli._batch_job import FileJob
+from studio.cli._common import warn
 from studio.errors import StudioError
 
 PLUGIN_NAME = "studio-model-cache"
@@ -42,9 +43,11 @@ def _worker_cache() -> dict:
     return plugin.cache
 
 
-def run_file(job: FileJob, path: str) -> str:
-    """The task each worker runs: one file, with the worker's own model cache."""
-    return job(path, _worker_cache())
+def run_file(job: FileJob, path: str) -> tuple[str, list[str]]:
+    """The task each worker runs: one file, with the worker's own model cache; its warnings
+    travel back with the result, for the client to print."""
+    notes: list[str] = []
+    return job(path, _worker_cache(), notes.append), notes
 
 
 def _connect(address: str):
@@ -79,7 +82,10 @@ def run_on_cluster(job: FileJob, files: list[str], address: str,
         for fut in as_completed(futures):
             path = futures.pop(fut)
             if fut.status == "finished":
-                yield path, fut.result(), None
+                dest, notes = fut.result()
+                for note in notes:
+                    warn(note)
+                yield path, dest, None
             elif fut.status == "cancelled":  # the scheduler dropped it (restarted, shut down)
                 yield path, None, StudioError("cancelled by the cluster")
             else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 from studio.cli import _common as c
 from studio.engine import chain as chains
@@ -24,10 +25,13 @@ class FileJob:
     seed: int | None
     subtype: str | None
 
-    def __call__(self, path: str, cache: dict) -> str:
-        """Process one file; returns where its output (or report) went."""
+    def __call__(self, path: str, cache: dict,
+                 on_warning: Callable[[str], None] = c.warn) -> str:
+        """Process one file; returns where its output (or report) went. The reader's warnings
+        (damage bridged, NaN replaced) go to `on_warning`: stderr here, the client's from a
+        cluster worker."""
         rel = os.path.relpath(path, self.root)
-        audio, rate, info = c.read_audio(path)
+        audio, rate, info = c.read_audio(path, on_warning)
         result = chains.run_chain(list(self.steps), audio, rate, device=self.device,
                                   seed=self.seed, cache=cache)
         dest = os.path.join(self.outdir, rel)

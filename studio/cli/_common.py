@@ -7,7 +7,7 @@ import math
 import os
 import re
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -48,11 +48,12 @@ def warn(message: str) -> None:
     print(f"studio: warning: {message}", file=sys.stderr)
 
 
-def read_audio(path: str) -> tuple[np.ndarray, int, Any]:
+def read_audio(path: str, on_warning: Callable[[str], None] = warn
+               ) -> tuple[np.ndarray, int, Any]:
     """The whole file, through the one reader every command uses (damage bridged, NaN/Inf
-    replaced, each warning on stderr as `studio convert` says it)."""
+    replaced, each warning on stderr as `studio convert` says it, or to `on_warning`)."""
     info = audiofile.probe(path)
-    audio, rate = audiofile.read(path, on_warning=warn, info=info)
+    audio, rate = audiofile.read(path, on_warning=on_warning, info=info)
     return audio, rate, info
 
 

@@ -67,6 +67,9 @@ def _local_run(tmp_path, inp):
 def test_cluster_batch_equals_local_and_a_bad_file_fails_alone(tmp_path, cluster, capsys):
     inp = tmp_path / "in"
     _inputs(inp, 4)
+    x = np.random.default_rng(9).standard_normal((RATE // 2, 1)).astype(np.float32) * 0.2
+    x[100] = np.nan  # read with a warning (NaN replaced): the warning must come back too
+    sf.write(str(inp / "b" / "nan.wav"), x, RATE, subtype="FLOAT")
     local = _local_run(tmp_path, inp)
     (inp / "b" / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot audio at all")
     capsys.readouterr()
@@ -76,11 +79,12 @@ def test_cluster_batch_equals_local_and_a_bad_file_fails_alone(tmp_path, cluster
                  "--cluster", cluster.scheduler_address])
     err = capsys.readouterr().err
     assert code == 1
-    assert "4 of 5 files done, 1 failed:" in err and "5/5  1 failed" in err  # bar: all files
+    assert "5 of 6 files done, 1 failed:" in err and "6/6  1 failed" in err  # bar: all files
+    assert "studio: warning: " in err and "nan.wav" in err.split("studio: warning: ")[1]
     assert [ln.strip().split(":")[0] for ln in err.splitlines() if ln.startswith("  ")] == \
         [os.path.join("b", "broken.wav")]
     got = _outputs(out)
-    assert sorted(got) == sorted(local) and len(got) == 4
+    assert sorted(got) == sorted(local) and len(got) == 5
     for name in local:  # bit-identical, not merely close
         assert got[name].tobytes() == local[name].tobytes(), name
     reports = sorted(p.name for p in out.rglob("*.json"))
