@@ -368,6 +368,8 @@ def _distributed(device: torch.device) -> tuple[int, int]:
         return 0, 1
     import torch.distributed as dist
     if not dist.is_initialized():
+        if device.type == "cuda":  # NCCL's own buffers go to this process's GPU, not GPU 0
+            torch.cuda.set_device(device)
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return dist.get_rank(), world
 
