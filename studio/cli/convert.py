@@ -135,8 +135,8 @@ def _file_source(path: str):
 
 
 def _main(args) -> int:
-    from studio.core.session import SESSION_SUFFIX
-    is_session = args.input.lower().endswith(SESSION_SUFFIX)
+    from studio.core.session import is_session_file
+    is_session = is_session_file(args.input)
     channels, rate, frames, subtype, source = (_session_source if is_session else _file_source)(args.input)
     if frames == 0:
         raise StudioError(f"{args.input} holds no audio (0 frames); nothing to convert")

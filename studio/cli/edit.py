@@ -164,13 +164,13 @@ def _run(args) -> int:
 def _main(args) -> int:
     from studio.cli.convert import TtyProgress, default_subtype
     from studio.core.loading import load_document
-    from studio.core.session import SESSION_SUFFIX, load_session
+    from studio.core.session import is_session_file, load_session
     from studio.io import export
 
     warn = lambda m: print(f"studio: warning: {m}", file=sys.stderr)  # noqa: E731
     progress = TtyProgress(f"Reading {os.path.basename(args.input)}")
     try:
-        if args.input.lower().endswith(SESSION_SUFFIX):
+        if is_session_file(args.input):
             doc = load_session(args.input, progress)
             doc.source_info.setdefault("subtype", "FLOAT")
         else:

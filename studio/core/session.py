@@ -34,14 +34,29 @@ from studio.core.sequence import Sequence
 from studio.core.takes import Take
 from studio.errors import AudioFileError, Cancelled
 from studio.io.blockfiles import fsync_directory, read_block, write_block
-from studio.io.project import AudioMember, open_container, save_container
+from studio.io.project import AudioMember, looks_like_container, open_container, save_container
 
 FORMAT_NAME = "audio-diffusion-studio-session"
 FORMAT_VERSION = 1
 SESSION_SUFFIX = ".adsession"
+SESSION_SUFFIXES = (SESSION_SUFFIX, ".studio")  # .studio: sessions saved by early builds
 POOL_MEMBER = "audio/blocks.wav"
 
 Progress = Callable[[float, str], None]
+
+
+def is_session_file(path: os.PathLike | str) -> bool:
+    """A session by its name, or by its content when the name does not say (saved or
+    renamed without the suffix): every reader of a user-given path asks this one question."""
+    return str(path).lower().endswith(SESSION_SUFFIXES) or looks_like_container(path)
+
+
+def with_session_suffix(path: os.PathLike | str) -> str:
+    """`path` ending in `.adsession`: the suffix is added to a name without it, and to a name
+    with another one ("mix.wav" becomes "mix.wav.adsession"), so a session never lands on an
+    audio file the user meant to keep."""
+    path = os.fspath(path)
+    return path if path.lower().endswith(SESSION_SUFFIX) else path + SESSION_SUFFIX
 
 
 def _is_zero(block: Block) -> bool:

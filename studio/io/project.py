@@ -274,3 +274,17 @@ class AudioReader:
 
 def open_container(path: os.PathLike | str) -> Container:
     return Container(path)
+
+
+def looks_like_container(path: os.PathLike | str) -> bool:
+    """Whether `path` is a zip holding a manifest: how a session is known whatever its name
+    (a user may save or rename one without its suffix). Reads the zip's directory only; any
+    failure to read means "no", and the audio reader then says what the file is not."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+        with zipfile.ZipFile(path, "r") as zf:
+            return MANIFEST_NAME in zf.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, RuntimeError):
+        return False

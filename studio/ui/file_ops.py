@@ -15,9 +15,9 @@ import numpy as np
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
-from studio.core.session import SESSION_SUFFIX
+from studio.core.session import SESSION_SUFFIX, SESSION_SUFFIXES as SESSION_EXTS
+from studio.core.session import is_session_file, with_session_suffix
 
-SESSION_EXTS = (SESSION_SUFFIX, ".studio")  # .studio: sessions saved by early builds
 AUDIO_FILTER = ("Audio files (*.wav *.flac *.ogg *.oga *.aiff *.aif *.mp3 *.w64 *.rf64 *.caf);;"
                 f"Sessions (*{SESSION_SUFFIX} *.studio);;All files (*)")
 SESSION_FILTER = f"Sessions (*{SESSION_SUFFIX})"
@@ -25,7 +25,7 @@ EXPORT_CHUNK = 1 << 18
 
 
 def is_session(path: str) -> bool:
-    return str(path).lower().endswith(SESSION_EXTS)
+    return is_session_file(path)  # by content when the name lacks the suffix
 
 
 # task functions: run on the io lane, no Qt --------------------------------------------------
@@ -116,6 +116,7 @@ class FileTasks(QObject):
 
     def save_session(self, doc, path: str, extensions: dict | None = None) -> int:
         from studio.core.session import Snapshot
+        path = with_session_suffix(path)  # a name typed without it would not reopen
         snap = Snapshot.of(doc)
         if extensions:
             snap = dataclasses.replace(snap, extensions={**snap.extensions, **extensions})
