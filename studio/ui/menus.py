@@ -319,14 +319,8 @@ class Actions:
 
     # view ----------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
-        theme.apply(name)
+        theme.apply(name)  # re-styles every plot on screen, each view's own colours too
         self.w.settings.set("theme", name)
-        c = theme.colors()
-        for item in self.w.waveform.items + [self.w.overview.item]:
-            item.set_colors(c.wave, c.rms)
-        self.w.waveform._build()
-        self.w.waveform.refresh()
-        self.w.overview.refresh()
 
     def spectrogram_settings(self) -> None:
         from studio.ui.dialogs.spectrogram_settings import SpectrogramSettingsDialog

@@ -58,6 +58,14 @@ class OverviewStrip(pg.PlotWidget):
         model.state_changed.connect(self.refresh)
         model.playhead_changed.connect(lambda f: self.playhead.setPos(f / self.model.rate))
 
+    def restyle_theme(self, c) -> None:
+        self.item.set_colors(c.wave, c.rms)
+        self.window.setBrush(pg.mkColor(c.region))
+        for line in self.window.lines:
+            line.setPen(pg.mkPen(c.cursor))
+        self.playhead.setPen(pg.mkPen(c.playhead, width=1))
+        self.item.update()
+
     def refresh(self) -> None:
         state = self.model.state
         if state is None or state.n_frames == 0:

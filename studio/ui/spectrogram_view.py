@@ -109,6 +109,11 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
         model.selection_changed.connect(self._on_selection_changed)
         model.playhead_changed.connect(lambda f: self.playhead.setPos(f / self.model.rate))
 
+    def restyle_theme(self, c) -> None:
+        self._sel_rect.setPen(pg.mkPen(c.cursor, width=1))
+        self._sel_rect.setBrush(pg.mkColor(c.selection))
+        self.playhead.setPen(pg.mkPen(c.playhead, width=2))
+
     # settings ----------------------------------------------------------------------------
     def set_settings(self, **changes) -> None:
         new = replace(self.settings, **changes)

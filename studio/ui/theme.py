@@ -87,4 +87,30 @@ def apply(name: str, app: QApplication | None = None) -> str:
         app.setPalette(_palette(_current, name == "dark"))
         qss = resource("themes", f"{name}.qss")
         app.setStyleSheet(qss.read_text() if qss.exists() else "")
+        restyle_plots(app)
     return name
+
+
+def restyle_plots(app: QApplication) -> None:
+    """Re-colour every pyqtgraph view already on screen: pyqtgraph reads its configured
+    background and foreground only when a view or axis is made, so without this a theme
+    switch left the old background, axis pens and labels in place (a black waveform with
+    dark labels after Light). A view with colours of its own (an envelope, a selection)
+    re-paints them in its `restyle_theme(colors)`."""
+    c = _current
+    for widget in app.allWidgets():
+        if not isinstance(widget, pg.GraphicsView):
+            continue
+        widget.setBackground(c.background)
+        for item in widget.scene().items() if widget.scene() is not None else ():
+            if isinstance(item, pg.AxisItem):
+                item.setPen(c.text)
+                item.setTextPen(c.text)
+            elif isinstance(item, pg.LabelItem):
+                item.setAttr("color", None)  # the foreground option, now the new text colour
+                item.setText(item.text)
+            elif isinstance(item, pg.LegendItem):
+                item.setLabelTextColor(c.text)
+        hook = getattr(widget, "restyle_theme", None)
+        if callable(hook):
+            hook(c)

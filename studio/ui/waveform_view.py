@@ -188,6 +188,15 @@ class WaveformView(pg.GraphicsLayoutWidget):
                     line.setVisible(limit > levels.HEADROOM)
         self._on_channels_changed()
 
+    def restyle_theme(self, colors) -> None:
+        """A theme switch: the rows are rebuilt in the new colours (envelopes, labels on their
+        backdrop, selection, cursor), keeping the visible range."""
+        rng = self.visible_range()
+        self._build()
+        if rng is not None:
+            self.set_visible_range(*rng)
+        self.refresh()
+
     # model -> view -----------------------------------------------------------------------
     def _on_document_replaced(self) -> None:
         self._build()

@@ -94,6 +94,12 @@ class LossPlot(pg.PlotWidget):
         self.empty_label = QLabel(EMPTY_TEXT, self, alignment=Qt.AlignCenter, wordWrap=True)
         self.empty_label.setStyleSheet("color: #9aa4b2; background: transparent;")
 
+    def restyle_theme(self, c) -> None:
+        faint = QColor(c.wave)
+        faint.setAlpha(70)
+        self.raw_curve.setPen(pg.mkPen(faint, width=1))
+        self.mean_curve.setPen(pg.mkPen(c.cursor, width=2.5))
+
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
         if getattr(self, "empty_label", None) is None:  # a resize while it is being built
