@@ -233,6 +233,9 @@ class Generated:
     name: str
     op_id: str
     params: dict
+    # the name without seed and note ("sample kick"): a take's clip is this plus the take's
+    # own "seed S NOTE", never the first take's seed and note again
+    stem: str = ""
 
     @classmethod
     def of(cls, info: JobInfo, result) -> "Generated":
@@ -245,13 +248,13 @@ class Generated:
         name = values.get("class", p.get("class"))
         # the note a pitched model played (its takes are named "take k seed S NOTE" alike)
         note = values.get("pitch")
+        stem = " ".join(str(x) for x in (verb, None if name == "(none)" else name or None) if x)
         label = " ".join(str(x) for x in (
-            verb, None if name == "(none)" else name or None,
-            f"seed {seed}" if seed is not None and seed != -1 else None,
+            stem, f"seed {seed}" if seed is not None and seed != -1 else None,
             None if note == "(none)" else note or None) if x)
         audio = None if result.audio is None else np.asarray(result.audio, np.float32)
         takes = tuple((str(n), np.asarray(a, np.float32)) for n, a in result.takes)
-        return cls(audio, int(result.sample_rate), takes, label, info.op_id, dict(p))
+        return cls(audio, int(result.sample_rate), takes, label, info.op_id, dict(p), stem)
 
 
 def _context(op, a: int, b: int, state) -> tuple[int, int]:

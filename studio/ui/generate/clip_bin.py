@@ -57,7 +57,7 @@ def clips_of(gen) -> list[BinClip]:
     if not gen.takes:
         return [BinClip(gen.name, np.atleast_2d(gen.audio), gen.rate, gen.op_id,
                         dict(gen.params))]
-    base = re.sub(r" seed -?\d+$", "", gen.name)
+    base = gen.stem or gen.name  # the take names say their own seed and note
     out = []
     for take_name, audio in gen.takes:
         rest = re.sub(r"^take \d+ ", "", take_name)  # "take 2 seed 6 C3" -> "seed 6 C3"
