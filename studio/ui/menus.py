@@ -237,7 +237,8 @@ class Actions:
         if op is None:
             return
         if sets is None:
-            dlg = CompareDialog(op, params, parent=self.w)
+            dlg = CompareDialog(op, params, parent=self.w,
+                                uses=self.w.repair.used_instead_of_file(op, params))
             if not dlg.exec():
                 return
             sets = dlg.parameter_sets()

@@ -22,6 +22,7 @@ class TakesPanel(QWidget):
     def __init__(self, model, parent=None):
         super().__init__(parent)
         self.model = model
+        self._shown: set = set()  # ids of the takes listed last time
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         self.list = QListWidget()
@@ -55,6 +56,13 @@ class TakesPanel(QWidget):
     def refresh(self) -> None:
         doc = self.model.document
         keep = self.list.currentItem().data(Qt.UserRole) if self.list.currentItem() else None
+        # a take the list has not shown yet is what the user just asked for: it becomes the
+        # current one (B), so A/B plays the newest preview, not an older take
+        ids = [t.id for t in doc.takes] if doc is not None else []
+        new = [i for i in ids if i not in self._shown]
+        if new:
+            keep = new[-1]
+        self._shown = set(ids)
         self.list.blockSignals(True)
         self.list.clear()
         takes = list(doc.takes) if doc is not None else []

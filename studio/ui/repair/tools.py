@@ -31,6 +31,15 @@ class RepairTools:
             return self.noise.provide()
         return None
 
+    def used_instead_of_file(self, op, params: dict) -> str:
+        """What an empty file parameter of `op` stands for when it runs from this window
+        ('learned profile 0.1–0.9 s', 'noise estimated from the audio'); '' when the op takes no
+        side input from the document or the user named a file."""
+        if not _takes_profile(op) or file_param_given(op, params):
+            return ""
+        return ("learned " + self.noise.label()) if self.noise.label() else \
+            "noise estimated from the audio"
+
     def title_for(self, op, params: dict) -> str:
         """The op's title and the side input it runs with, so takes say what made them:
         'Noise reduction · profile 2.1–2.6 s', '… · estimated noise'."""
