@@ -27,7 +27,8 @@ class Param:
     in_form: bool = field(default=True, kw_only=True)
     # How a form shows the value beyond its type (the CLI ignores it): "seed" is a number box
     # with a new-seed button; "model:<what>" offers what the model named by the schema's Model
-    # parameter provides ("model:classes", "model:notes"), after `suggestions`.
+    # parameter provides ("model:classes", "model:notes"), after `suggestions`; "located:<what>"
+    # offers what the window has found (a DOA's "located:azimuths").
     hint: str = field(default="", kw_only=True)
     suggestions: tuple[str, ...] = field(default=(), kw_only=True)  # always offered ("auto")
 

@@ -8,6 +8,8 @@
   the parameter's `suggestions`; the list is read again from the model's config whenever the
   model (or the class) field changes. Typing stays allowed
   (a path to a model the catalog cannot read).
+- hint "located:<what>": the same editable combo, offered what the window has found (the
+  Array dock's located source azimuths for a look direction); nothing is offered until then.
 - a Choice with `fills`: choosing an option fills the fields it sets, and editing one of
   those fields afterwards puts the choice back on an option that sets nothing ("custom"), so
   the form always shows the values that run.
@@ -118,8 +120,8 @@ def editor_for_hint(param) -> QWidget | None:
     """The editor a hint asks for, or None for the editor of the parameter's type."""
     if param.hint == "seed" and isinstance(param, P.Int):
         return SeedEditor(param)
-    if param.hint.startswith("model:"):
-        return ModelChoiceEditor(param)
+    if param.hint.startswith(("model:", "located:")):
+        return ModelChoiceEditor(param)  # "located:": the window offers what it found
     return None
 
 
@@ -133,7 +135,7 @@ def link(form) -> None:
                   if isinstance(ed, ModelChoiceEditor) and ed.what == "classes"), None)
     for p in form.schema:
         ed = eds.get(p.name)
-        if isinstance(ed, ModelChoiceEditor):
+        if isinstance(ed, ModelChoiceEditor) and p.hint.startswith("model:"):
             family = model.family if model is not None else "diffusion"
             model_ed = eds.get(model.name) if model is not None else None
 

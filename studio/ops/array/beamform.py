@@ -58,8 +58,9 @@ def apply(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     params=[
         LAYOUT_PARAM,
         Choice("method", default="delay-and-sum", options=METHODS),
-        Text("azimuth", default="0", help="Look direction(s) in degrees from +x toward +y; "
-                                          "LCMV takes several: '30, 120'"),
+        Text("azimuth", default="0", hint="located:azimuths",
+             help="Look direction(s) in degrees from +x toward +y; LCMV takes several: "
+                  "'30, 120'. After Locate, the located sources are offered"),
         Float("elevation", default=0.0, lo=-90.0, hi=90.0, unit="°"),
         Float("noise_start", default=0.0, lo=0.0, unit="s", help="Noise-only segment start"),
         Float("noise_end", default=0.0, lo=0.0, unit="s",

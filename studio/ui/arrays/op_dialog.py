@@ -63,16 +63,33 @@ class ArrayOpDialog(QDialog):
             room = tools.layout().room
             if room is not None:
                 self.form.set_values({"rt60": room.rt60})
+        self._auto: dict[str, str] = {}  # look-direction text this dialog filled in itself
         self.refresh()
 
     def refresh(self) -> None:
-        """Follow the dock: the layout it shows, its sources, and whether the open document
-        can be the array's recording."""
+        """Follow the dock: the layout it shows, its sources, what Locate found, and whether
+        the open document can be the array's recording."""
         layout = self.tools.layout()
         self.summary.setText(describe(layout))
+        self._offer_located(self.tools.located_azimuths())
         if self.signals is not None:
             self.signals.show_sources(layout.sources)
         self.note.setText(self._problem(layout))
+
+    def _offer_located(self, found: list[float]) -> None:
+        """A look-direction field ("located:azimuths") offers each located source and, for
+        several, all of them (LCMV's list); it starts on the first (the strongest peak) unless
+        the user typed a direction of their own."""
+        texts = [f"{a:.1f}" for a in found]
+        offered = texts + ([", ".join(texts)] if len(texts) > 1 else [])
+        for p in self.op.schema:
+            ed = self.form.editors.get(p.name)
+            if ed is None or p.hint != "located:azimuths":
+                continue
+            ed.refresh(offered)
+            if texts and ed.value() in (str(p.default), self._auto.get(p.name)):
+                ed.set_value(texts[0])
+                self._auto[p.name] = texts[0]
 
     def _problem(self, layout) -> str:
         if self.op.inputs == InputKind.NONE:

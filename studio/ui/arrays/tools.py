@@ -76,6 +76,11 @@ class ArrayTools(QObject):
             return default_layout()
         return Layout.from_dict(data)
 
+    def located_azimuths(self) -> list[float]:
+        """The source azimuths (degrees) the last Locate drew on the dock's plan, or []."""
+        editor = self.window.array_panel.editor
+        return list(editor.located.azimuths) if editor is not None else []
+
     def with_layout(self, op, params: dict) -> dict:
         """`params` with the dock's layout as the op's layout (an op that has one)."""
         params = dict(params)
@@ -157,5 +162,6 @@ class ArrayTools(QObject):
         found = np.atleast_1d(np.asarray(data["azimuths_deg"], dtype=float))
         method = str((report.values or {}).get("method", ""))
         editor.show_located(found, data.get("grid_deg", []), data.get("spectrum", []), method)
+        self._on_layout_changed()  # an open Beamform dialog offers what was found
         self.window.notify("Located: " + ", ".join(f"{a:.1f}°" for a in found) +
                            " (drawn on the Array dock's plan)")

@@ -75,7 +75,9 @@ def test_simulate_then_locate_marks_the_source_on_the_plan(window, qtbot):
     n_takes = len(doc.takes)
     _array_action(w, "array.beamform").trigger()
     beam = tools.dialogs["array.beamform"]
-    beam.form.set_values({"azimuth": f"{drawn:.1f}"})
+    # the look direction starts on the located source, and offers it (issue 18, bug 9)
+    look = beam.form.editors["azimuth"]
+    assert look.value() == label[:-1] and look.items() == [label[:-1]]
     beam.run_button.click()
     qtbot.waitUntil(lambda: len(doc.takes) == n_takes + 1 or not w.jobs.jobs, timeout=60000)
     _array_action(w, "array.separate").trigger()
@@ -158,3 +160,22 @@ def test_simulate_from_the_open_documents_selection_opens_a_new_window(demo_wind
         sim.hide()
         other.quiet = True
         other.close()
+
+
+def test_beamform_offers_every_located_source_and_keeps_a_typed_direction(window):
+    w = window
+    w.array_panel.set_layout_dict(None)
+    w.array_tools.show_dock()
+    editor = w.array_panel.editor
+    editor.show_located([35.6, 120.0], [], [], "srp-phat")  # what a DOA report draws
+    beam = w.array_tools.open("array.beamform")
+    look = beam.form.editors["azimuth"]
+    assert look.value() == "35.6"
+    assert look.items() == ["35.6", "120.0", "35.6, 120.0"]
+    beam.form.set_values({"azimuth": "90"})  # the user's own direction outlives a new Locate
+    editor.show_located([-45.0], [], [], "srp-phat")
+    w.array_tools.open("array.beamform")
+    assert look.value() == "90" and look.items() == ["-45.0"]
+    beam.form.reset("azimuth")
+    editor.located.clear()
+    beam.hide()
