@@ -142,7 +142,8 @@ class ArrayEditor(QWidget):
         main.addWidget(plan)
         main.addWidget(self.panel)
         main.addWidget(self.tabs)
-        main.setSizes([420, 520, 330])
+        # the table's seven columns need ~360 px, the two figures share less (they scale)
+        main.setSizes([285, 325, 390])
         main.setChildrenCollapsible(False)
         root.addWidget(main, 1)
         self.status = QLabel()
@@ -253,9 +254,10 @@ class ArrayEditor(QWidget):
     def _build_fit_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(QLabel("frame:"))
-        for text, what, tip in (("Array", "array", "Frame the microphones"),
-                                ("Room", "room", "Frame the room, the sources and the array")):
+        # no "frame:" label: beside the view tabs it squeezed "Side (x-z)" to "Side (:"
+        for text, what, tip in (("Array", "array", "Frame the view on the microphones"),
+                                ("Room", "room", "Frame the view on the room, the sources "
+                                                 "and the array")):
             b = QToolButton(text=text, autoRaise=True)
             b.setToolTip(tip)
             b.clicked.connect(lambda _=False, w=what: self.fit_views(w))
@@ -288,7 +290,10 @@ class ArrayEditor(QWidget):
         self.loading_slider.valueChanged.connect(self._on_loading_changed)
         bar.addWidget(self.loading_slider, 1)
         self.loading_label = QLabel()
+        self.loading_label.setToolTip("Diagonal loading of MVDR's noise covariance, relative "
+                                      "to the mean microphone power")
         bar.addWidget(self.loading_label)
+        bar.addSpacing(12)  # "-20 dB polar at" read as one phrase
         bar.addWidget(QLabel("polar at"))
         self.polar_freq = QDoubleSpinBox(decimals=0, minimum=20, maximum=8000, value=1000,
                                          singleStep=100, suffix=" Hz")
@@ -503,7 +508,8 @@ class ArrayEditor(QWidget):
         self._refresh(rows=[])
 
     def _on_loading_changed(self, _value=None) -> None:
-        self.loading_label.setText(f"{self.loading:.1e}")
+        # in dB relative to the mean power: "-20 dB", not "1.0e-02"
+        self.loading_label.setText(f"{10 * math.log10(self.loading):.0f} dB".replace("-", "−"))
         self._schedule_figures()
 
     def _on_polar_freq_changed(self, hz: float) -> None:

@@ -7,7 +7,13 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from studio.arrays.geometry import DIRECTIVITY_ALPHA, Layout
 
 UNITS = {"m": 1.0, "cm": 100.0, "mm": 1000.0}
+DECIMALS = {"m": 4, "cm": 2, "mm": 1}  # a tenth of a millimetre in every unit: one width per column
 COLUMNS = ("x", "y", "z", "on", "gain", "directivity", "azimuth °")
+# shown headers: short, so that the docked table shows every column (the tips say more)
+HEADERS = {"directivity": ("pattern", "Directivity pattern: omni, cardioid, figure8"),
+           "azimuth °": ("facing °", "The azimuth a directional microphone faces (degrees "
+                                     "from +x toward +y)")}
+NUMBER_COLUMNS = (0, 1, 2, 4, 6)
 CHECK_FLAGS = (Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
                | Qt.ItemFlag.ItemIsSelectable)
 
@@ -21,7 +27,7 @@ class CoordinateTable(QTableWidget):
         super().__init__(0, len(COLUMNS), parent)
         self.units = "cm"
         self._filling = False
-        self.setHorizontalHeaderLabels(self._headers())
+        self._set_headers()
         # positions first and readable; the rest scrolls when the dock is narrow. Columns
         # are fitted to their text once per new layout, not per cell change (ResizeToContents
         # re-measured every row on each drag frame and cost more than the figures)
@@ -30,11 +36,18 @@ class CoordinateTable(QTableWidget):
         self.itemChanged.connect(self._on_item_changed)
 
     def _headers(self):
-        return [f"{c} ({self.units})" if c in "xyz" else c for c in COLUMNS]
+        return [f"{c} ({self.units})" if c in "xyz" else HEADERS.get(c, (c,))[0]
+                for c in COLUMNS]
+
+    def _set_headers(self) -> None:
+        self.setHorizontalHeaderLabels(self._headers())
+        for i, c in enumerate(COLUMNS):
+            if c in HEADERS:
+                self.horizontalHeaderItem(i).setToolTip(HEADERS[c][1])
 
     def set_units(self, units: str, layout: Layout) -> None:
         self.units = units
-        self.setHorizontalHeaderLabels(self._headers())
+        self._set_headers()
         self.fill(layout)
 
     def fill(self, layout: Layout, rows=None) -> None:
@@ -44,15 +57,19 @@ class CoordinateTable(QTableWidget):
             if self.rowCount() != len(layout.mics):
                 self.setRowCount(len(layout.mics))
                 rows = None
-            scale = UNITS[self.units]
+            scale, d = UNITS[self.units], DECIMALS[self.units]
             for r in (range(len(layout.mics)) if rows is None else rows):
                 m = layout.mics[r]
-                values = (f"{m.x * scale:.6g}", f"{m.y * scale:.6g}", f"{m.z * scale:.6g}", None,
-                          f"{m.gain:.6g}", m.directivity, f"{m.azimuth:.6g}")
+                values = (f"{m.x * scale:.{d}f}", f"{m.y * scale:.{d}f}",
+                          f"{m.z * scale:.{d}f}", None, f"{m.gain:.3g}", m.directivity,
+                          f"{m.azimuth:.1f}")
                 for c, text in enumerate(values):
                     item = self.item(r, c)
                     if item is None:
                         item = QTableWidgetItem()
+                        if c in NUMBER_COLUMNS:  # numbers line up on their decimal point
+                            item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                                  | Qt.AlignmentFlag.AlignVCenter)
                         self.setItem(r, c, item)
                     if c == 3:
                         if item.flags() != CHECK_FLAGS:

@@ -122,3 +122,27 @@ def test_an_added_source_is_shown(array_editor):
     (x0, x1), (y0, y1) = editor.top.getViewBox().viewRange()
     assert x0 < s.x < x1 and y0 < s.y < y1
     editor.undo_stack.undo()
+
+
+def test_default_dock_shows_whole_labels_and_values_with_units(array_editor):
+    """Issue 18: at 1500 x 900 the tabs read "Side (:" and "Loc", the table's columns were
+    cut at the dock's edge and the loading read "1.0e-02"."""
+    from PySide6.QtWidgets import QTabWidget
+    editor = array_editor
+    for tabs in editor.findChildren(QTabWidget):
+        bar = tabs.tabBar()
+        names = [tabs.tabText(i) for i in range(tabs.count())]
+        # every tab as wide as its whole text wants: nothing elided, no scroll arrows
+        assert sum(bar.tabRect(i).width() for i in range(tabs.count())) <= bar.width(), names
+        for i in range(tabs.count()):
+            assert bar.tabRect(i).width() >= bar.tabSizeHint(i).width(), names[i]
+    table = editor.table
+    widths = sum(table.columnWidth(c) for c in range(table.columnCount()))
+    assert widths <= table.viewport().width()
+    # positions in one format per column (a tenth of a millimetre in cm), as numbers
+    pos = editor.layout().positions()
+    texts = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert texts == [f"{x * 100:.2f}" for x in pos[:, 0]]
+    # the loading in dB relative to the mean power, its default 1e-2
+    assert editor.loading == pytest.approx(1e-2)
+    assert editor.loading_label.text() == "−20 dB"
