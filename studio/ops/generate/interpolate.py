@@ -67,7 +67,7 @@ def run(inputs, p, ctx) -> Result:
     return Result(audio=torch.cat(outs, dim=1), takes=takes,
                   report=Report(values={"clips": p.count, "clip_seconds":
                                         round(out_frames / rate, 3),
-                                        "model_rate": model.sample_rate,
+                                        "model_rate_hz": model.sample_rate,
                                         "class_a": g.class_value(model, p.class_a, la),
                                         "class_b": g.class_value(model, p.class_b, lb),
                                         **({"pitch_a": P.note_name(pa) or "(none)",

@@ -58,5 +58,5 @@ def run(inputs, p, ctx) -> Result:
         outs.append(g.from_model(y[0, :n], model, rate, frames, channels, gain))
     takes = [(f"take {k + 1} seed {seed + k}", o) for k, o in enumerate(outs)] \
         if p.count > 1 else []
-    values["model_rate"] = model.sample_rate
+    values["model_rate_hz"] = model.sample_rate  # the key names its unit: "16 000 Hz"
     return Result(audio=outs[0], takes=takes, report=Report(values=values))
