@@ -124,7 +124,7 @@ class TrainDialog(QDialog):
         self.rate = QSpinBox(minimum=4000, maximum=96000, singleStep=1000, value=16000,
                              suffix=" Hz")
         self.seconds = QDoubleSpinBox(minimum=0.1, maximum=30.0, singleStep=0.25, value=1.5,
-                                      suffix=" s")
+                                      suffix=" s", decimals=3)
         self.demo_every = QSpinBox(minimum=0, maximum=1_000_000, singleStep=100, value=1000)
         self.demo_every.setSpecialValueText("never")
         self.demo_every.setToolTip("Write one demo clip per class every N steps (0: never)")
@@ -194,6 +194,27 @@ class TrainDialog(QDialog):
         self.demos.play_requested.connect(self._on_play_changed)
         self.demos.open_requested.connect(self.open_clip)
         self.player.playing_changed.connect(self.demos.set_playing)
+        self.seconds.editingFinished.connect(self._on_clip_length_changed)
+        self.rate.editingFinished.connect(self._on_clip_length_changed)
+        self.size.currentTextChanged.connect(self._on_clip_length_changed)
+        self._on_clip_length_changed()
+
+    def _on_clip_length_changed(self, *_) -> None:
+        """Show the clip length the trainer will really use: a whole number of the network's
+        strides (1.5 s at 16 kHz is 1.536 s for every size). Shown only when the run had
+        saved it, the field seemed to change by itself after Stop (1.50 -> 1.54 s)."""
+        if not self.seconds.isEnabled():  # a saved run's length, as it was trained
+            return
+        from studio.models.diffusion.config import config_for  # plain Python, no torch
+        rate = self.rate.value()
+        length = config_for(self.size.currentText(), rate, self.seconds.value(), ()) \
+            .audio.length
+        self.seconds.blockSignals(True)
+        self.seconds.setValue(length / rate)
+        self.seconds.blockSignals(False)
+        self.seconds.setToolTip(f"Length of the training clips: {length} samples at {rate} Hz,"
+                                " a whole number of the network's strides (a length between "
+                                "is rounded up)")
 
     # folders -----------------------------------------------------------------------------
     def set_folders(self, data: str, run: str = "") -> None:
@@ -281,6 +302,7 @@ class TrainDialog(QDialog):
     def start(self, resume: bool = False) -> bool:
         if self.process.running():
             return False
+        self._on_clip_length_changed()  # a value set from code: the length the run will use
         opts = self.options(resume)
         if not opts.data or not os.path.isdir(opts.data):
             self._say("Choose the folder of clips to train on", error=True)
@@ -357,6 +379,13 @@ class TrainDialog(QDialog):
 
     def _on_process_ended(self, outcome: str, message: str) -> None:
         self.outcome = outcome
+        if outcome in ("done", "stopped", "failed") and self.losses:
+            # no "74 s left" once nothing runs: where it ended, and the last mean loss
+            mean = float(np.mean(self.losses[-MEAN_WINDOW:]))
+            self.stats.setText(f"loss {mean:.4f} · {outcome} at step {self.step} of "
+                               f"{self.total_steps}")
+        elif outcome in ("stopped", "failed"):
+            self.stats.setText(f"{outcome} at step {self.step}")
         run = self._run_dir
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
