@@ -46,7 +46,8 @@ class Extra:
     """A further named input: a second clip, a noise profile, a reference recording.
     `source` says where the window takes it from: "file" (the user chooses one) or a part
     of the open document ("noise_profile": the noise learned from a selection; "selection":
-    the window sends nothing and the op falls back to the selection it runs on). The command
+    the window sends nothing and the op falls back to the selection it runs on; "clip": a
+    clip the user picks in the window — from the Clips bin, a take, or a file). The command
     line always reads it from a file."""
     name: str
     help: str = ""

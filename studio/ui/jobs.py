@@ -25,7 +25,7 @@ GENERATOR_RATE = 48000  # the request's rate when no document is open (the op pi
 @dataclass
 class JobInfo:
     job_id: str
-    kind: str                 # preview | compare | apply | render | chain | analyze
+    kind: str                 # preview | compare | apply | render | chain | analyze | generate
     op_id: str
     title: str
     params: dict
@@ -156,7 +156,10 @@ class JobController(QObject):
         if info.steps and result.audio is not None:  # a chain: feed the next step
             self._next_chain_step(info, result)
             return
-        if info.generator and (result.audio is not None or result.takes):
+        # a generator's result, or what the Generate button asked of a generate op (clips
+        # like the selection, a morph between two): new clips for the Clips bin
+        if (info.generator or info.kind == "generate") and \
+                (result.audio is not None or result.takes):
             self.generated.emit(Generated.of(info, result))
             self.job_ended.emit(info, "finished")
             return

@@ -17,7 +17,6 @@ from studio.ui import file_ops, theme
 from studio.ui.edit_actions import EditActions
 
 DEMO_NOTES = ("demo", "README.md")
-EXTRA_MAX_S = 120.0  # a further input clip (interpolate's "other") is read whole, at once
 
 
 class Actions:
@@ -167,11 +166,19 @@ class Actions:
             return None, None
 
     def _extras(self, op, params: dict | None = None) -> dict | None:
-        """The further clips `op` declares (interpolate's second clip), each chosen as a
-        file, or taken from the document when the op says so (a learned noise profile);
-        None when the user cancels or a clip cannot be used."""
+        """The further clips `op` declares, each chosen as a file, taken from the document
+        when the op says so (a learned noise profile), or the clip the user picked in the
+        window (interpolate's clip B: generate/other_clip.py); None when the user cancels
+        or a clip cannot be used."""
         out = {}
+        from studio.ui.generate import other_clip
         for extra in op.extras:
+            if extra.source == other_clip.SOURCE:  # a bin clip, a take or a file: the form's
+                got = self.w.other_clip.provide()
+                if got is None:
+                    return None
+                out[extra.name] = got
+                continue
             if extra.source != "file":  # from the document: never a file prompt
                 got = self.w.repair.side_input(extra, op, params or {})
                 if got is not None:
@@ -187,15 +194,7 @@ class Actions:
                 if extra.required:
                     return None
                 continue
-
-            def load(path=path):
-                from studio.io.audiofile import probe, read
-                info = probe(path)
-                if info.frames > EXTRA_MAX_S * info.samplerate:
-                    raise StudioError(f"{os.path.basename(path)} is longer than "
-                                      f"{EXTRA_MAX_S:g} s; choose a shorter clip")
-                return read(path)
-            got = self.guarded(load)
+            got = self.guarded(lambda path=path: other_clip.read_clip_file(path))
             if got is None:
                 return None
             out[extra.name] = got
@@ -204,6 +203,9 @@ class Actions:
     def _submit(self, kind: str, op, params, **kw):
         if op.category == "array":  # on the Array dock's layout; a simulation asks its sources
             return self.w.array_tools.route(kind, op, params)
+        from studio.ui.generate.actions import makes_new_clips
+        if makes_new_clips(op):  # whatever was asked: new clips go to the Clips bin
+            kind = "generate"
         extras = self._extras(op, params) if op.extras else {}
         if extras is None:
             return None
@@ -235,6 +237,11 @@ class Actions:
         if op is None:
             op, params = self._op_params()
         if op is None:
+            return
+        from studio.ui.generate.actions import makes_new_clips
+        if makes_new_clips(op):  # its results are new clips, not takes of the selection
+            self.w.notify(f"{op.title} makes new clips: press Generate, then compare them "
+                          "in the Clips bin (A/B)")
             return
         if sets is None:
             dlg = CompareDialog(op, params, parent=self.w,
@@ -496,11 +503,10 @@ def build(w) -> Actions:
                                                       w.ops_dock.show()))
 
     g = mb.addMenu("&Generate")
-    for op in w.operations.ops:
-        if op.category == "generate":
-            a = g.addAction(f"{op.title}…")
-            a.triggered.connect(lambda _=False, i=op.id: (
-                w.operations.select(i), w.ops_dock.show(), w.ops_dock.raise_()))
+    from studio.ui.generate import actions as clip_actions
+    for op in clip_actions.menu_order(w.operations.ops):
+        A.add(g, op.id, f"{op.title}…", lambda i=op.id: clip_actions.open_in_dock(w, i),
+              clip_actions.SHORTCUTS.get(op.id), tip=clip_actions.menu_tip(op))
     g.addSeparator()
     A.add(g, "train", "&Train on folder…", A.train_dialog,
           tip="Train a diffusion model on a folder of clips (sub-folders are classes)")

@@ -158,12 +158,8 @@ def test_generate_menu_and_sample_from_the_operations_dock(window, qtbot, tmp_pa
     assert w.model.document is None
 
 
-def test_variation_takes_and_interpolate_with_a_chosen_clip(window, qtbot, tmp_path,
-                                                           monkeypatch):
-    """Ops with a selection input that return several takes list each of them; an op with a
-    further clip (interpolate's "other") asks for a file, then runs."""
-    import soundfile as sf
-    from PySide6.QtWidgets import QFileDialog
+def test_variation_takes(window, qtbot, tmp_path):
+    """Ops with a selection input that return several takes list each of them."""
     from studio.core.document import Document
     from studio.core.selection import Selection
     w = window
@@ -189,23 +185,8 @@ def test_variation_takes_and_interpolate_with_a_chosen_clip(window, qtbot, tmp_p
     assert [tk.name.split(" · ")[-1] for tk in takes] == ["take 1 seed 1", "take 2 seed 2"]
     assert all(tk.audio.shape == (2, 2000) for tk in takes)
     assert not np.array_equal(takes[0].audio, takes[1].audio)
-    # interpolate: cancelling the file question submits nothing; a chosen clip runs
-    other = tmp_path / "other.wav"
-    sf.write(other, (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 8000)
-    ended = []
-    w.jobs.job_ended.connect(lambda info, how: ended.append(how))
-    interp = registry.get("generate.interpolate")
-    params = dict(interp.schema.validate({"model": model, "steps": 2, "count": 3}))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
-    w.actions_.preview(interp, params)
-    assert not w.jobs.busy()
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(other), "")))
-    w.actions_.preview(interp, params)
-    qtbot.waitUntil(lambda: bool(ended), timeout=60000)
-    assert ended == ["finished"]
-    names = [tk.name.split(" · ")[-1] for tk in w.model.document.takes][2:]
-    assert names == ["1 of 3 (t=0.00)", "2 of 3 (t=0.50)", "3 of 3 (t=1.00)"]
+    # interpolate's clip B (a bin clip, a take or a file): tests/ui/generate/
+    # test_interpolate_clip_b.py
 
 
 def test_a_clip_dragged_onto_the_waveform_is_inserted_where_it_drops(window, qtbot,

@@ -12,7 +12,8 @@ from studio.ops.generate import _common as g
 @operation(
     id="generate.interpolate", title="Interpolate clips", changes_length=True,
     min_seconds=0.02,
-    extras=(Extra("other", help="The clip to morph towards (the selection is the start)"),),
+    extras=(Extra("other", help="The clip to morph towards (the selection is the start)",
+                  source="clip"),),
     params=[
         g.model_param(),
         g.count_param(default=5, hi=32, help="Clips from the selection to the other clip, "

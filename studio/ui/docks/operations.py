@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QInputDialog, QLabel, QPu
                                QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from studio.engine import presets, registry
-from studio.engine.operation import InputKind
 from studio.errors import StudioError
 from studio.ui.forms import ParamForm
 
@@ -144,9 +143,12 @@ class OperationsPanel(QWidget):
         self._body.addWidget(self.form, 1)
         self.form.show()  # at once, not at the layout's next turn: the panel is complete now
         self.apply_btn.setEnabled(op.returns_audio)
-        generator = op.inputs == InputKind.NONE
-        self.generate_btn.setVisible(generator)
-        self.generate_btn.setDefault(generator)
+        from studio.ui.generate.actions import makes_new_clips, to_clip_bin
+        # a generate op's Generate sends its clips to the Clips bin; one that only makes new
+        # clips (no take can replace the selection) offers nothing else
+        generator = makes_new_clips(op)
+        self.generate_btn.setVisible(to_clip_bin(op))
+        self.generate_btn.setDefault(to_clip_bin(op))
         analysis = op.category == "analyze" and not op.returns_audio
         self.analyze_btn.setVisible(analysis)
         self.analyze_btn.setDefault(analysis)

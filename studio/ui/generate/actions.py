@@ -7,6 +7,45 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from studio.ui.generate.clip_bin import BinClip, ClipBin, clips_of
+from studio.ui.generate.other_clip import OtherClip, OtherClipPanel, takes_clip
+
+# the Generate menu: what makes new clips from nothing first, then what works from a clip
+MENU_ORDER = ("generate.sample", "generate.variation", "generate.interpolate")
+SHORTCUTS = {"generate.sample": "Ctrl+G"}  # opens Generate clip; Enter then generates
+
+
+def makes_new_clips(op) -> bool:
+    """A generator, or a generate op whose result is not as long as its selection
+    (Interpolate: N clips end to end): its results are new clips for the Clips bin, never
+    a replacement of the selection (Apply would change the document's length)."""
+    from studio.engine.operation import InputKind
+    return op.category == "generate" and (op.inputs == InputKind.NONE or op.changes_length)
+
+
+def to_clip_bin(op) -> bool:
+    """Whether the operations dock offers Generate (results to the Clips bin) for `op`: every
+    generate op; Variation also keeps Preview/Apply, its takes A/B against the selection."""
+    return op.category == "generate"
+
+
+def menu_order(ops) -> list:
+    gen = [op for op in ops if op.category == "generate"]
+    rank = {op_id: k for k, op_id in enumerate(MENU_ORDER)}
+    return sorted(gen, key=lambda op: rank.get(op.id, len(rank)))
+
+
+def menu_tip(op) -> str:
+    return ("New clips into the Clips bin" if makes_new_clips(op) else
+            "Clips like the selection into the Clips bin, or takes to A/B against it")
+
+
+def open_in_dock(w, op_id: str) -> None:
+    """A Generate menu entry: the op's form in the operations dock, its Generate button
+    focused (Enter runs it)."""
+    w.operations.select(op_id)
+    w.ops_dock.show()
+    w.ops_dock.raise_()
+    w.operations.generate_btn.setFocus()
 
 
 def install(w) -> QDockWidget:
@@ -25,6 +64,18 @@ def install(w) -> QDockWidget:
     panel.insert_requested.connect(lambda clip: insert_clip(w, clip))
     panel.export_requested.connect(lambda clip, path: export_clip(w, clip, path))
     panel.open_requested.connect(lambda clip: open_clip(w, clip))
+    # Interpolate's clip B: chosen in the bin ("Use as B"), shown above its form
+    w.other_clip = OtherClip(w)
+    other_panel = OtherClipPanel(w.other_clip)
+    w.operations.add_side_panel(other_panel)
+    w.other_clip_panel = other_panel
+    panel.use_as_b_requested.connect(w.other_clip.choose_bin_clip)
+
+    def _on_operation_changed(*_):
+        op = w.operations.operation
+        other_panel.setVisible(op is not None and takes_clip(op))
+    w.operations.combo.currentIndexChanged.connect(_on_operation_changed)
+    _on_operation_changed()
     return dock
 
 

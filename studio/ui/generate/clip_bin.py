@@ -82,6 +82,7 @@ class ClipBin(QWidget):
     insert_requested = Signal(object)   # BinClip
     export_requested = Signal(object, str)  # BinClip, path
     open_requested = Signal(object)     # BinClip
+    use_as_b_requested = Signal(object)  # BinClip: the clip Interpolate morphs towards
     notice = Signal(str)
 
     def __init__(self, output_device=lambda: None, parent=None):
@@ -118,9 +119,12 @@ class ClipBin(QWidget):
         self.open_btn = QPushButton("Open")
         self.open_btn.setToolTip("Open the clip as a document of its own")
         self.remove_btn = QPushButton("Remove")
+        self.use_b_btn = QPushButton("Use as B")
+        self.use_b_btn.setToolTip("Interpolate morphs the document's selection (A) towards "
+                                  "this clip (B)")
         for b in (self.play_btn, self.ab, self.insert_btn):
             row1.addWidget(b)
-        for b in (self.export_btn, self.open_btn, self.remove_btn):
+        for b in (self.export_btn, self.open_btn, self.use_b_btn, self.remove_btn):
             row2.addWidget(b)
         lay.addLayout(row1)
         lay.addLayout(row2)
@@ -128,6 +132,7 @@ class ClipBin(QWidget):
         self.ab.toggled.connect(self._on_ab_changed)
         self.insert_btn.clicked.connect(lambda: self._emit_current(self.insert_requested))
         self.open_btn.clicked.connect(lambda: self._emit_current(self.open_requested))
+        self.use_b_btn.clicked.connect(lambda: self._emit_current(self.use_as_b_requested))
         self.export_btn.clicked.connect(self._on_export_changed)
         self.remove_btn.clicked.connect(self._on_remove_changed)
         self.list.itemDoubleClicked.connect(lambda item: self.play(self._clip(item)))
@@ -237,7 +242,8 @@ class ClipBin(QWidget):
 
     def _on_selection_changed(self) -> None:
         n = len(self.list.selectedItems())
-        for b in (self.play_btn, self.insert_btn, self.export_btn, self.open_btn):
+        for b in (self.play_btn, self.insert_btn, self.export_btn, self.open_btn,
+                  self.use_b_btn):
             b.setEnabled(n >= 1)
         self.remove_btn.setEnabled(n >= 1)
         self.ab.setEnabled(n >= 2)
