@@ -29,6 +29,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from studio.dsp.clip_plateau import plateau_level
 from studio.dsp.lanes import map_in_lanes, single_threaded_torch, strided_batches
 from studio.dsp.stft import frames, overlap_add
 
@@ -213,19 +214,40 @@ def detect_clipping(x: torch.Tensor, margin: float = 0.0, min_count: int = 3
 
     The thresholds are the extremes of each polarity; a polarity counts as clipped only when
     at least `min_count` samples sit within `margin` (a fraction of the extreme: soft or
-    converted clipping) of it, so an unclipped peak is left alone."""
+    converted clipping) of it, so an unclipped peak is left alone. A polarity without such a
+    run is looked at once more for a plateau that noise (hum, hiss, a codec) was added to
+    after the clipping (`clip_plateau`): its samples are all different, but pile up in a
+    bump of the amplitude histogram."""
     hi_v, lo_v = float(x.max()), float(x.min())
     tol_hi = max(abs(hi_v) * margin, 1e-7)
     tol_lo = max(abs(lo_v) * margin, 1e-7)
     high = x >= hi_v - tol_hi
     low = x <= lo_v + tol_lo
-    th_hi = hi_v - tol_hi if hi_v > 0 and int(high.sum()) >= min_count else None
-    th_lo = lo_v + tol_lo if lo_v < 0 and int(low.sum()) >= min_count else None
+    th_hi = hi_v - tol_hi if hi_v > 0 and _in_runs(high) >= min_count else None
+    th_lo = lo_v + tol_lo if lo_v < 0 and _in_runs(low) >= min_count else None
+    if th_hi is None or th_lo is None:
+        xs = x.detach().cpu().numpy()
+        if th_hi is None and (level := plateau_level(xs)) is not None:
+            th_hi, high = level, x >= level
+        if th_lo is None and (level := plateau_level(-xs)) is not None:
+            th_lo, low = -level, x <= -level
     if th_hi is None:
         high = torch.zeros_like(high)
     if th_lo is None:
         low = torch.zeros_like(low)
     return high, low, th_hi, th_lo
+
+
+def _in_runs(mask: torch.Tensor, run: int = 3) -> int:
+    """How many samples of `mask` sit in runs of `run` or more consecutive ones: a plateau
+    is a run, while a sine's top repeats its extreme value in at most two neighbours (the
+    samples either side of the peak) once per period, exactly when the period is whole."""
+    if mask.numel() < run:
+        return 0
+    core = mask.unfold(-1, run, 1).all(-1).to(torch.float32)  # a run starts at i
+    member = torch.nn.functional.conv1d(core.view(1, 1, -1), torch.ones(1, 1, run, device=mask.device),
+                                        padding=run - 1).view(-1) > 0
+    return int(member.sum())
 
 
 def _window(frame: int, device, dtype) -> torch.Tensor:
