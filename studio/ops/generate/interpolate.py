@@ -34,8 +34,8 @@ def run(inputs, p, ctx) -> Result:
     """Clips that move from the selection to the other clip: both are inverted to noise
     latents by the ODE (deterministic, so the ends reproduce the inputs), the latents are
     interpolated spherically and decoded. The output is every clip end to end, at the
-    selection's rate, each as long as the longer input; with count > 1 each clip is also a
-    take."""
+    selection's rate, each as long as the longer input; with count > 1 each clip is also
+    returned on its own (the window lists each in its Clips bin)."""
     ctx.progress(0.0, "loading the model")
     model = g.load_model(p, ctx)
     ctx.progress(0.02, "listening to both ends")
