@@ -16,6 +16,23 @@ from typing import Any, Mapping, Sequence
 from studio.errors import StudioError
 
 
+# how words of a parameter's name read in a label (one place for every form and flag list):
+# acronyms in capitals, f0 and dB as written, a single letter as a name ("Class A")
+LABEL_WORDS = {"fft": "FFT", "stft": "STFT", "rt60": "RT60", "snr": "SNR", "lpc": "LPC",
+               "doa": "DOA", "mvdr": "MVDR", "lcmv": "LCMV", "f0": "f0", "lufs": "LUFS",
+               "dbfs": "dBFS", "db": "dB", "rms": "RMS", "hz": "Hz"}
+
+
+def label_from_name(name: str) -> str:
+    """"fft_size" -> "FFT size", "target_f0" -> "Target f0", "class_a" -> "Class A"."""
+    words = [w for w in name.split("_") if w]
+    shown = [LABEL_WORDS.get(w.lower(), w.upper() if len(w) == 1 and i else w)
+             for i, w in enumerate(words)]
+    if shown and words[0].lower() not in LABEL_WORDS:
+        shown[0] = shown[0][:1].upper() + shown[0][1:]
+    return " ".join(shown)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -36,7 +53,7 @@ class Param:
 
     @property
     def title(self) -> str:
-        return self.label or self.name.replace("_", " ").capitalize()
+        return self.label or label_from_name(self.name)
 
     def coerce(self, value: Any) -> Any:
         return value

@@ -1,0 +1,49 @@
+"""What a generated form shows (issue 18): labels made from parameter names spell acronyms as
+people write them ("FFT size", not "Fft size"), numbers read like numbers ("0.5", not
+"0.5000"), and a value that means "decide for me" says so instead of a raw -1 or 0."""
+import re
+
+import pytest
+from PySide6.QtWidgets import QFormLayout, QLabel
+
+from studio.engine import registry
+from studio.ui.forms import ParamForm
+
+# how these are written, checked independently of the label map in studio.engine.params
+WRITTEN = {"fft": "FFT", "rt60": "RT60", "snr": "SNR", "lpc": "LPC", "doa": "DOA",
+           "mvdr": "MVDR", "lcmv": "LCMV", "f0": "f0", "lufs": "LUFS", "dbfs": "dBFS"}
+
+
+def _labels(form) -> dict[str, str]:
+    lay = form.layout()
+    out = {}
+    for row in range(lay.rowCount()):
+        label = lay.itemAt(row, QFormLayout.LabelRole)
+        field = lay.itemAt(row, QFormLayout.FieldRole)
+        if label is not None and isinstance(label.widget(), QLabel):
+            ed = next(name for name, e in form.editors.items()
+                      if field.widget().isAncestorOf(e))
+            out[ed] = label.widget().text()
+    return out
+
+
+def test_every_forms_labels_spell_acronyms(qtbot):
+    seen = 0
+    for op in registry.all_operations():
+        form = ParamForm(op.schema)
+        qtbot.addWidget(form)
+        for name, text in _labels(form).items():
+            for word in name.split("_"):
+                if word in WRITTEN:
+                    seen += 1
+                    assert re.search(rf"\b{re.escape(WRITTEN[word])}\b", text), (op.id, text)
+    assert seen >= 6  # FFT sizes, RT60, SNR, target f0, LUFS, dBFS at least
+
+
+@pytest.mark.parametrize("op_id,name,label", [("analyze.spectrum", "fft_size", "FFT size"),
+                                              ("edit.normalize", "peak_dbfs", "Peak dBFS"),
+                                              ("convert.voice", "target_f0", "Target f0")])
+def test_labels_from_names(qtbot, op_id, name, label):
+    form = ParamForm(registry.get(op_id).schema)
+    qtbot.addWidget(form)
+    assert _labels(form)[name] == label
