@@ -21,6 +21,18 @@ from studio.ui import form_hints
 SLIDER_STEPS = 1000
 
 
+class _PlainDoubleSpinBox(QDoubleSpinBox):
+    """Shows a number as people write it: 0.5, 6 sigma, 1.17, not 0.5000 or 6.00 sigma (the
+    decimals the step allows are still typed and kept)."""
+
+    def textFromValue(self, value: float) -> str:
+        text = super().textFromValue(value)
+        point = self.locale().decimalPoint()
+        if point in text:
+            text = text.rstrip("0").rstrip(point)
+        return text
+
+
 class _NumberEditor(QWidget):
     """Slider + spin box for a Float or Int with a range (log-scaled when the param says so)."""
     changed = Signal()
@@ -35,7 +47,7 @@ class _NumberEditor(QWidget):
         self.log = bool(getattr(param, "log", False)) and self.lo > 0
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.spin = QSpinBox() if is_int else QDoubleSpinBox()
+        self.spin = QSpinBox() if is_int else _PlainDoubleSpinBox()
         self.spin.setRange(int(lo) if is_int else lo, int(hi) if is_int else hi)
         if not is_int:
             step = param.step or _nice_step(self.hi - self.lo)

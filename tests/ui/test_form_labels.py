@@ -47,3 +47,12 @@ def test_labels_from_names(qtbot, op_id, name, label):
     form = ParamForm(registry.get(op_id).schema)
     qtbot.addWidget(form)
     assert _labels(form)[name] == label
+
+
+def test_numbers_read_without_padding_zeros(qtbot):
+    form = ParamForm(registry.get("analyze.spectrum").schema)
+    qtbot.addWidget(form)
+    overlap = form.editors["overlap"]
+    assert overlap.spin.text() == "0.5" and overlap.value() == pytest.approx(0.5)
+    overlap.spin.setValue(0.125)  # the decimals the step allows are kept
+    assert overlap.spin.text() == "0.125" and form.values()["overlap"] == pytest.approx(0.125)
