@@ -55,7 +55,8 @@ class FreqAxis(pg.AxisItem):
         return [(1.0, [float(y) for y in ys if minVal <= y <= maxVal])]
 
     def tickStrings(self, values, scale, spacing):
-        hz = T.scale_to_hz(np.asarray(values), self.freq_scale, self.rate)
+        # rounded first: 999.99 Hz back from the scale read "1000" beside "2k"
+        hz = np.round(T.scale_to_hz(np.asarray(values), self.freq_scale, self.rate))
         return [f"{h / 1000:g}k" if h >= 1000 else f"{h:.0f}" for h in hz]
 
 

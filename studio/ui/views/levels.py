@@ -37,7 +37,9 @@ def is_over(peak: float) -> bool:
 
 def level_ticks(limit: float) -> list[tuple[float, str]]:
     if limit <= HEADROOM + 1e-9:
-        return [(-1, "-1"), (-0.5, ""), (0, "0"), (0.5, ""), (1, "1")]
+        # +-1 sit at a row's edges, where one row's "-1" ran into the next row's "1": the
+        # labels are inside the row, the +-1 ticks stay unlabelled
+        return [(-1, ""), (-0.5, "-0.5"), (0, "0"), (0.5, "0.5"), (1, "")]
     step = max(1, math.ceil(limit / 4))
     top = int(limit // step) * step
     # a label at the very edge would be cut in half
