@@ -85,7 +85,7 @@ def add_generated(w, gen) -> list[BinClip]:
     w.clip_bin.add(clips)
     w.clips_dock.show()
     w.clips_dock.raise_()
-    what = clips[0].name if len(clips) == 1 else f"{len(clips)} clips ({gen.name})"
+    what = clips[0].name if len(clips) == 1 else f"{len(clips)} clips ({gen.stem or gen.name})"
     w.notify(f"Generated {what}: in the Clips bin to play, compare, insert or export")
     return clips
 

@@ -35,3 +35,4 @@ def test_each_clip_of_a_pitched_run_without_class_names_its_own_seed_and_note(
     shown = [w.clip_bin.list.item(before + k).text() for k in range(3)]
     assert all(re.fullmatch(rf"\d+\. {re.escape(n)} · 0\.10 s · 8 kHz", t)
                for n, t in zip(names, shown)), shown
+    assert w.statusBar().currentMessage().startswith("Generated 3 clips (sample): ")
