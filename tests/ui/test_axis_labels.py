@@ -57,3 +57,32 @@ def test_spectrogram_frequency_labels_use_one_style(window, qtbot, tmp_path):
             assert "1k" in texts, (scale, texts)
     finally:
         spec.set_settings(scale="log")
+
+
+def test_training_loss_plot_labels_apart_and_legend_off_the_points(qtbot):
+    from studio.ui.dialogs._train_parts import LossPlot
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(480, 240)
+    plot.show()
+    qtbot.waitExposed(plot)
+    steps = np.arange(1, 301)
+    rng = np.random.default_rng(3)
+    losses = 1.2 * np.exp(-steps / 60) + 0.03 + 0.02 * rng.random(steps.size)
+    plot.set_losses(steps, losses)
+    qtbot.wait(50)
+    labels = _drawn_labels(plot.getPlotItem().getAxis("left"))
+    assert len(labels) >= 2, labels
+    rects = [r for _, r in labels]
+    for i, a in enumerate(rects):  # no two y labels touch
+        for b in rects[i + 1:]:
+            assert not a.adjusted(0, -1, 0, 1).intersects(b), [t for t, _ in labels]
+    for text, _ in labels:  # numbers as people write them, not 10^x exponents
+        float(text)
+    # the legend sits outside the area the points are drawn in
+    legend = plot.getPlotItem().legend
+    vb = plot.getPlotItem().getViewBox()
+    assert legend is not None and legend.isVisible()
+    assert not legend.sceneBoundingRect().intersects(vb.sceneBoundingRect())
+    names = [label.text for _, label in legend.items]
+    assert names == ["loss per step", "mean of 50"]

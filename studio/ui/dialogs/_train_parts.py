@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPus
                                QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from studio.ui import theme
+from studio.ui.reports.panel import PlainAxis
 from studio.ui._training_files import running_mean
 
 MEAN_WINDOW = 50   # steps in the bold running mean (as the command line's progress bar)
@@ -75,13 +76,14 @@ class LossPlot(pg.PlotWidget):
     """Loss against step on a log scale: every step faint, the running mean bold."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        # y labels at 1, 2 and 5 of each decade: every one of 0.04 ... 0.09 ran together
+        super().__init__(parent, axisItems={"left": PlainAxis("left")})
         self.setLogMode(x=False, y=True)
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setLabel("left", "loss")
         self.setLabel("bottom", "step")
         self.setMinimumSize(420, 220)
-        self.addLegend(offset=(-10, 10))
+        self._legend_above()
         faint = QColor(theme.colors().wave)
         faint.setAlpha(70)
         self.raw_curve = self.plot(pen=pg.mkPen(faint, width=1), name="loss per step")
@@ -93,6 +95,17 @@ class LossPlot(pg.PlotWidget):
         # an empty plot says what will be drawn there, and why it is still empty
         self.empty_label = QLabel(EMPTY_TEXT, self, alignment=Qt.AlignCenter, wordWrap=True)
         self.empty_label.setStyleSheet("color: #9aa4b2; background: transparent;")
+
+    def _legend_above(self) -> None:
+        """The legend in one row above the plot, in the title's place: inside the plot it
+        covered the points wherever it was anchored (the log axis fills the whole height)."""
+        item = self.getPlotItem()
+        legend = pg.LegendItem(colCount=2)
+        item.legend = legend  # curves made with a name join it (PlotItem.addItem)
+        item.titleLabel.setVisible(False)
+        item.layout.removeItem(item.titleLabel)
+        item.layout.addItem(legend, 0, 1)
+        legend.setParentItem(item)
 
     def restyle_theme(self, c) -> None:
         faint = QColor(c.wave)
