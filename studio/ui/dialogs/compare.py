@@ -37,7 +37,7 @@ class CompareDialog(QDialog):
             blay.addWidget(form)
             row.addWidget(box)
             self.forms.append(form)
-        lay.addLayout(row)
+        lay.addLayout(row, 1)  # the sets take the height, not the line above them
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Render takes")
         lay.addWidget(buttons)
