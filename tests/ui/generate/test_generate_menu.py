@@ -23,6 +23,7 @@ def test_generate_menu_order_and_shortcut(window):
     gen.trigger()
     assert w.operations.operation.id == "generate.sample"
     assert w.operations.generate_btn.isVisibleTo(w.operations)
+    assert not w.other_clip_panel.isVisibleTo(w.operations)  # Interpolate's clip B only
 
 
 def test_variation_generate_fills_the_bin_and_preview_still_makes_takes(window, qtbot,
