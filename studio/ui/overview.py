@@ -68,7 +68,12 @@ class OverviewStrip(pg.PlotWidget):
 
     def refresh(self) -> None:
         state = self.model.state
-        if state is None or state.n_frames == 0:
+        empty = state is None or state.n_frames == 0
+        # no document: nothing to frame (the region's default 0-1 drew a grey block from the
+        # middle, its edge a yellow line)
+        self.window.setVisible(not empty)
+        self.playhead.setVisible(not empty)
+        if empty:
             self.item.clear()
             return
         width = max(64, int(self.width()))
