@@ -32,11 +32,16 @@ def _assert_views_follow(w, c):
     for label in wave._labels:
         assert label.textItem.defaultTextColor().name() == QColor(c.text).name()
     assert w.overview.item._pen.color().name() == QColor(c.wave).name()
+    editor = w.array_panel.editor  # the plan's microphone numbers
+    assert editor is not None and editor.top._numbers
+    for number in editor.top._numbers:
+        assert number.textItem.defaultTextColor().name() == QColor(c.text).name()
 
 
 def test_theme_switch_restyles_every_plot_both_ways(demo_window):
     from studio.ui import theme
     w = demo_window
+    w.array_tools.show_dock()  # the Array dock's plots too
     try:
         w.actions_.set_theme("light")  # the window was made dark
         _assert_views_follow(w, theme.LIGHT)

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
+from studio.ui import theme
 from studio.ui.arrays.plots import cache_axes
 
 HIT_PIXELS = 9.0
@@ -134,6 +135,11 @@ class PlanView(pg.PlotWidget):
         if fit or not self._fitted:
             self.fit_to(fit if isinstance(fit, str) else "array")
 
+    def restyle_theme(self, c) -> None:
+        """A theme switch: the numbers in the new text colour (light grey vanished on white)."""
+        for label in self._numbers:
+            label.setColor(c.text)
+
     def _show_numbers(self) -> None:
         """Microphone k is labelled k, as row k of the table."""
         n = len(self._mics) if len(self._mics) <= MAX_NUMBERED else 0
@@ -141,7 +147,7 @@ class PlanView(pg.PlotWidget):
             d = np.hypot(*(self._mics[:, None, :] - self._mics[None, :, :]).transpose(2, 0, 1))
             self._closest = float(d[np.triu_indices(n, 1)].min())
         while len(self._numbers) < n:
-            label = pg.TextItem(str(len(self._numbers) + 1), color=(230, 230, 230),
+            label = pg.TextItem(str(len(self._numbers) + 1), color=theme.colors().text,
                                 anchor=(-0.15, 1.0))
             self._vb.addItem(label, ignoreBounds=True)
             self._numbers.append(label)
