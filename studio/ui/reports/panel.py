@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView,
                                QListWidget, QListWidgetItem, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.ui import theme
 from studio.ui.reports.formatting import (format_number, format_value, headline_keys,
                                           unit_of_label)
 from studio.ui.reports.overlays import Mark
@@ -231,6 +232,7 @@ class ReportsPanel(QWidget):
         p = vb.mapSceneToView(pos)
         x = 10 ** p.x() if self._log_x else p.x()
         ux, uy = self._plot_units
+        self.hover.setColor(theme.colors().text)  # the theme now (light grey vanished on white)
         self.hover.setText(f"{format_number(x, ux)} · {format_number(p.y(), uy)}")
         self.hover.setPos(p.x(), p.y())
 

@@ -103,6 +103,14 @@ def test_loudness_spectrum_and_pitch_are_shown(window, qtbot, tone_file):
     vb = panel.plot.plotItem.vb
     panel._on_plot_hover_changed(vb.mapViewToScene(QPointF(math.log10(1000.0), -50.0)))
     assert panel.hover.textItem.toPlainText() == "1.00 kHz · -50.0 dB/Hz"
+    from studio.ui import theme  # after a switch to light, the hover reads on white too
+    try:
+        w.actions_.set_theme("light")
+        panel._on_plot_hover_changed(vb.mapViewToScene(QPointF(math.log10(1000.0), -50.0)))
+        assert panel.hover.textItem.defaultTextColor().name() == theme.LIGHT.text
+        assert panel.plot.backgroundBrush().color().name() == theme.LIGHT.background
+    finally:
+        w.actions_.set_theme("dark")
 
     panel = _run_from_menu(w, qtbot, "analyze.pitch", "Pitch track")
     assert not panel.plot.isVisible()  # the track is drawn over the spectrogram instead
