@@ -245,8 +245,8 @@ def _in_runs(mask: torch.Tensor, run: int = 3) -> int:
     if mask.numel() < run:
         return 0
     core = mask.unfold(-1, run, 1).all(-1).to(torch.float32)  # a run starts at i
-    member = torch.nn.functional.conv1d(core.view(1, 1, -1), torch.ones(1, 1, run, device=mask.device),
-                                        padding=run - 1).view(-1) > 0
+    ones = torch.ones(1, 1, run, device=mask.device)
+    member = torch.nn.functional.conv1d(core.view(1, 1, -1), ones, padding=run - 1).view(-1) > 0
     return int(member.sum())
 
 
