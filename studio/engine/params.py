@@ -83,6 +83,9 @@ class Float(Param):
     unit: str = ""
     step: float | None = None
     log: bool = False  # a log-scaled slider (frequencies, time constants)
+    # (value, word): a value that means something else than its number, as the form shows it
+    # ((0.0, "detect"): 0 = find the level; (-1, "auto")); the CLI takes the number
+    special: tuple = field(default=(), kw_only=True)
     kind = "float"
 
     def coerce(self, value: Any) -> float:
@@ -97,7 +100,8 @@ class Float(Param):
         return v
 
     def _extra(self) -> dict:
-        return {"lo": self.lo, "hi": self.hi, "unit": self.unit, "step": self.step, "log": self.log}
+        return {"lo": self.lo, "hi": self.hi, "unit": self.unit, "step": self.step, "log": self.log,
+                **_special(self)}
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ class Int(Param):
     lo: int | None = None
     hi: int | None = None
     unit: str = ""
+    special: tuple = field(default=(), kw_only=True)  # (value, word): as Float's
     kind = "int"
 
     def coerce(self, value: Any) -> int:
@@ -120,7 +125,11 @@ class Int(Param):
         return v
 
     def _extra(self) -> dict:
-        return {"lo": self.lo, "hi": self.hi, "unit": self.unit}
+        return {"lo": self.lo, "hi": self.hi, "unit": self.unit, **_special(self)}
+
+
+def _special(p) -> dict:
+    return {"special": {"value": p.special[0], "text": p.special[1]}} if p.special else {}
 
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QToolButton, QWidget)
 
 from studio.engine import params as P
-from studio.ui import form_hints
+from studio.ui import form_hints, special_values
 
 SLIDER_STEPS = 1000
 
@@ -47,7 +47,7 @@ class _NumberEditor(QWidget):
         self.log = bool(getattr(param, "log", False)) and self.lo > 0
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.spin = QSpinBox() if is_int else _PlainDoubleSpinBox()
+        self.spin = special_values.spin_box(param, QSpinBox if is_int else _PlainDoubleSpinBox)
         self.spin.setRange(int(lo) if is_int else lo, int(hi) if is_int else hi)
         if not is_int:
             step = param.step or _nice_step(self.hi - self.lo)
@@ -320,6 +320,9 @@ def reset_button(form: ParamForm) -> QPushButton:
 def _shown_default(p) -> str:
     """A default as the user reads it: a number rounded, with its unit (0.001 s, 1600 Hz)."""
     from studio.ui.reports.formatting import format_number
+    special = getattr(p, "special", ())
+    if special and p.default == special[0]:
+        return special[1]  # "detect", not "0 FS"
     if isinstance(p.default, float):
         return format_number(p.default, getattr(p, "unit", "") or "")
     return str(p.default)

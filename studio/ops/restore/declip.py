@@ -57,9 +57,10 @@ def _dbfs(peak: float) -> float:
 @operation(
     id="restore.declip", title="De-clip", category="restore",
     params=[
-        Float("threshold_high", default=0.0, lo=0.0, hi=1.0, unit="FS",
-              help="positive clip level; 0 = detect"),
-        Float("threshold_low", default=0.0, lo=-1.0, hi=0.0, unit="FS",
+        Float("threshold_high", default=0.0, lo=0.0, hi=1.0, unit="FS", special=(0.0, "detect"),
+              help="positive clip level; 0 = detect (the level where the samples pile up, "
+                   "also under hum or hiss added after the clipping)"),
+        Float("threshold_low", default=0.0, lo=-1.0, hi=0.0, unit="FS", special=(0.0, "detect"),
               help="negative clip level; 0 = detect"),
         Float("margin", default=0.0, lo=0.0, hi=0.2,
               help="soft clipping: samples within this fraction of the level count as clipped"),
