@@ -18,6 +18,22 @@ PRESETS = {
     "child": (1.9, 1.3, 1.3, 0.05),
 }
 PRESET_FIELDS = ("pitch_ratio", "pitch_range", "formant_ratio", "breathiness")
+# The defaults change the voice audibly (the form's Preview used to sound identical: ratio 1,
+# formants 1): male_to_female, the preset selected and its values in the four fields, so the
+# form shows what runs and Reset all comes back to it
+DEFAULT_PRESET = "male_to_female"
+_DEFAULTS = dict(zip(PRESET_FIELDS, PRESETS[DEFAULT_PRESET]))
+
+
+def preset_values(p) -> tuple[float, float, float, float]:
+    """(pitch ratio, range, formant ratio, breathiness) that run: the preset's, except a field
+    given other than its default (a form filled by the preset shows its values; a flag on
+    the command line wins over the preset); custom: the fields."""
+    given = tuple(getattr(p, name) for name in PRESET_FIELDS)
+    if p.preset == "custom":
+        return given
+    return tuple(v if v != _DEFAULTS[name] else preset
+                 for name, v, preset in zip(PRESET_FIELDS, given, PRESETS[p.preset]))
 
 
 def median_f0(f0: torch.Tensor) -> float:
@@ -41,20 +57,24 @@ def new_pitch(f0: torch.Tensor, source_median: float, target_median: float,
     params=[
         # labelled apart from the operations panel's own "Preset" row (saved parameter sets);
         # choosing one fills the four fields it sets, so the form shows the values that run
-        Choice("preset", default="custom", options=("custom",) + tuple(PRESETS),
+        Choice("preset", default=DEFAULT_PRESET, options=("custom",) + tuple(PRESETS),
                label="Voice change", fills=tuple(
                    (name, tuple(zip(PRESET_FIELDS, values))) for name, values in PRESETS.items()),
-               help="A typical gender or age change; anything but custom sets pitch ratio, "
-                    "pitch range, formant ratio and breathiness"),
-        Float("pitch_ratio", default=1.0, lo=0.25, hi=4.0, log=True,
+               help="A typical gender or age change (default male_to_female): it sets pitch "
+                    "ratio, pitch range, formant ratio and breathiness, except those given "
+                    "other than their defaults (on the command line, --pitch-ratio 1.5 keeps "
+                    "the preset's formants); custom runs the four fields as they are (their "
+                    "defaults are male_to_female's: give all four, e.g. 1 1 1 0, to start "
+                    "from the unchanged voice)"),
+        Float("pitch_ratio", default=_DEFAULTS["pitch_ratio"], lo=0.25, hi=4.0, log=True,
               help="Multiply the median pitch by this"),
         Float("target_f0", default=0.0, lo=0.0, hi=1600.0, unit="Hz",
               help="Median pitch to reach; 0 uses the pitch ratio"),
-        Float("pitch_range", default=1.0, lo=0.0, hi=3.0,
+        Float("pitch_range", default=_DEFAULTS["pitch_range"], lo=0.0, hi=3.0,
               help="Scale the intonation around the median (0 = monotone)"),
-        Float("formant_ratio", default=1.0, lo=0.5, hi=2.0, log=True,
+        Float("formant_ratio", default=_DEFAULTS["formant_ratio"], lo=0.5, hi=2.0, log=True,
               help="Move the formants (vocal tract resonances) by this factor"),
-        Float("breathiness", default=0.0, lo=0.0, hi=1.0,
+        Float("breathiness", default=_DEFAULTS["breathiness"], lo=0.0, hi=1.0,
               help="Replace this share of the voiced sound's periodic part by breath noise"),
         IF_POLYPHONIC,
     ])
@@ -62,10 +82,7 @@ def run(inputs, p, ctx) -> Result:
     """Change pitch and formants independently with a WORLD-style vocoder (f0, spectral
     envelope, aperiodicity); harmonics are resynthesised as locked oscillators, so there is
     no phase-vocoder smear."""
-    ratio, range_factor, formant, breath = p.pitch_ratio, p.pitch_range, p.formant_ratio, \
-        p.breathiness
-    if p.preset != "custom":
-        ratio, range_factor, formant, breath = PRESETS[p.preset]
+    ratio, range_factor, formant, breath = preset_values(p)
     x, sr = inputs.audio.float(), inputs.sample_rate
     ctx.progress(0.0, "analysing")
     an = vocoder.analyze(x, sr, progress=lambda f: ctx.progress(0.3 * f, "analysing"))
