@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio import paths
 from studio.dsp.voice.timbre_model import TimbreModel
 from studio.errors import StudioError
+from studio.models.timbre.catalog import bundled_dir, list_models, user_dir
 
-
-def bundled_dir() -> Path:
-    return paths.resource("presets", "timbre")
-
-
-def user_dir() -> Path:
-    return paths.data_dir() / "presets" / "timbre"
+__all__ = ["available", "bundled_dir", "load", "resolve", "user_dir"]
 
 
 def available() -> list[str]:
-    names = set()
-    for d in (bundled_dir(), user_dir()):
-        if d.is_dir():
-            names.update(p.stem for p in d.glob("*.json"))
-    return sorted(names)
+    return sorted({name for name, _ in list_models()})
 
 
 def resolve(name_or_path: str) -> Path:

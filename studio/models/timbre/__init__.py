@@ -1,0 +1,1 @@
+"""Timbre models (the networks and rendering live in studio.dsp.voice.timbre_model)."""
