@@ -245,6 +245,8 @@ class Text(Param):
     edit (`multiline` asks for a text box); the command line takes it as given. A dict or
     list value (from a preset) is kept as its JSON."""
     multiline: bool = False
+    # ("", word): what an empty text means, shown in the empty box ("as in the layout")
+    special: tuple = field(default=(), kw_only=True)
     kind = "text"
 
     def coerce(self, value: Any) -> str:
@@ -256,7 +258,7 @@ class Text(Param):
         return str(value)
 
     def _extra(self) -> dict:
-        return {"multiline": self.multiline}
+        return {"multiline": self.multiline, **_special(self)}
 
 
 class Params(Mapping[str, Any]):

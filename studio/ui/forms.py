@@ -256,6 +256,9 @@ def editor_for(param) -> QWidget:
                            lambda v: combo.setEditText("" if v is None else str(v)),
                            combo.currentTextChanged)
     edit = QLineEdit()
+    special = getattr(param, "special", ())
+    if special and special[0] == "":  # what an empty text means, in the empty box
+        edit.setPlaceholderText(special[1])
     return _Simple(edit, edit.text, lambda v: edit.setText("" if v is None else str(v)),
                    edit.editingFinished)
 

@@ -56,3 +56,29 @@ def test_numbers_read_without_padding_zeros(qtbot):
     assert overlap.spin.text() == "0.5" and overlap.value() == pytest.approx(0.5)
     overlap.spin.setValue(0.125)  # the decimals the step allows are kept
     assert overlap.spin.text() == "0.125" and form.values()["overlap"] == pytest.approx(0.125)
+
+
+@pytest.mark.parametrize("op_id,name,shown,value", [
+    ("array.simulate", "max_order", "auto", -1),
+    ("array.separate", "iterations", "method's default", 0),
+    ("array.beamform", "noise_end", "no segment", 0.0),
+    ("generate.sample", "duration", "model's length", 0.0),
+    ("restore.denoise", "smoothing", "none", 1),
+])
+def test_a_value_that_means_decide_for_me_says_so(qtbot, op_id, name, shown, value):
+    form = ParamForm(registry.get(op_id).schema)
+    qtbot.addWidget(form)
+    ed = form.editors[name]
+    assert ed.spin.text() == shown
+    assert form.values()[name] == value  # what runs is still the number
+    ed.spin.setValue(ed.spin.value() + 2 * ed.spin.singleStep())  # a number reads as one
+    assert ed.spin.text() != shown and ed.spin.text()[0].isdigit()
+
+
+def test_an_empty_text_says_what_empty_means(qtbot):
+    from PySide6.QtWidgets import QLineEdit
+    form = ParamForm(registry.get("array.simulate").schema)
+    qtbot.addWidget(form)
+    edit = form.editors["array_center"].widget
+    assert isinstance(edit, QLineEdit) and edit.text() == ""
+    assert edit.placeholderText() == "as in the layout"

@@ -63,7 +63,7 @@ def apply(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
                   "'30, 120'. After Locate, the located sources are offered"),
         Float("elevation", default=0.0, lo=-90.0, hi=90.0, unit="°"),
         Float("noise_start", default=0.0, lo=0.0, unit="s", help="Noise-only segment start"),
-        Float("noise_end", default=0.0, lo=0.0, unit="s",
+        Float("noise_end", default=0.0, lo=0.0, unit="s", special=(0.0, "no segment"),
               help="Noise-only segment end; equal to the start: MVDR takes the quietest "
                    "frames, LCMV no noise covariance"),
         Float("loading", default=1e-3, lo=0.0, hi=10.0, log=True,

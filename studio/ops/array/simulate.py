@@ -80,10 +80,11 @@ def simulate_room(signals: list[np.ndarray], sources: np.ndarray, mics: np.ndarr
              help="Room size 'x, y, z' metres; empty: the layout's room"),
         Float("rt60", default=0.3, lo=0.0, hi=3.0, unit="s", label="RT60",
               help="Reverberation time; 0 = anechoic"),
-        Text("array_center", default="", help="'x, y, z': move the array's centre there; "
+        Text("array_center", default="", special=("", "as in the layout"), help="'x, y, z': move the array's centre there; "
                                               "empty: positions as in the layout"),
         Bool("ray_tracing", default=False, help="Hybrid: image sources up to order 3, then rays"),
-        Int("max_order", default=-1, lo=-1, hi=100, help="Image-source order; -1 = from RT60"),
+        Int("max_order", default=-1, lo=-1, hi=100, special=(-1, "auto"),
+            help="Image-source order; -1 (auto) = from RT60"),
         Int("rate", default=16000, lo=8000, hi=96000, unit="Hz", label="Sample rate"),
         Float("snr", default=NOISELESS_DB, lo=-20.0, hi=NOISELESS_DB, unit="dB", label="Sensor SNR",
               help="White sensor noise against the mixture; 100 = none"),

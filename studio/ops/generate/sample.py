@@ -14,6 +14,7 @@ from studio.ops.generate import _common as g
         g.class_param(),
         g.pitch_param(),
         Float("duration", default=0.0, lo=0.0, hi=g.MAX_SECONDS, unit="s",
+              special=(0.0, "model's length"),
               help="Length of each clip; 0 = the model's clip length (bundled: 1.536 s)"),
         g.sampler_param(),
         g.steps_param(),

@@ -159,7 +159,7 @@ def _profile_psd(inputs: Inputs, p) -> tuple[Callable[[int], torch.Tensor | None
               help="the most a bin is attenuated (gain floor)"),
         Float("sensitivity", default=0.0, lo=-6.0, hi=12.0, unit="dB",
               help="raise to remove more (treats the noise as louder than measured)"),
-        Int("smoothing", default=1, lo=1, hi=15, unit="bins",
+        Int("smoothing", default=1, lo=1, hi=15, unit="bins", special=(1, "none"),
             help="frequency smoothing of the a priori SNR: higher, smoother residual"),
         Choice("rule", default="wiener", options=("wiener", "lsa"),
                help="wiener: least error; lsa: log-spectral amplitude, gentler"),
