@@ -181,8 +181,9 @@ def _coast_off_band(d: torch.Tensor, r: int, f0: float) -> torch.Tensor:
     good = (f - f0).abs() <= MAINS_DEVIATION
     if bool(good.all()) or not bool(good.any()):
         return d
-    i = torch.arange(len(d), dtype=torch.float64)
-    fi = np.interp(i.numpy(), i[good].numpy(), f[good].double().cpu().numpy())
+    i = np.arange(len(d), dtype=np.float64)
+    ok = good.cpu().numpy()
+    fi = np.interp(i, i[ok], f.double().cpu().numpy()[ok])
     coast = torch.from_numpy(fi).to(d) * (2 * math.pi / r)
     return torch.where(good, d, coast)
 
