@@ -52,7 +52,10 @@ class _NumberEditor(QWidget):
         if not is_int:
             step = param.step or _nice_step(self.hi - self.lo)
             self.spin.setSingleStep(step)
-            self.spin.setDecimals(max(0, min(6, -int(math.floor(math.log10(step))) + 1)))
+            # as fine as the step, and as the default: 0.001 with a 0.1 step was rounded to
+            # 0 (Beamform ran without loading), a Q of 0.707 to 0.71
+            decimals = max(-int(math.floor(math.log10(step))) + 1, _decimals_of(param.default))
+            self.spin.setDecimals(max(0, min(6, decimals)))
         if param.unit:
             self.spin.setSuffix(f" {param.unit}")
         self.spin.setKeyboardTracking(False)
@@ -102,6 +105,14 @@ class _NumberEditor(QWidget):
         self._sync = True
         self.slider.setValue(self._to_slider(float(v)))
         self._sync = False
+
+
+def _decimals_of(value) -> int:
+    """The decimals a number is written with (up to 6): 0.707 -> 3, 30.0 -> 0."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0
+    fraction = f"{abs(value):.6f}".rstrip("0").split(".")[1]
+    return len(fraction)
 
 
 def _nice_step(span: float) -> float:

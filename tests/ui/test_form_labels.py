@@ -82,3 +82,19 @@ def test_an_empty_text_says_what_empty_means(qtbot):
     edit = form.editors["array_center"].widget
     assert isinstance(edit, QLineEdit) and edit.text() == ""
     assert edit.placeholderText() == "as in the layout"
+
+
+def test_every_form_starts_on_its_declared_defaults(qtbot):
+    """A box rounded to its step's decimals changed the value that runs: Beamform's loading
+    0.001 became 0, the filters' Q 0.707 became 0.71."""
+    for op in registry.all_operations():
+        form = ParamForm(op.schema)
+        qtbot.addWidget(form)
+        shown = form.values()
+        for p in op.schema:
+            if p.name in shown and isinstance(p.default, float):
+                assert shown[p.name] == pytest.approx(p.default, rel=1e-9, abs=1e-12), \
+                    (op.id, p.name)
+    form = ParamForm(registry.get("array.beamform").schema)
+    qtbot.addWidget(form)
+    assert form.editors["loading"].spin.text() == "0.001"
