@@ -92,8 +92,10 @@ class Actions:
         if doc is None:
             return False
         if not path:
-            base = getattr(doc, "session_path", None) or (
-                os.path.splitext(doc.path or "untitled")[0] + file_ops.SESSION_EXTS[0])
+            from studio.ui.dialogs.save_places import app_owned, suggested_path
+            base = getattr(doc, "session_path", None)
+            if not base or app_owned(base):
+                base = suggested_path(doc.path, file_ops.SESSION_SUFFIX)
             path, _ = QFileDialog.getSaveFileName(self.w, "Save session", base,
                                                   file_ops.SESSION_FILTER)
             if not path:
@@ -122,7 +124,8 @@ class Actions:
             return (sel.start, sel.end) if selection_only and not sel.is_empty \
                 else (0, state.n_frames)
         if options is None:
-            base = os.path.splitext(doc.path or "untitled")[0] + "-export.wav"
+            from studio.ui.dialogs.save_places import suggested_path
+            base = suggested_path(doc.path, "-export.wav")
             dlg = ExportDialog(base, state.sample_rate, not sel.is_empty, self.w,
                                overs=lambda only: levels.count_over(state, *span(only)))
             if not dlg.exec():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton,
                                QWidget)
@@ -12,6 +13,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from studio.ui.views.levels import dbfs
 
 FORMATS = {"WAV": ".wav", "FLAC": ".flac", "OGG Vorbis": ".ogg", "AIFF": ".aiff"}
+# a typed extension chooses the format: the file must hold what its name says
+EXTENSIONS = {**{e: name for name, e in FORMATS.items()}, ".oga": "OGG Vorbis", ".aif": "AIFF"}
+PATH_WIDTH = (420, 900)  # px: the suggested path shows whole, within reason
 DEPTHS = {"16-bit": "PCM_16", "24-bit": "PCM_24", "32-bit float": "FLOAT"}
 RATES = (0, 22050, 32000, 44100, 48000, 88200, 96000)
 FLOAT_FORMATS = ("WAV", "AIFF")  # the formats here that hold 32-bit float samples
@@ -34,10 +38,17 @@ class ExportDialog(QDialog):
         lay = QHBoxLayout(row)
         lay.setContentsMargins(0, 0, 0, 0)
         self.path = QLineEdit(suggested_path)
+        self.path.setMinimumWidth(min(max(PATH_WIDTH[0], QFontMetrics(self.path.font())
+                                          .horizontalAdvance(suggested_path) + 24),
+                                      PATH_WIDTH[1]))
         browse = QToolButton(text="…")
         lay.addWidget(self.path, 1)
         lay.addWidget(browse)
         form.addRow("File", row)
+        self.problem = QLabel("")  # one line when the typed name cannot be exported
+        self.problem.setStyleSheet("color: #d9534f")
+        self.problem.setVisible(False)
+        form.addRow("", self.problem)
         self.format = QComboBox()
         self.format.addItems(list(FORMATS))
         form.addRow("Format", self.format)
@@ -60,6 +71,8 @@ class ExportDialog(QDialog):
         self._overs_rows = (self.overs_label, self.overs_choice,
                             form.labelForField(self.overs_choice))
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.export_button = buttons.button(QDialogButtonBox.Ok)
+        self.export_button.setText("Export")
         form.addRow(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -67,10 +80,8 @@ class ExportDialog(QDialog):
         self.format.currentTextChanged.connect(self._on_format_changed)
         self.depth.currentTextChanged.connect(self._on_overs_changed)
         self.selection_only.toggled.connect(self._on_overs_changed)
-        ext = os.path.splitext(suggested_path)[1].lower()
-        for name, e in FORMATS.items():
-            if e == ext:
-                self.format.setCurrentText(name)
+        self.path.textChanged.connect(self._on_path_changed)
+        self._on_path_changed(suggested_path)
         self._on_overs_changed()
 
     def _writes_float(self) -> bool:
@@ -105,9 +116,29 @@ class ExportDialog(QDialog):
         if path:
             self.path.setText(path)
 
+    def _extension(self) -> str:
+        return os.path.splitext(self.path.text())[1].lower()
+
+    def _on_path_changed(self, _text: str = "") -> None:
+        """The format follows a known extension; an unknown one is refused here, in one
+        line, before anything is written (no extension: the format's is added)."""
+        ext = self._extension()
+        known = not ext or ext in EXTENSIONS
+        names = list(FORMATS.values())
+        self.problem.setText("" if known else f"Cannot export {ext}: name the file "
+                             f"{', '.join(names[:-1])} or {names[-1]}")
+        self.problem.setVisible(not known)
+        self.export_button.setEnabled(known)
+        if ext in EXTENSIONS and self.format.currentText() != EXTENSIONS[ext]:
+            self.format.setCurrentText(EXTENSIONS[ext])
+
+    def accept(self) -> None:
+        if self.export_button.isEnabled():
+            super().accept()
+
     def _on_format_changed(self, name: str) -> None:
-        base = os.path.splitext(self.path.text())[0]
-        self.path.setText(base + FORMATS[name])
+        if EXTENSIONS.get(self._extension()) != name:  # a name that says otherwise follows
+            self.path.setText(os.path.splitext(self.path.text())[0] + FORMATS[name])
         vorbis = name == "OGG Vorbis"
         self.depth.setEnabled(not vorbis)
         if name == "FLAC" and self.depth.currentText() == "32-bit float":
@@ -121,6 +152,7 @@ class ExportDialog(QDialog):
         overs = self.overs_choice.currentData() if self.overs_choice.isVisibleTo(self) else None
         if overs == "float":
             subtype, overs = "FLOAT", None
-        return {"path": self.path.text(), "format": FORMATS[fmt].lstrip("."),
+        path = self.path.text() if self._extension() else self.path.text() + FORMATS[fmt]
+        return {"path": path, "format": FORMATS[fmt].lstrip("."),
                 "subtype": subtype, "rate": self.rate.currentData() or None,
                 "selection_only": self.selection_only.isChecked(), "overs": overs}
