@@ -37,6 +37,11 @@ class DocumentModel(QObject):
         if document is not None:
             self._unsubscribe = document.subscribe(self._on_document_changed)
         self.document_replaced.emit()
+        # the selection, takes and playhead were replaced with the document's: a view that
+        # draws them listens to these signals only, and would keep the old ones on screen
+        self.selection_changed.emit()
+        self.takes_changed.emit()
+        self.playhead_changed.emit(self.playhead)
 
     def _on_document_changed(self, kind: str, detail=None) -> None:
         if kind == "state":
