@@ -59,6 +59,11 @@ class NoiseProfile:
         return np.interp(dst, src, self.psd) * (n_fft / self.n_fft)
 
 
+def min_noise_frames(sample_rate: int, n_fft: int | None = None) -> int:
+    """The shortest noise-only stretch a profile is learned from: half a frame."""
+    return (n_fft or frame_size_for(sample_rate)) // 2
+
+
 def learn_profile(audio, sample_rate: int, n_fft: int | None = None) -> NoiseProfile:
     """Learn a noise profile from noise-only audio (numpy or torch, (frames,) or
     (channels, frames)): the mean periodogram over frames and channels."""
@@ -67,7 +72,7 @@ def learn_profile(audio, sample_rate: int, n_fft: int | None = None) -> NoisePro
     if x.ndim == 1:
         x = x[None]
     n_fft = n_fft or frame_size_for(sample_rate)
-    if x.shape[-1] < n_fft // 2:
+    if x.shape[-1] < min_noise_frames(sample_rate, n_fft):
         raise StudioError("the noise selection is too short to learn a profile "
                           f"(need at least {n_fft / sample_rate * 0.5:.3f} s)")
     P = stft(x, n_fft, n_fft // 4).abs() ** 2  # (C, bins, frames)

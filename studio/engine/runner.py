@@ -25,7 +25,7 @@ from studio.engine.context import Context
 from studio.engine.operation import Curve, InputKind, Inputs, Marker, Operation, Report, Result
 from studio.engine.params import Params
 from studio.engine.protocol import AudioSource, JobRequest, JobResult, as_source
-from studio.errors import BadAudioError, StudioError
+from studio.errors import BadAudioError, StudioError, TooShort
 
 ProgressFn = Callable[[float, float, str], None]  # (done, total, message)
 
@@ -75,6 +75,9 @@ def run_job(request: JobRequest, cancel_event: threading.Event | None = None,
             with torch.no_grad():  # ops that train re-enable grad themselves
                 audio, rate, report, takes = _attempt(op, params, source, request, ctx, chunk)
             break
+        except TooShort as e:  # found inside the op (a frame longer than the input)
+            raise _too_short(op, e.needed_seconds(request.sample_rate), source,
+                             request) from e
         except Exception as e:  # noqa: BLE001 - only out-of-memory is retried, others re-raise
             if not devices.is_out_of_memory(e):
                 raise
@@ -139,12 +142,30 @@ def _check_inputs(op: Operation, source: AudioSource | None, request: JobRequest
     if source is None or source.n_frames == 0 or source.n_channels == 0:
         raise BadAudioError(f"{op.title} needs audio, and the input is empty")
     if source.n_frames < op.min_seconds * request.sample_rate:
-        raise BadAudioError(f"{op.title} needs at least {op.min_seconds:g} s of audio "
-                            f"(got {source.n_frames / request.sample_rate:.2f} s)")
+        raise _too_short(op, op.min_seconds, source, request)
     if op.inputs is InputKind.MULTICHANNEL and source.n_channels < 2:
         raise StudioError(f"{op.title} needs a multichannel recording "
                           f"(this one has {source.n_channels} channel)")
     return source
+
+
+def _duration(seconds: float, up: bool) -> str:
+    """"10 ms" below 0.1 s, else "0.4 s"; rounded up (`up`) when it says what is needed, so
+    that the amount named is enough."""
+    if seconds < 0.1:
+        ms = math.ceil(seconds * 1000 - 1e-9) if up else round(seconds * 1000)
+        return f"{ms:g} ms"
+    return f"{(math.ceil(seconds * 100 - 1e-9) / 100 if up else round(seconds, 2)):g} s"
+
+
+def _too_short(op: Operation, needed_s: float, source: AudioSource | None,
+               request: JobRequest) -> BadAudioError:
+    """The one line every length refusal reads as, whether the op declared its minimum
+    (min_seconds, checked before it runs) or found it while running (TooShort)."""
+    got = "" if source is None else \
+        f"; the input is {_duration(source.n_frames / request.sample_rate, up=False)}"
+    return BadAudioError(f"{op.title} needs at least {_duration(needed_s, up=True)} of "
+                         f"audio{got}")
 
 
 def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -172,6 +172,14 @@ def _viterbi(obs: torch.Tensor, max_step: int, progress: Callable[[float], None]
     return voiced, bins
 
 
+def frame_length(sr: int, fmin: float = F0_MIN) -> int:
+    """Samples one pYIN frame spans: a window of the longest period looked for, compared with
+    the audio one lag later. Audio shorter than this holds no measurable pitch (callers
+    refuse it rather than read a zero-padded frame)."""
+    max_lag = int(math.ceil(sr / fmin)) + 1
+    return 2 * max_lag + 1
+
+
 def track_f0(x: torch.Tensor, sr: int, fmin: float = F0_MIN, fmax: float = F0_MAX,
              hop: int | None = None, silence_db: float = -60.0,
              progress: Callable[[float], None] | None = None) -> PitchTrack:
@@ -192,7 +200,7 @@ def track_f0(x: torch.Tensor, sr: int, fmin: float = F0_MIN, fmax: float = F0_MA
     # [0, W + tau]; place frames so that middle is the frame time for a mid-range period
     mid_lag = math.sqrt(min_lag * max_lag)
     left = int(round((window + mid_lag) / 2))
-    frames = frame(x, window + max_lag + 1, hop, count, left=left)   # (B, T, L)
+    frames = frame(x, frame_length(sr, fmin), hop, count, left=left)  # (B, T, L): W + tau
     # frame by frame independent: analysed in blocks, so progress moves on a long input
     # (and the difference tables of only one block are held at a time)
     parts = []

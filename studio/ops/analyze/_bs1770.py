@@ -13,10 +13,11 @@ import math
 import torch
 
 from studio.core.loudness import k_weighting_sos
-from studio.errors import BadAudioError
+from studio.errors import TooShort
 from studio.ops.filter import _biquad
 
 ABS_GATE = -70.0
+BLOCK_SECONDS = 0.4  # the gating block: the shortest audio with an integrated loudness
 BIAS = -0.691  # K-filter gain at 1 kHz: a 0 dBFS 1 kHz sine in L and R reads 0 LUFS
 
 
@@ -55,7 +56,7 @@ def window_loudness(seg: torch.Tensor, segments: int) -> torch.Tensor:
 def integrated(seg: torch.Tensor) -> float:
     """Gated integrated loudness (LUFS); -inf for silence."""
     if seg.shape[-1] < 4:
-        raise BadAudioError("loudness needs at least 0.4 s of audio")
+        raise TooShort(seconds=BLOCK_SECONDS)
     energy = seg.unfold(-1, 4, 1).mean(-1)  # 400 ms blocks, 75 % overlap
     g = channel_weights(seg.shape[0], seg.dtype, seg.device)
     block = BIAS + 10 * torch.log10((g[:, None] * energy).sum(0))

@@ -12,7 +12,8 @@ def _finite(v: float) -> float | None:
     return round(v, 2) if math.isfinite(v) else None  # JSON has no -inf; None = silence
 
 
-@operation(id="analyze.loudness", title="Loudness", returns_audio=False, params=[])
+@operation(id="analyze.loudness", title="Loudness", returns_audio=False, params=[],
+           min_seconds=bs.BLOCK_SECONDS)
 def run(inputs, p, ctx) -> Result:
     """Integrated loudness (LUFS), loudness range, peak and true peak of the selection."""
     x, sr = inputs.audio, inputs.sample_rate

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.dsp.noise import learn_profile
+from studio.dsp.noise import learn_profile, min_noise_frames
 from studio.engine.operation import Curve, Report, Result, operation
 
 HANN_POWER = 0.375  # sum(w^2) / n for a Hann window: white noise of variance s^2 has psd s^2 n 3/8
@@ -25,7 +25,10 @@ def level_db(psd: np.ndarray, n_fft: int) -> np.ndarray:
            returns_audio=False)
 def run(inputs, p, ctx) -> Result:
     """Learn the noise spectrum of a noise-only selection, for Noise reduction to remove."""
+    from studio.errors import TooShort
     sr = inputs.sample_rate
+    if inputs.audio.shape[-1] < min_noise_frames(sr):  # the selection is the noise here
+        raise TooShort(frames=min_noise_frames(sr))
     ctx.progress(0.1, "noise spectrum")
     prof = learn_profile(inputs.audio, sr)
     db = level_db(prof.psd, prof.n_fft)

@@ -13,7 +13,7 @@ from studio.arrays.formats import parse_layout
 from studio.arrays.geometry import Layout
 from studio.arrays.validate import require_valid
 from studio.engine.params import Text  # noqa: F401 - re-exported for the array ops
-from studio.errors import StudioError
+from studio.errors import StudioError, TooShort
 
 LAYOUT_PARAM = Text("layout", default="", multiline=True, in_form=False,
                     help="Array geometry: a layout file (.json, acoular .xml, ODAS .cfg) or its "
@@ -78,7 +78,10 @@ def hop_for(n_fft: int) -> int:
 
 
 def stft(x: torch.Tensor, n_fft: int) -> torch.Tensor:
-    """(C, T) -> (C, F, S) complex, Hann window, 75 % overlap."""
+    """(C, T) -> (C, F, S) complex, Hann window, 75 % overlap. Shorter than one frame is
+    refused (torch's reflect padding cannot pad it, and one frame is the least to steer)."""
+    if x.shape[-1] < n_fft:
+        raise TooShort(frames=n_fft)
     win = torch.hann_window(n_fft, periodic=True, dtype=x.dtype, device=x.device)
     return torch.stft(x, n_fft, hop_for(n_fft), n_fft, win, center=True, return_complex=True)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import torch
 
-from studio.dsp.voice.f0 import PitchTrack
+from studio.dsp.voice.f0 import PitchTrack, frame_length
 from studio.dsp.voice.polyphony import Monophony, check_monophonic
 from studio.engine.params import Choice
-from studio.errors import StudioError
+from studio.errors import StudioError, TooShort
 
 IF_POLYPHONIC = Choice(
     "if_polyphonic", default="stop", options=("stop", "best_effort"),
@@ -16,7 +16,11 @@ IF_POLYPHONIC = Choice(
 
 def monophony_gate(title: str, x: torch.Tensor, sr: int, track: PitchTrack,
                    mode: str) -> tuple[Monophony, str]:
-    """Check the input; raise a one-line StudioError in 'stop' mode, else return a note."""
+    """Check the input; raise a one-line StudioError in 'stop' mode, else return a note.
+    Audio shorter than one pitch frame is refused first, in any mode: it has no pitch to
+    follow, and would be called unpitched (or fail deep in the synthesis) otherwise."""
+    if x.shape[-1] < frame_length(sr):
+        raise TooShort(frames=frame_length(sr))
     mono = check_monophonic(x, sr, track)
     if mono.ok:
         return mono, ""

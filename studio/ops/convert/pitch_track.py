@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from studio.dsp.voice.f0 import F0_MAX, F0_MIN, track_f0
+from studio.dsp.voice.f0 import F0_MAX, F0_MIN, frame_length, track_f0
 from studio.engine.operation import Curve, Report, Result, operation
 from studio.engine.params import Float
 
@@ -17,9 +17,11 @@ from studio.engine.params import Float
            ])
 def run(inputs, p, ctx) -> Result:
     """Probabilistic YIN (pYIN) with Viterbi smoothing: f0 in Hz where the sound is voiced."""
-    from studio.errors import StudioError
+    from studio.errors import StudioError, TooShort
     if p.fmin >= p.fmax:
         raise StudioError(f"fmin ({p.fmin:g} Hz) must be below fmax ({p.fmax:g} Hz)")
+    if inputs.audio.shape[-1] < frame_length(inputs.sample_rate, p.fmin):
+        raise TooShort(frames=frame_length(inputs.sample_rate, p.fmin))  # not one period pair
     ctx.progress(0.0, "tracking pitch")
     track = track_f0(inputs.audio.float(), inputs.sample_rate, p.fmin, p.fmax,
                      progress=lambda f: ctx.progress(f, "tracking pitch"))

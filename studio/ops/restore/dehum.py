@@ -7,7 +7,7 @@ import torch
 from studio.dsp.hum import cancel_harmonics, detect_fundamental, looks_like_hum, notch, track_phase
 from studio.engine.operation import Chunking, Curve, Inputs, Report, Result, operation
 from studio.engine.params import Choice, Float, Int, Bool
-from studio.errors import StudioError
+from studio.errors import TooShort
 
 
 @operation(
@@ -29,7 +29,7 @@ def run(inputs: Inputs, p, ctx) -> Result:
     x = inputs.audio
     sr = inputs.sample_rate
     if x.shape[-1] < sr // 5:
-        raise StudioError("hum removal needs at least 0.2 s of audio")
+        raise TooShort(frames=sr // 5)  # the runner names the op and the input's length
     ctx.progress(0.0, "finding the hum")
     nominal = None if p.mains == "auto" else float(p.mains)
     f0, strength, heights = detect_fundamental(x, sr, nominal, detail=True)

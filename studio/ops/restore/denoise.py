@@ -35,7 +35,7 @@ from studio.dsp.spectral_gain import (cepstral_xi, frame_presence, lsa_gain, smo
 from studio.dsp.stft import frame_size_for, istft, stft
 from studio.engine.operation import (Chunking, Extra, Inputs, Report, Result, operation)
 from studio.engine.params import Bool, Choice, File, Float, Int
-from studio.errors import StudioError
+from studio.errors import StudioError, TooShort
 
 FRAMES = ("auto", "short", "long")
 
@@ -60,7 +60,11 @@ def reduce_noise(x: torch.Tensor, sample_rate: int,
         fixed = noise_psd
         noise_psd = lambda n_fft: fixed  # noqa: E731
     best = None
-    sizes = frame_sizes(sample_rate, frame)
+    # a frame longer than the input would be mostly padding, read as noise: the level drops
+    # by the full reduction (10 ms came back at -30 dB); auto keeps the sizes that fit
+    sizes = [n for n in frame_sizes(sample_rate, frame) if n <= x.shape[-1]]
+    if not sizes:
+        raise TooShort(frames=min(frame_sizes(sample_rate, frame)))
     for k, n_fft in enumerate(sizes):
         step = lambda f, k=k: report(0.9 * (k + f) / len(sizes))  # noqa: E731
         hop = n_fft // 4
