@@ -40,6 +40,7 @@ class JobInfo:
     progress: float = 0.0
     message: str = ""
     submitted: float = field(default_factory=time.time)
+    op_title: str = ""        # the operation's own title (`title` may name side inputs)
 
 
 class JobController(QObject):
@@ -111,7 +112,8 @@ class JobController(QObject):
                          device=self.device, freq_range=band, offset=a - context[0],
                          extras=extras or {}, context=context)
         info = JobInfo(req.job_id, kind, op.id, title or op.title, dict(params), a, b, chans,
-                       state, rate, band, list(steps or []), generator=generator)
+                       state, rate, band, list(steps or []), generator=generator,
+                       op_title=op.title)
         self.jobs[info.job_id] = info
         self.host.submit(req)
         self.job_added.emit(info)
@@ -136,7 +138,10 @@ class JobController(QObject):
     def _on_failed_changed(self, msg) -> None:
         info = self.jobs.pop(msg.job_id, None)
         if info is not None:
-            self.notice.emit(f"{info.title} failed: {msg.message}")
+            # a refusal that names the op already ("Loudness needs at least 0.4 s of
+            # audio; ...") is the whole line; anything else says which job failed
+            own = info.op_title and msg.message.startswith(info.op_title + " ")
+            self.notice.emit(msg.message if own else f"{info.title} failed: {msg.message}")
             self.job_ended.emit(info, f"failed: {msg.message}")
 
     def _on_cancelled_changed(self, msg) -> None:

@@ -209,6 +209,8 @@ class Actions:
         from studio.ui.generate.actions import makes_new_clips
         if makes_new_clips(op):  # whatever was asked: new clips go to the Clips bin
             kind = "generate"
+        elif not op.returns_audio:  # a measurement (the Analyze button) changes nothing
+            kind = "analyze"
         extras = self._extras(op, params) if op.extras else {}
         if extras is None:
             return None
