@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from studio.engine.protocol import JobRequest
+from studio.ui.ruler import format_band
 
 PREVIEW_DEFAULT_S = 10.0
 GENERATOR_RATE = 48000  # the request's rate when no document is open (the op picks its own)
@@ -221,6 +222,8 @@ class JobController(QObject):
         label = info.title if info.kind in ("preview", "compare") else \
             f"{info.title} ({_short(info.params)})"
         label += f" · {name}" if name else ""
+        if info.freq_range is not None:  # made from a spectrogram rectangle: it says which band
+            label += f" · {format_band(*info.freq_range)}"
         values = dict(report.values) if report is not None else None
         if audio.shape[0] == 1 and len(info.channels) > 1:
             # one signal from several channels (a beam, a separated source) is heard on all

@@ -27,7 +27,7 @@ from studio.ui.docks.takes import TakesPanel
 from studio.ui.jobs import JobController
 from studio.ui.overview import OverviewStrip
 from studio.ui.playback import Player
-from studio.ui.ruler import format_frequency, format_time
+from studio.ui.ruler import format_band, format_frequency, format_time
 from studio.ui.settings import Settings
 from studio.ui.spectrogram_view import SpectrogramView
 from studio.ui.task_progress import TaskProgress
@@ -153,10 +153,11 @@ class MainWindow(QMainWindow):
         self.format_label = QLabel("")
         self.device_label = QLabel("")
         self.hover_label.setMinimumWidth(300)
-        for w in (self.hover_label, self.selection_label):
-            sb.addWidget(w)
         self.task_progress = TaskProgress(self.tasks)
-        for w in (self.task_progress, self.format_label, self.device_label):
+        # all permanent: a temporary message (notify) hides the status bar's normal widgets,
+        # and the selection and hover readouts must stay readable while one is shown
+        for w in (self.hover_label, self.selection_label, self.task_progress,
+                  self.format_label, self.device_label):
             sb.addPermanentWidget(w)
         self._show_device()
 
@@ -376,9 +377,10 @@ class MainWindow(QMainWindow):
             self.selection_label.setText("")
             return
         r = self.model.rate
-        text = f"Sel {format_time(sel.start / r)} + {format_time(sel.length / r)}"
+        text = (f"Sel {format_time(sel.start / r)}–{format_time(sel.end / r)} "
+                f"({format_time(sel.length / r)})")
         if sel.has_freq_range:
-            text += f" · {format_frequency(sel.f_lo)}–{format_frequency(sel.f_hi)}"
+            text += f" · {format_band(sel.f_lo, sel.f_hi)}"
         self.selection_label.setText(text)
 
     def _on_wave_hover_changed(self, seconds: float, ch: int, level: float) -> None:

@@ -102,3 +102,9 @@ class TimeAxis(pg.AxisItem):
 
 def format_frequency(hz: float) -> str:
     return f"{hz / 1000:.2f} kHz" if hz >= 1000 else f"{hz:.0f} Hz"
+
+
+def format_band(lo: float, hi: float) -> str:
+    """A frequency band in one unit, to the hertz: "335–2804 Hz" (the selection readout and
+    the name of a take made from a band selection say the same)."""
+    return f"{lo:.0f}–{hi:.0f} Hz"
