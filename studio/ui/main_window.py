@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
             self.array_panel.set_layout_dict(ext.get(EXTENSION_KEY))
         self.empty_hint.setVisible(not has)
         self.notice_bar.clear()  # its notices were about the document that went
+        self.hover_label.setText("")  # it described a point of that document
         self.splitter.setVisible(has)
         self.overview.setVisible(has)
         if has:

@@ -16,6 +16,8 @@ def test_opening_another_file_leaves_no_old_selection_or_playhead_drawn(demo_win
     spec_rect = w.spectrogram._sel_rect
     assert spec_rect.isVisible() and w.spectrogram.playhead.value() == 3.0
     assert w.overview.playhead.value() == 3.0
+    w.spectrogram.sigHover.emit(3.0, 440.0, -20.0)
+    assert w.hover_label.text()
     other = tmp_path / "other.wav"
     sf.write(other, tone(8000, 6.0).T, 8000)
     assert w.actions_.open_path(str(other), wait=True)
@@ -25,5 +27,6 @@ def test_opening_another_file_leaves_no_old_selection_or_playhead_drawn(demo_win
     assert w.spectrogram.playhead.value() == 0.0
     assert w.overview.playhead.value() == 0.0
     assert all(p.value() == 0.0 for p in w.waveform._playheads)
-    # the readout names no selection either
+    # the readouts name no selection, and no point of the old file
     assert "2.000" not in w.selection_label.text()
+    assert w.hover_label.text() == ""
