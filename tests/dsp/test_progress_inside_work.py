@@ -26,7 +26,8 @@ def test_one_lane_polls_while_its_item_runs():
 
 def test_declip_progress_moves_within_one_batch_on_one_lane():
     rate = 16000
-    t = np.arange(rate) / rate
+    # 8 s: several 0.1 s polls even on a fast, quiet machine (1 s ran in 0.17 s: one)
+    t = np.arange(8 * rate) / rate
     x = torch.from_numpy(np.clip(1.5 * np.sin(2 * np.pi * 300 * t), -1, 1).astype(np.float32))
     high, low, _, _ = detect_clipping(x)
     seen = []

@@ -111,8 +111,13 @@ def test_model_param_lists_the_catalogs_models(qtbot, tmp_path, monkeypatch):
     combo = form.editors["model"].widget
     assert isinstance(combo, QComboBox) and combo.isEditable()
     assert [combo.itemText(i) for i in range(combo.count())] == expected
-    # a family without a catalog keeps its free-text field
-    assert isinstance(form.editors["voice"].widget, QLineEdit)
+    # the timbre family lists its bundled instruments; a family without a catalog is free text
+    voices = form.editors["voice"].widget
+    assert isinstance(voices, QComboBox) and "violin" in \
+        [voices.itemText(i) for i in range(voices.count())]
+    free = ParamForm(P.Schema((P.Model("other", default="x", family="nosuchfamily"),)))
+    qtbot.addWidget(free)
+    assert isinstance(free.editors["other"].widget, QLineEdit)
     form.set_values({"model": "mine"})
     assert form.values()["model"] == "mine"
     combo.setEditText("/some/run")  # a path may be typed

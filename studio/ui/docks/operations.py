@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QInputDialog, QLabel, QPu
                                QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from studio.engine import presets, registry
+from studio.engine.operation import InputKind
 from studio.errors import StudioError
 from studio.ui.forms import ParamForm
 
@@ -146,9 +147,14 @@ class OperationsPanel(QWidget):
         from studio.ui.generate.actions import makes_new_clips, to_clip_bin
         # a generate op's Generate sends its clips to the Clips bin; one that only makes new
         # clips (no take can replace the selection) offers nothing else
-        generator = makes_new_clips(op)
-        self.generate_btn.setVisible(to_clip_bin(op))
-        self.generate_btn.setDefault(to_clip_bin(op))
+        # an op with no audio input (a generator, a room simulation) has one action, named for
+        # what it does: there is no selection to preview, apply to or render from
+        no_input = op.inputs == InputKind.NONE
+        generator = makes_new_clips(op) or no_input
+        one_action = to_clip_bin(op) or no_input
+        self.generate_btn.setText("Generate" if to_clip_bin(op) else f"{op.title}…")
+        self.generate_btn.setVisible(one_action)
+        self.generate_btn.setDefault(one_action)
         analysis = op.category == "analyze" and not op.returns_audio
         self.analyze_btn.setVisible(analysis)
         self.analyze_btn.setDefault(analysis)
