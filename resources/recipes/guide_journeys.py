@@ -75,7 +75,7 @@ def generate(g) -> None:
     form.set_values({"model": ""})
     form.editors["class"].combo.setCurrentText("snare")
     form.set_values({"steps": 12, "duration": 0.75, "count": 1})
-    g.shot("generate-form", "Generate › Generate clip: the class is chosen from the model's "
+    g.shot("generate-form", "Generate › Generate clip (Ctrl+G): the class is chosen from the model's "
            "own classes (and the note, for a pitched model); the seed box has a dice for a "
            "new seed; one Generate button.")
 

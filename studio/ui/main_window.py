@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         """The views get the room: a narrow operations column, a short jobs strip."""
         h = max(600, self.height())
         self.resizeDocks([self.ops_dock], [400], Qt.Horizontal)
-        self.resizeDocks([self.ops_dock, self.takes_dock], [int(h * 0.55), int(h * 0.3)],
+        self.resizeDocks([self.ops_dock, self.takes_dock], [int(h * 0.62), int(h * 0.26)],
                          Qt.Vertical)
         self.resizeDocks([self.jobs_dock], [120], Qt.Vertical)
 

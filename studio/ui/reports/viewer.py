@@ -14,7 +14,7 @@ from studio.ui.reports.panel import ReportsPanel, Shown
 
 SPECTROGRAM = "spectrogram"
 MARK_MARGIN_S = 0.25    # audio shown either side of a chosen marker
-DOCK_HEIGHT = 300       # the bottom dock area grows to this when a report arrives
+DOCK_HEIGHT = 260       # the bottom dock area grows to this when a report arrives
 
 
 def has_content(report) -> bool:
