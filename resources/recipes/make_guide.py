@@ -100,7 +100,7 @@ class Guide:
         for j in self.journeys:
             lines += [f"## {j.title}", "", j.intro, ""]
             for k, (png, caption) in enumerate(j.steps, 1):
-                lines += [f"{k}. {caption}", "", f"   ![{caption}]({png})", ""]
+                lines += [f"{k}. {caption}", "", f"   ![{j.title}, step {k}]({png})", ""]
         path = self.out / "guide.md"
         path.write_text("\n".join(lines))
         return path
