@@ -100,8 +100,20 @@ class Actions:
                                                   file_ops.SESSION_FILTER)
             if not path:
                 return False
+            if not self._may_replace(file_ops.with_session_suffix(path), typed=path):
+                return False
         tid = self.w.files.save_session(doc, path)
         return self.w.files.wait(tid) if wait else True
+
+    def _may_replace(self, target: str, typed: str) -> bool:
+        """The save dialog asked about the name typed; when the suffix is added to it, the
+        file written is another one, which may exist: ask about that one too."""
+        if target == typed or not os.path.exists(target) or getattr(self.w, "quiet", False):
+            return True
+        r = QMessageBox.question(self.w, "Replace session?",
+                                 f"{os.path.basename(target)} already exists. Replace it?",
+                                 QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        return r == QMessageBox.Yes
 
     def open_session(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.w, "Open session", "",

@@ -65,3 +65,29 @@ def test_the_command_line_reads_a_session_without_its_suffix(capsys, tmp_path):
         y, rate = sf.read(out, dtype="float32", always_2d=True)
         want = x[:, ::-1] if cmd == "edit" else x
         assert rate == 16000 and np.array_equal(y.T, want)
+
+
+def test_a_typed_name_whose_session_exists_is_not_replaced_without_asking(window, qtbot,
+                                                                         tmp_path, monkeypatch):
+    """The save dialog asked about 'mix'; the file written is 'mix.adsession', which exists:
+    the window asks before replacing it, and Cancel leaves it as it was."""
+    import numpy as np
+    import soundfile as sf
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+    w = window
+    sf.write(tmp_path / "a.wav", np.zeros(1600, np.float32), 16000)
+    assert w.actions_.open_path(str(tmp_path / "a.wav"), wait=True)
+    existing = tmp_path / "mix.adsession"
+    existing.write_bytes(b"keep me")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "mix"), "")))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.Cancel))
+    w.quiet = False
+    try:
+        assert w.actions_.save_session() is False
+    finally:
+        w.quiet = True
+    assert asked and "mix.adsession already exists" in asked[0]
+    assert existing.read_bytes() == b"keep me"
