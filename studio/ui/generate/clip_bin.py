@@ -224,7 +224,10 @@ class ClipBin(QWidget):
         if clip is None:
             return
         if not isinstance(path, str) or not path:
-            base = re.sub(r"[^\w.-]+", "-", clip.name).strip("-") + ".wav"
+            from studio.ui.dialogs.save_places import user_folder
+            # in the user's folder, not wherever the app was started from
+            base = os.path.join(user_folder(),
+                                re.sub(r"[^\w.-]+", "-", clip.name).strip("-") + ".wav")
             path, _ = QFileDialog.getSaveFileName(self, "Export clip", base,
                                                   "WAV (*.wav);;FLAC (*.flac);;All files (*)")
             if not path:
