@@ -8,24 +8,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 from safetensors.numpy import load_file
+from test_train import _folder  # the same two-class folder of decaying tones (tests/cli)
 
 TORCHRUN = str(Path(sys.executable).with_name("torchrun"))
 # float sums in another order (each process sums half the batch, then gloo averages the
 # gradients): the measured gap is ~1e-7 relative; beyond 1e-5 the draws would differ
 LOSS_RTOL = 1e-5
-
-
-def _folder(tmp_path):
-    data = tmp_path / "samples"
-    for cls, f in (("low", 150), ("high", 900)):
-        (data / cls).mkdir(parents=True)
-        for k in range(3):
-            t = np.arange(6000) / 12000
-            sf.write(data / cls / f"{k}.flac",
-                     0.5 * np.sin(2 * np.pi * f * (1 + 0.05 * k) * t) * np.exp(-4 * t), 12000)
-    return data
 
 
 def _train(launcher, data, out, steps, batch, *extra):
