@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import re
 
+from studio.engine.params import label_from_name
+
 # key suffix (after the last "_") -> unit shown
 _SUFFIX_UNITS = {"lufs": "LUFS", "lu": "LU", "dbfs": "dBFS", "dbtp": "dBTP", "db": "dB",
                  "hz": "Hz", "khz": "kHz", "s": "s", "ms": "ms", "deg": "°", "pct": "%"}
@@ -26,7 +28,8 @@ def split_key(key: str) -> tuple[str, str]:
         unit = _SUFFIX_UNITS.get(parts[-1].lower(), "") if len(parts) > 1 else ""
         name = " ".join(parts[:-1] if unit else parts)
     name = name.replace("_", " ").strip()
-    return (name[:1].upper() + name[1:]) if name else key, unit
+    # the forms' word map: "rt60" reads "RT60", "snr" "SNR", as in the parameter labels
+    return label_from_name("_".join(name.split())) if name else key, unit
 
 
 def unit_of_label(label: str) -> str:

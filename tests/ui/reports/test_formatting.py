@@ -58,3 +58,9 @@ def test_log_axis_labels_only_1_2_5_of_each_decade(qapp):
     labels = [t for t in axis.tickStrings(decades, 1.0, 1.0) if t]
     assert labels == ["10", "20", "50", "100", "200", "500", "1k", "2k", "5k",
                       "10k", "20k", "50k"]
+
+
+def test_acronyms_in_report_keys_read_as_in_the_forms():
+    assert split_key("rt60_s") == ("RT60", "s")
+    assert split_key("snr (dB)") == ("SNR", "dB")
+    assert split_key("fft_size") == ("FFT size", "")
