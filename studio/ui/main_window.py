@@ -378,6 +378,9 @@ class MainWindow(QMainWindow):
             self.selection_label.setText("")
             return
         r = self.model.rate
+        if sel.is_empty:  # a cursor, not a zero-length selection
+            self.selection_label.setText(f"Cursor {format_time(sel.start / r)}")
+            return
         text = (f"Sel {format_time(sel.start / r)}–{format_time(sel.end / r)} "
                 f"({format_time(sel.length / r)})")
         if sel.has_freq_range:

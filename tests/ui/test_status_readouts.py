@@ -36,3 +36,10 @@ def test_a_take_from_a_band_selection_is_named_with_the_band(demo_window, qtbot)
     assert take.name.endswith(" · 335–2804 Hz")
     row = w.takes.list.item(w.takes.list.count() - 1).text()
     assert "335–2804 Hz" in row and "[1.00–2.00 s]" in row
+
+
+def test_a_cursor_reads_as_a_cursor(demo_window):
+    from studio.core.selection import Selection
+    w = demo_window
+    w.model.set_selection(Selection.cursor(int(2.5 * w.model.rate)))
+    assert w.selection_label.text() == "Cursor 0:02.500"
