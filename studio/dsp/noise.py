@@ -34,13 +34,16 @@ class NoiseProfile:
     def from_file(cls, path) -> "NoiseProfile":
         """A profile file, read with a size bound; a damaged one is one StudioError line."""
         from studio.io import jsonfile
-        data = jsonfile.read(path, f"noise profile {path}", max_bytes=8 << 20)
-        return cls.from_json(json.dumps(data))
+        return cls.from_dict(jsonfile.read(path, f"noise profile {path}", max_bytes=8 << 20))
 
     @classmethod
     def from_json(cls, text: str) -> "NoiseProfile":
+        from studio.io import jsonfile
+        return cls.from_dict(jsonfile.loads(text, "noise profile"))
+
+    @classmethod
+    def from_dict(cls, d) -> "NoiseProfile":
         try:
-            d = json.loads(text)
             prof = cls(np.asarray(d["psd"], dtype=np.float64), int(d["sample_rate"]),
                        int(d["n_fft"]))
         except (ValueError, KeyError, TypeError):

@@ -22,8 +22,8 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from studio.errors import AudioFileError, Cancelled
-from studio.io import _floatwav
+from studio.errors import AudioFileError, Cancelled, StudioError
+from studio.io import _floatwav, jsonfile
 from studio.io.atomic import atomic_open
 from studio.io.audiofile import _cancel_requested
 from studio.io.failures import check_readable_file, one_line
@@ -109,13 +109,13 @@ class Container:
                 raise ValueError(f"the manifest inflates to {size} bytes "
                                  f"(at most {MAX_MANIFEST_BYTES})")
             raw = self._zip.read(MANIFEST_NAME)
-            self.manifest = json.loads(raw)
+            # the bounded reader every crafted JSON goes through: no NaN, no deep nesting
+            self.manifest = jsonfile.loads(raw, "its manifest")
             if not isinstance(self.manifest, dict):
                 raise ValueError("the manifest is not an object")
-        except RecursionError:
+        except StudioError as e:
             self._zip.close()
-            raise AudioFileError(f"cannot open {self.path}: its manifest is nested too "
-                                 f"deeply") from None
+            raise AudioFileError(f"cannot open {self.path}: {e}") from None
         except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, ValueError,
                 NotImplementedError, RuntimeError) as e:
             if self._zip is not None:

@@ -74,9 +74,9 @@ def choices(name: str, what: str, class_name: str = "") -> list[str]:
     "classes" (its class names) or "notes" (for a pitch-conditioned model, the notes its
     training clips had, low to high: those of `class_name` when it is one of its classes);
     [] for an unknown model or an unreadable config."""
-    import json
+    from studio.io import jsonfile
     try:
-        cfg = json.loads(find_model(name).read_text())
+        cfg = jsonfile.read(find_model(name), "model config", max_bytes=1 << 20)
     except (StudioError, OSError, ValueError):
         return []
     if what == "classes":
