@@ -10,6 +10,7 @@ in an op) and raises `Cancelled` when the job's cancel event is set; it never to
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -22,7 +23,7 @@ import torch
 from studio.engine import devices, registry
 from studio.engine.chunking import ArrayCollector, overlap_add, plan_count
 from studio.engine.context import Context
-from studio.engine.operation import Curve, InputKind, Inputs, Marker, Operation, Report, Result
+from studio.engine.operation import InputKind, Inputs, Marker, Operation, Report, Result
 from studio.engine.params import Params
 from studio.engine.protocol import AudioSource, JobRequest, JobResult, as_source
 from studio.errors import BadAudioError, StudioError, TooShort
@@ -310,11 +311,11 @@ def _plain(v: Any) -> Any:
 
 
 def _plain_report(r: Report | None) -> Report:
+    """A copy with tensors made numpy; every other field carried as it is (a field added to
+    Report or Curve later needs no line here)."""
     if r is None:
         return Report()
-    return Report(values=_plain(r.values),
-                  curves=[Curve(x=_plain(c.x), y=_plain(c.y), x_label=c.x_label,
-                                y_label=c.y_label, name=c.name, log_x=c.log_x,
-                                overlay=c.overlay) for c in r.curves],
-                  markers=list(r.markers), text=r.text, data=_plain(r.data),
-                  summary=r.summary, headline=list(r.headline), totals=list(r.totals))
+    return dataclasses.replace(
+        r, values=_plain(r.values), data=_plain(r.data), markers=list(r.markers),
+        curves=[dataclasses.replace(c, x=_plain(c.x), y=_plain(c.y)) for c in r.curves],
+        headline=list(r.headline), totals=list(r.totals))
