@@ -51,7 +51,6 @@ class JobController(QObject):
     notice = Signal(str)
     render_ready = Signal(object, int, str)  # audio (C, N), rate, title
     generated = Signal(object)               # Generated: a generator's result
-    report_ready = Signal(str, object)       # title, Report
     job_report = Signal(object, object)      # JobInfo, Report (every finished job, maybe empty)
 
     def __init__(self, model, host=None, parent=None):
@@ -156,8 +155,6 @@ class JobController(QObject):
             return
         result = msg.result
         doc = self.model.document
-        if result.report is not None and not result.report.is_empty():
-            self.report_ready.emit(info.title, result.report)
         self.job_report.emit(info, result.report)  # the Reports dock and the status line
         if info.steps and result.audio is not None:  # a chain: feed the next step
             self._next_chain_step(info, result)

@@ -27,7 +27,7 @@ class ArrayTools(QObject):
         super().__init__(window)
         self.window = window
         self.dialogs: dict[str, ArrayOpDialog] = {}
-        window.jobs.report_ready.connect(self._on_report_ready)
+        window.jobs.job_report.connect(self._on_report_ready)
         window.array_panel.layout_changed.connect(self._on_layout_changed)
         window.model.document_replaced.connect(self._on_layout_changed)
 
@@ -149,9 +149,8 @@ class ArrayTools(QObject):
                       "each source's image is a take")
         return target
 
-    def _on_report_ready(self, *args) -> None:
+    def _on_report_ready(self, info, report) -> None:
         """A report with found azimuths (a DOA) is drawn on the plan and the azimuth map."""
-        report = next((a for a in args if hasattr(a, "data") and hasattr(a, "values")), None)
         data = getattr(report, "data", None) or {}
         if "azimuths_deg" not in data:
             return
