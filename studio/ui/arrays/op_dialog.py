@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxL
 from studio.engine.operation import InputKind
 from studio.errors import StudioError
 from studio.ui.arrays.source_signals import SourceSignals
+from studio.ui.docks.operations import summary
 from studio.ui.forms import ParamForm
 
 
@@ -38,7 +39,7 @@ class ArrayOpDialog(QDialog):
         top.addWidget(edit)
         lay.addLayout(top)
         if op.description:
-            about = QLabel(op.description.split("\n")[0], wordWrap=True)
+            about = QLabel(summary(op.description), wordWrap=True)
             lay.addWidget(about)
         self.form = ParamForm(op.schema)
         lay.addWidget(self.form)

@@ -17,6 +17,7 @@ from studio.engine import registry
 from studio.engine.operation import InputKind
 from studio.ui.arrays.op_dialog import ArrayOpDialog
 from studio.ui.docks.array import EXTENSION_KEY
+from studio.ui.docks.operations import summary
 
 CATEGORY = "array"
 LAYOUT_PARAM = "layout"
@@ -43,7 +44,7 @@ class ArrayTools(QObject):
         for op in self.ops():
             action = menu.addAction(f"{op.title}…")
             action.setObjectName(f"array:{op.id}")
-            action.setStatusTip(op.description.split("\n")[0] if op.description else "")
+            action.setStatusTip(summary(op.description) if op.description else "")
             action.triggered.connect(lambda _=False, i=op.id: self.open(i))
         menu.addSeparator()
         menu.addAction("Array &editor", self.show_dock)
