@@ -135,18 +135,25 @@ class Actions:
         def span(selection_only):
             return (sel.start, sel.end) if selection_only and not sel.is_empty \
                 else (0, state.n_frames)
+        counted: dict = {}
+
+        def overs(selection_only):  # counted once per range: the dialog asks on every change
+            key = bool(selection_only)
+            if key not in counted:
+                counted[key] = levels.count_over(state, *span(key))
+            return counted[key]
         if options is None:
             from studio.ui.dialogs.save_places import suggested_path
             base = suggested_path(doc.path, "-export.wav")
             dlg = ExportDialog(base, state.sample_rate, not sel.is_empty, self.w,
-                               overs=lambda only: levels.count_over(state, *span(only)))
+                               overs=overs)
             if not dlg.exec():
                 return False
             options = dlg.options()
         a, b = span(options.get("selection_only"))
         gain = 1.0
         if options.get("overs") == "normalise":  # one gain: the peak lands at -0.1 dBFS
-            peak = levels.count_over(state, a, b)[1]
+            peak = overs(options.get("selection_only"))[1]
             target = 10 ** (NORMALISE_DBFS / 20)
             gain = target / peak if peak > target else 1.0
         tid = self.w.files.export(state, options["path"], a, b, options.get("format"),
