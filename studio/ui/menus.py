@@ -225,10 +225,11 @@ class Actions:
     def _submit(self, kind: str, op, params, **kw):
         if op.category == "array":  # on the Array dock's layout; a simulation asks its sources
             return self.w.array_tools.route(kind, op, params)
+        from studio.ui.docks.operations import measures
         from studio.ui.generate.actions import makes_new_clips
         if makes_new_clips(op):  # whatever was asked: new clips go to the Clips bin
             kind = "generate"
-        elif not op.returns_audio:  # a measurement (the Analyze button) changes nothing
+        elif measures(op):  # a measurement (the Analyze button) changes nothing
             kind = "analyze"
         extras = self._extras(op, params) if op.extras else {}
         if extras is None:
@@ -262,6 +263,7 @@ class Actions:
             op, params = self._op_params()
         if op is None:
             return
+        from studio.ui.docks.operations import measures
         from studio.ui.generate.actions import makes_new_clips
         if makes_new_clips(op):  # its results are new clips, not takes of the selection
             self.w.notify(f"{op.title} makes new clips: press Generate, then compare them "

@@ -155,7 +155,8 @@ class OperationsPanel(QWidget):
         self.generate_btn.setText("Generate" if to_clip_bin(op) else f"{op.title}…")
         self.generate_btn.setVisible(one_action)
         self.generate_btn.setDefault(one_action)
-        analysis = op.category == "analyze" and not op.returns_audio
+        analysis = measures(op)
+        self.analyze_btn.setText("Analyze" if op.category == "analyze" else op.title)
         self.analyze_btn.setVisible(analysis)
         self.analyze_btn.setDefault(analysis)
         for b in (self.preview_btn, self.compare_btn, self.apply_btn, self.render_btn):
@@ -199,6 +200,13 @@ class OperationsPanel(QWidget):
         self._fill_presets()
         self.presets.setCurrentIndex(max(0, self.presets.findData(name)))
         self.notice.emit(f"Saved preset '{name}'")
+
+
+def measures(op) -> bool:
+    """An op that reads the selection and changes no audio (Loudness, Learn timbre): one
+    button runs it, as an 'analyze' job. Array ops that return no audio still make takes
+    (Separate) and keep their buttons."""
+    return not op.returns_audio and op.category != "array" and op.inputs != InputKind.NONE
 
 
 def summary(description: str) -> str:
