@@ -94,3 +94,45 @@ def between_harmonics_db(x, rate: int, f0: float, start: float = 0.1,
     offset = np.abs(freq / f0 - np.round(freq / f0))  # distance to the nearest harmonic, in f0
     between = (offset > 0.25) | (freq < 0.75 * f0)  # below the fundamental is between too
     return float(10 * np.log10(max(power[between].sum(), 1e-30) / max(power.sum(), 1e-30)))
+
+
+def _frames_inside(n: int, n_fft: int, hop: int, start: int, end: int) -> np.ndarray:
+    """Indices k of the frames [k hop, k hop + n_fft) of an n-sample signal with at least
+    half their samples in [start, end); where there are none (a span shorter than n_fft / 2),
+    the frames that hold the span's middle sample."""
+    k = np.arange(max(0, 1 + (n - n_fft) // hop))
+    lo, hi = k * hop, k * hop + n_fft
+    inside = np.minimum(hi, end) - np.maximum(lo, start)
+    sel = k[2 * inside >= n_fft]
+    if len(sel) == 0:
+        mid = (start + end - 1) // 2
+        sel = k[(lo <= mid) & (mid < hi)]
+    return sel
+
+
+def lsd_frames(reference, estimate, n_fft: int = 2048, hop: int = 512, start: int = 0,
+               end: int | None = None, floor: float = 1e-10) -> float:
+    """Log-spectral distance as NU-Wave and AudioSR report it: per frame
+    sqrt(mean over bins of (log10 |X|^2 - log10 |Y|^2)^2), power floored at `floor`, then the
+    mean over frames (Hann window, frames [k hop, k hop + n_fft)). Over the frames that lie
+    mostly inside [start, end) (default: the whole signal); a span shorter than n_fft / 2
+    has no such frame, and then the frames holding its middle sample count (they are mostly
+    outside it, so the figure is diluted, but the same for every method)."""
+    s, e = _flat(reference), _flat(estimate)
+    n = len(s)
+    if n < n_fft:
+        s, e = np.pad(s, (0, n_fft - n)), np.pad(e, (0, n_fft - n))
+    frames = _frames_inside(len(s), n_fft, hop, start, len(s) if end is None else end)
+    idx = frames[:, None] * hop + np.arange(n_fft)[None, :]
+    win = np.hanning(n_fft)
+    ps = np.abs(np.fft.rfft(s[idx] * win, axis=1)) ** 2
+    pe = np.abs(np.fft.rfft(e[idx] * win, axis=1)) ** 2
+    d = np.log10(np.maximum(ps, floor)) - np.log10(np.maximum(pe, floor))
+    return float(np.mean(np.sqrt(np.mean(d ** 2, axis=1))))
+
+
+def gap_energy_db(reference, estimate) -> float:
+    """10 log10 of the estimate's energy over the reference's (0 dB: a fill as loud as the
+    truth; below 0 it is too quiet, the usual failure of a long AR fill that decays)."""
+    s, e = _flat(reference), _flat(estimate)
+    return float(10 * np.log10(max(np.sum(e ** 2), 1e-30) / max(np.sum(s ** 2), 1e-30)))
