@@ -15,6 +15,15 @@ from studio.models.diffusion.config import ModelConfig
 from studio.models.diffusion.networks import build_network
 
 
+def edm_scalings(sigma: torch.Tensor, sd: float):
+    """EDM's preconditioning (their Table 1) for noise levels `sigma` (any shape) and data
+    std `sd`: c_skip, c_out, c_in, and the network's noise input c_noise (flattened)."""
+    c_skip = sd ** 2 / (sigma ** 2 + sd ** 2)
+    c_out = sigma * sd / (sigma ** 2 + sd ** 2).sqrt()
+    c_in = 1 / (sd ** 2 + sigma ** 2).sqrt()
+    return c_skip, c_out, c_in, sigma.log().flatten() / 4
+
+
 class Denoiser(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -35,10 +44,7 @@ class Denoiser(nn.Module):
         sigma = sigma.to(x.dtype).reshape(-1, 1, 1).expand(x.shape[0], 1, 1)
         if labels is None:
             labels = self.unconditional_labels(x.shape[0], x.device)
-        c_skip = sd ** 2 / (sigma ** 2 + sd ** 2)
-        c_out = sigma * sd / (sigma ** 2 + sd ** 2).sqrt()
-        c_in = 1 / (sd ** 2 + sigma ** 2).sqrt()
-        c_noise = sigma.log().flatten() / 4
+        c_skip, c_out, c_in, c_noise = edm_scalings(sigma, sd)
         f = self.net(c_in * x, c_noise, labels, cond)
         return c_skip * x + c_out * f.to(x.dtype)
 

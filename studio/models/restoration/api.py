@@ -1,0 +1,250 @@
+"""The restorer as the operations use it: loading the bundled model (bounded, nothing
+unpickled), and the three repairs on audio at any rate, chunked, with progress and cancel."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+
+from studio.errors import StudioError
+from studio.models.diffusion.checkpoint import load_tensors, save_tensors, write_json
+from studio.models.restoration.config import RestorerConfig
+from studio.models.restoration.model import Restorer
+from studio.paths import resources_dir
+
+MAX_PARAMS = 50_000_000
+BUNDLED = "restorer"
+
+
+def model_files(path: str | Path) -> tuple[Path, Path]:
+    p = Path(path)
+    base = p.with_suffix("") if p.suffix in (".safetensors", ".json") else p
+    return base.with_name(base.name + ".safetensors"), base.with_name(base.name + ".json")
+
+
+def save_restorer(path: str | Path, weights: dict[str, torch.Tensor], cfg: RestorerConfig,
+                  dtype: torch.dtype = torch.float16) -> tuple[Path, Path]:
+    st, js = model_files(path)
+    st.parent.mkdir(parents=True, exist_ok=True)
+    cast = {k: v.to(dtype) if v.is_floating_point() else v for k, v in weights.items()}
+    save_tensors(st, cast, metadata={"format": "studio-restorer"})
+    write_json(js, cfg.to_json())
+    return st, js
+
+
+def bundled_path() -> Path:
+    return resources_dir() / "models" / BUNDLED
+
+
+_CACHE: dict[tuple[str, str], Restorer] = {}
+
+
+def load_restorer(path: str | Path | None = None, device: torch.device | str = "cpu"
+                  ) -> Restorer:
+    """The restorer a model's files describe (the bundled one by default), float32, eval
+    mode; the config is bounded and the weights' shapes compared with the network's, built
+    on the meta device, before anything real is allocated. Kept loaded per path and device."""
+    from studio.io.safetensors_header import compare, read_shapes
+    st, js = model_files(path or bundled_path())
+    key = (str(st), str(device))
+    if key in _CACHE:
+        return _CACHE[key]
+    if not st.exists() or not js.exists():
+        raise StudioError(f"restoration model '{st.with_suffix('')}' needs both {st.name} and "
+                          f"{js.name} (train it: resources/recipes/train_restorer.py)")
+    cfg = RestorerConfig.load(js)
+    found = read_shapes(st, f"weights {st.name}")
+    if sum(math.prod(s) for _, s in found.values()) > MAX_PARAMS:
+        raise StudioError(f"restoration model '{st.stem}' holds more than {MAX_PARAMS} weights")
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in Restorer(cfg).state_dict().items()}
+    compare(found, expected, f"restoration model '{st.stem}'")
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in load_tensors(st).items()}
+    if not all(bool(torch.isfinite(v).all()) for v in weights.values() if v.is_floating_point()):
+        raise StudioError(f"restoration model '{st.stem}' has NaN or infinite weights")
+    model = Restorer(cfg)
+    model.load_state_dict(weights)
+    model = model.to(device).eval()
+    _CACHE[key] = model
+    return model
+
+
+# --- the three repairs -------------------------------------------------------------------
+
+# Every repair takes `progress(fraction, message)`, called between sampler steps: the
+# engine's progress is also its cancellation point (it raises), so a cancelled job stops
+# there and nothing is changed.
+
+
+def _to_rate(x: torch.Tensor, rate_in: int, rate_out: int) -> torch.Tensor:
+    from studio.io.resample import resample
+    if rate_in == rate_out:
+        return x.float()
+    return torch.from_numpy(resample(x.double().cpu().numpy(), rate_in, rate_out)).to(x.device)
+
+
+def _rms_scale(y: torch.Tensor, known: torch.Tensor, sigma_data: float) -> torch.Tensor:
+    """Per clip: the factor that brings the known samples to rms `sigma_data` (as training
+    scaled its crops), bounded for near-silence."""
+    power = (y.square() * known).sum(-1) / known.sum(-1).clamp_min(1)
+    return sigma_data / power.sqrt().clamp_min(1e-4)
+
+
+def _sample(model: Restorer, y: torch.Tensor, d, known: torch.Tensor, steps: int, seed: int,
+            progress) -> torch.Tensor:
+    from studio.models.restoration.model import restore
+    scale = _rms_scale(y, known, model.cfg.sigma_data)[:, None]
+    gen = torch.Generator(device=y.device).manual_seed(seed)
+
+    out = restore(model, y * scale, d, steps=steps, generator=gen, progress=progress)
+    return out / scale
+
+
+def _window(n: int, lo: int, hi: int, stride: int, rate_in: int, rate_model: int
+            ) -> tuple[int, int]:
+    """[lo, hi) widened (within 0..n) until its length at the model's rate is a multiple of
+    the network's stride; where the file ends first, it is shortened instead."""
+    def model_len(a, b):
+        return -(-(b - a) * rate_model // rate_in)
+    while model_len(lo, hi) % stride:
+        if hi < n:
+            hi += 1
+        elif lo > 0:
+            lo -= 1
+        else:
+            break
+    return lo, hi
+
+
+def _fit(x: torch.Tensor, length: int) -> torch.Tensor:
+    """Trim or zero-pad the last axis to `length`."""
+    if x.shape[-1] >= length:
+        return x[..., :length]
+    return torch.nn.functional.pad(x, (0, length - x.shape[-1]))
+
+
+def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps: int = 8,
+                       seed: int = 0, progress=lambda f, m: None,
+                       model: Restorer | None = None, context_seconds: float = 0.3
+                       ) -> torch.Tensor:
+    """x (channels, frames) with [s, e) drawn by the restorer from `context_seconds` of audio
+    on each side (channels as a batch); every sample outside the gap is returned as it was."""
+    from studio.models.restoration.damage import Damage
+    model = model or load_restorer()
+    cfg = model.cfg
+    n = x.shape[-1]
+    ctx = int(context_seconds * sample_rate)
+    lo, hi = _window(n, max(0, s - ctx), min(n, e + ctx), cfg.stride(), sample_rate,
+                     cfg.sample_rate)
+    seg = _to_rate(x[:, lo:hi], sample_rate, cfg.sample_rate)
+    length = (seg.shape[-1] // cfg.stride()) * cfg.stride()
+    if length < cfg.stride():
+        raise StudioError("the gap's surroundings are too short for the diffusion fill")
+    seg = _fit(seg, length)
+    r = cfg.sample_rate / sample_rate
+    # a few samples wider at the model's rate: the resampler smears the gap's edges
+    gs, ge = max(0, int((s - lo) * r) - 8), min(length, int(math.ceil((e - lo) * r)) + 8)
+    b = seg.shape[0]
+    d = Damage.none(b, length, device=seg.device)
+    d.gap[:, gs:ge] = True
+    out = _sample(model, seg, d, ~d.gap, steps, seed, lambda f: progress(f, "drawing the gap"))
+    back = _fit(_to_rate(out, cfg.sample_rate, sample_rate), hi - lo)
+    res = x.clone()
+    res[:, s:e] = back[:, s - lo:e - lo].to(x.dtype)
+    return res
+
+
+def _high_band(x: torch.Tensor, cutoff: float, sample_rate: int) -> torch.Tensor:
+    """(C, N): the part of x at or above `cutoff` Hz (an FFT brick wall over the whole)."""
+    spec = torch.fft.rfft(x.double(), dim=-1)
+    f = torch.fft.rfftfreq(x.shape[-1], 1 / sample_rate).to(x.device)
+    return torch.fft.irfft(spec * (f >= cutoff), n=x.shape[-1], dim=-1).to(x.dtype)
+
+
+def extend_bandwidth(x: torch.Tensor, sample_rate: int, cutoff: float, steps: int = 8,
+                     seed: int = 0, progress=lambda f, m: None,
+                     model: Restorer | None = None, overlap_seconds: float = 0.1
+                     ) -> torch.Tensor:
+    """x (channels, frames) with the band above `cutoff` drawn by the restorer, chunk by
+    chunk (cross-faded over `overlap_seconds`); below the cutoff x is kept exactly (the
+    band split is an FFT brick wall at the input's own rate)."""
+    from studio.models.restoration.damage import Damage
+    model = model or load_restorer()
+    cfg = model.cfg
+    xm = _to_rate(x, sample_rate, cfg.sample_rate)
+    c, n = xm.shape
+    seg = cfg.segment
+    hop = seg - int(overlap_seconds * cfg.sample_rate)
+    starts = list(range(0, max(n - seg, 0) + 1, hop))
+    if starts[-1] + seg < n:
+        starts.append(n - seg if n > seg else 0)
+    fade = torch.ones(seg, device=xm.device)
+    ov = seg - hop
+    ramp = torch.linspace(0, 1, ov + 2, device=xm.device)[1:-1]
+    out = torch.zeros_like(xm)
+    weight = torch.zeros(n, device=xm.device)
+    for k, st in enumerate(starts):
+        chunk = _fit(xm[:, st:st + seg], seg)
+        d = Damage.none(c, seg, device=xm.device)
+        d.cutoff[:] = cutoff
+        known = torch.ones_like(chunk, dtype=torch.bool)
+        known[:, min(seg, n - st):] = False
+        y = _sample(model, chunk, d, known, steps, seed + k,
+                    lambda f, k=k: progress((k + f) / len(starts),
+                                            f"chunk {k + 1} of {len(starts)}"))
+        w = fade.clone()
+        if k > 0:
+            w[:ov] = ramp
+        if k < len(starts) - 1:
+            w[-ov:] = ramp.flip(0)
+        m = min(seg, n - st)
+        out[:, st:st + m] += (y * w)[:, :m]
+        weight[st:st + m] += w[:m]
+    out = out / weight.clamp_min(1e-6)
+    back = _fit(_to_rate(out, cfg.sample_rate, sample_rate), x.shape[-1])
+    return (x - _high_band(x, cutoff, sample_rate) + _high_band(back, cutoff, sample_rate)
+            ).to(x.dtype)
+
+
+def repair_region(x: torch.Tensor, sample_rate: int, start: int, end: int,
+                  band: tuple[float, float], steps: int = 8, seed: int = 0,
+                  progress=lambda f, m: None,
+                  model: Restorer | None = None, context_seconds: float = 0.3) -> torch.Tensor:
+    """x (channels, frames) with the spectrogram rectangle [start, end) x band redrawn by the
+    restorer from its surroundings; the coefficients outside the rectangle are x's (a tight
+    frame at x's own rate), so away from it every sample is returned as it was."""
+    from studio.models.diffusion.stft2d import Stft
+    from studio.models.restoration.damage import Damage, frame_fraction
+    model = model or load_restorer()
+    cfg = model.cfg
+    n = x.shape[-1]
+    ctx = int(context_seconds * sample_rate)
+    lo, hi = _window(n, max(0, start - ctx), min(n, end + ctx), cfg.stride(), sample_rate,
+                     cfg.sample_rate)
+    seg = _to_rate(x[:, lo:hi], sample_rate, cfg.sample_rate)
+    length = (seg.shape[-1] // cfg.stride()) * cfg.stride()
+    seg = _fit(seg, length)
+    r = cfg.sample_rate / sample_rate
+    d = Damage.none(seg.shape[0], length, device=seg.device)
+    d.region[:, int((start - lo) * r):int(math.ceil((end - lo) * r))] = True
+    d.band[:] = torch.tensor(band, dtype=torch.float32)
+    out = _sample(model, seg, d, torch.ones_like(seg, dtype=torch.bool), steps, seed,
+                  lambda f: progress(f, "redrawing the region"))
+    back = _fit(_to_rate(out, cfg.sample_rate, sample_rate), hi - lo)
+    # the rectangle's coefficients from the restorer, the rest from x, at x's own rate
+    n_fft = 1 << max(6, round(math.log2(cfg.n_fft * sample_rate / cfg.sample_rate)))
+    frame = Stft(n_fft, n_fft // 4).to(x.device)
+    pad = (-(hi - lo)) % frame.hop + max(0, n_fft - (hi - lo))
+    xs = torch.nn.functional.pad(x[:, lo:hi].float(), (0, pad))
+    bs = torch.nn.functional.pad(back.float(), (0, pad))
+    f = torch.arange(n_fft // 2, device=x.device) * (sample_rate / n_fft)
+    rows = (f >= band[0]) & (f < band[1])
+    mask = torch.zeros(xs.shape[-1], dtype=torch.bool, device=x.device)
+    mask[start - lo:end - lo] = True
+    cols = frame_fraction(frame, mask[None])[0] > 0
+    inside = (rows[:, None] & cols[None, :])[None, None]
+    mixed = frame.synthesis(torch.where(inside, frame.analysis(bs), frame.analysis(xs)))
+    res = x.clone()
+    res[:, lo:hi] = mixed[:, :hi - lo].to(x.dtype)
+    return res
