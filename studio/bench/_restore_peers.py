@@ -83,13 +83,6 @@ def _lsar_numpy(x: np.ndarray, missing: np.ndarray, a: np.ndarray) -> np.ndarray
     return out
 
 
-def _ar_autocorr(x: np.ndarray, p: int) -> np.ndarray:
-    from scipy.linalg import solve_toeplitz
-    r = np.correlate(x, x, "full")[len(x) - 1: len(x) + p] / len(x)
-    r[0] *= 1 + 1e-9
-    return solve_toeplitz(r[:p], r[1:p + 1])
-
-
 def _gap_block(y: np.ndarray, start: int, end: int, ctx: int):
     """[lo, hi) = the gap with `ctx` samples each side; that block in float64 with the gap
     zeroed, and the gap's mask within it."""
@@ -101,32 +94,75 @@ def _gap_block(y: np.ndarray, start: int, end: int, ctx: int):
     return lo, hi, seg, miss
 
 
+def _ar_autocorr_fft(x: np.ndarray, p: int) -> np.ndarray:
+    """Yule-Walker AR coefficients (biased autocorrelation of the whole block, Levinson)."""
+    from scipy.linalg import solve_toeplitz
+    from scipy.fft import next_fast_len
+    n = len(x)
+    nfft = next_fast_len(2 * n, real=True)
+    X = np.fft.rfft(x, nfft)
+    r = np.fft.irfft(np.abs(X) ** 2, nfft)[: p + 1] / n
+    r[0] = r[0] * (1 + 1e-9) + 1e-30  # a silent block gives the zero model
+    return solve_toeplitz(r[:p], r[1:p + 1])
+
+
+def _lsar_toeplitz(x: np.ndarray, start: int, end: int, a: np.ndarray) -> np.ndarray:
+    """The same least squares as `_lsar_numpy` (the errors e(t) = sum_k b_k x(t - k) for
+    t = p..N-1, whose history lies in the block) for one contiguous gap [start, end) at
+    least p samples from both ends of the block, by its normal equations: R x_m = -g with
+    R[i, j] = r_b(|i - j|) (Toeplitz, the autocorrelation of b = [1, -a]; Levinson) and
+    g = A_m^T e0, e0 the errors with the gap zeroed. No (N x N) matrix is built."""
+    from scipy.linalg import solve_toeplitz
+    from scipy.signal import fftconvolve
+    p, n, m = len(a), len(x), end - start
+    if start < p or n - end < p:
+        miss = np.zeros(n, bool)
+        miss[start:end] = True
+        return _lsar_numpy(x, miss, a)
+    b = np.r_[1.0, -a]
+    z = x.astype(np.float64).copy()
+    z[start:end] = 0
+    # only the errors at t in [start, end + p) involve the gap
+    e0 = fftconvolve(z[start - p:end + p], b, "valid")  # e0(t) for t = start..end+p-1
+    # g(i) = sum_k b_k e0(i + k), i = start..end-1
+    g = fftconvolve(e0, b[::-1], "valid")
+    rb = np.correlate(b, b, "full")[p:]  # r_b(0..p)
+    col = np.zeros(m)
+    col[: min(p + 1, m)] = rb[: min(p + 1, m)]
+    z[start:end] = solve_toeplitz(col, -g)
+    return z
+
+
+def janssen_literature(y: np.ndarray, start: int, end: int, sr: int,
+                       iterations: int = 20) -> np.ndarray:
+    """Janssen, Veldhuis & Vries (1986) as the literature sets it up (Oudre 2018,
+    "Interpolation of missing samples in sound signals based on autoregressive modeling"):
+    order p = min(3 m + 2, round(0.023 sr)) for a gap of m samples, a block of the gap with
+    max(2 m, round(0.05 sr)) samples each side, the gap zeroed, then `iterations` times: the
+    autocorrelation AR fit on the whole block with the current fill, and LSAR with it."""
+    m = end - start
+    p = min(3 * m + 2, round(0.023 * sr))
+    ctx = max(2 * m, round(0.05 * sr))
+    lo, hi, seg, _ = _gap_block(y, start, end, ctx)
+    s, e = start - lo, end - lo
+    for _ in range(iterations):
+        a = _ar_autocorr_fft(seg, p)
+        seg = _lsar_toeplitz(seg, s, e, a)
+    out = y.copy()
+    out[lo:hi] = seg
+    return out.astype(np.float32)
+
+
 def lsar_audacity(y: np.ndarray, start: int, end: int) -> np.ndarray:
     """Audacity's Repair: LSAR with an AR model fitted on the context around the gap
     (Audacity allows at most 128 samples; here any length, order min(3 m + 2, 100))."""
     m = end - start
     p = min(3 * m + 2, 100)
     ctx = max(2 * m, 4 * p)
-    lo, hi, seg, miss = _gap_block(y, start, end, ctx)
-    a = _ar_autocorr(seg, p)
+    lo, hi, seg, _ = _gap_block(y, start, end, ctx)
+    a = _ar_autocorr_fft(seg, p)
     out = y.copy()
-    out[lo:hi] = _lsar_numpy(seg, miss, a)
-    return out.astype(np.float32)
-
-
-def janssen_plain(y: np.ndarray, start: int, end: int, iterations: int = 20) -> np.ndarray:
-    """Janssen, Veldhuis & Vries (1986): alternate the autocorrelation AR fit on the whole
-    block (gap filled with the current estimate, zeros at first) and LSAR; order
-    min(3 m + 2, 400), block = gap with 3 p of context each side... bounded for speed."""
-    m = end - start
-    p = min(3 * m + 2, 400)
-    ctx = max(3 * p, 2 * m)
-    lo, hi, seg, miss = _gap_block(y, start, end, ctx)
-    for _ in range(iterations):
-        a = _ar_autocorr(seg, p)
-        seg = _lsar_numpy(seg, miss, a)
-    out = y.copy()
-    out[lo:hi] = seg
+    out[lo:hi] = _lsar_toeplitz(seg, start - lo, end - lo, a)
     return out.astype(np.float32)
 
 
