@@ -190,7 +190,7 @@ def known_runs(x: torch.Tensor, missing: torch.Tensor) -> list[torch.Tensor]:
 
 
 def janssen(x: torch.Tensor, missing: torch.Tensor, order: int, iterations: int = 20,
-            on_iteration=None, tol: float = 0.0) -> torch.Tensor:
+            on_iteration=None, tol: float = 0.0, damping: float = 0.0) -> torch.Tensor:
     """Janssen, Veldhuis & Vries (1986): from zeros in the gap, alternate an AR fit on the
     whole block (with the current estimate in the gap) and LSAR interpolation with that
     model, `iterations` times, as Janssen et al. and the literature that measures it (e.g.
@@ -198,7 +198,9 @@ def janssen(x: torch.Tensor, missing: torch.Tensor, order: int, iterations: int 
     than tol of the known samples' rms. The fit is Levinson on the FFT autocorrelation and
     the fill Levinson on the Toeplitz normal equations, so orders of ~1000 (23 ms at
     44.1 kHz) cost no (N x N) matrix. One gap on the CPU runs in numpy (see
-    fit_autocorrelation)."""
+    fit_autocorrelation). `damping` is lsar_fill's, by default none (its floor, 1e-12), as
+    in the literature: the model is re-fitted on the fill, and on steady tones a ridge of
+    1e-9 cost 0.1-0.7 dB (a flute at 50 ms: 28.6 -> 27.9 dB), one of 1e-6 over 20 dB."""
     idx = torch.nonzero(missing).flatten()
     if idx.numel() == 0:
         return x.clone()
@@ -213,7 +215,7 @@ def janssen(x: torch.Tensor, missing: torch.Tensor, order: int, iterations: int 
                 a = _yule_walker_np(y, order)
             except LinAlgError:
                 a = fit_autocorrelation(torch.from_numpy(y), order).numpy()
-            new = _lsar_gap_np(y, s, e, a)
+            new = _lsar_gap_np(y, s, e, a, damping)
             change = float(np.sqrt(np.mean((new - y[s:e]) ** 2))) / scale
             y[s:e] = new
             if on_iteration is not None:
@@ -225,7 +227,7 @@ def janssen(x: torch.Tensor, missing: torch.Tensor, order: int, iterations: int 
     y[missing] = 0
     for i in range(iterations):
         a = fit_autocorrelation(y, order)
-        new = lsar_fill(y, missing, a)
+        new = lsar_fill(y, missing, a, damping)
         change = float((new - y)[missing].double().pow(2).mean().sqrt()) / scale
         y = new
         if on_iteration is not None:

@@ -39,10 +39,10 @@ def test_short_gaps_get_the_literature_janssen(sr, ms):
     ours, rep, _ = run_op("restore.inpaint", y, sr, {"gap_start": s / sr, "gap_end": e / sr})
     ref = peers.janssen_literature(y, s, e, sr)
     assert rep.values["method"] == "janssen"
-    # the same fill up to rounding, the peer's 20 iterations against ours stopping once
-    # settled, and our 1e-9 ridge: over 50 dB apart, where the fill itself is ~30 dB
+    # the same fill up to float32 rounding and ours stopping once settled (the peer runs
+    # all 20 iterations): over 100 dB apart, where the fill itself is ~40 dB from the truth
     diff = 10 * np.log10(np.sum(ref[s:e] ** 2) / np.sum((ours[s:e] - ref[s:e]) ** 2))
-    assert diff > 50
+    assert diff > 100
     assert np.array_equal(ours[:s], y[:s]) and np.array_equal(ours[e:], y[e:])
 
 
