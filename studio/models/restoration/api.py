@@ -92,12 +92,13 @@ def _rms_scale(y: torch.Tensor, known: torch.Tensor, sigma_data: float) -> torch
 
 
 def _sample(model: Restorer, y: torch.Tensor, d, known: torch.Tensor, steps: int, seed: int,
-            progress) -> torch.Tensor:
+            progress, init: torch.Tensor | None = None, start_sigma: float = 0.0
+            ) -> torch.Tensor:
     from studio.models.restoration.model import restore
     scale = _rms_scale(y, known, model.cfg.sigma_data)[:, None]
     gen = torch.Generator(device=y.device).manual_seed(seed)
-
-    out = restore(model, y * scale, d, steps=steps, generator=gen, progress=progress)
+    out = restore(model, y * scale, d, steps=steps, generator=gen, progress=progress,
+                  init=None if init is None else init * scale, start_sigma=start_sigma)
     return out / scale
 
 
@@ -126,10 +127,13 @@ def _fit(x: torch.Tensor, length: int) -> torch.Tensor:
 
 def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps: int = 8,
                        seed: int = 0, progress=lambda f, m: None,
-                       model: Restorer | None = None, context_seconds: float = 0.3
+                       model: Restorer | None = None, context_seconds: float = 0.3,
+                       init: torch.Tensor | None = None, start_sigma: float = 0.0
                        ) -> torch.Tensor:
     """x (channels, frames) with [s, e) drawn by the restorer from `context_seconds` of audio
-    on each side (channels as a batch); every sample outside the gap is returned as it was."""
+    on each side (channels as a batch); every sample outside the gap is returned as it was.
+    With `init` (x with the gap filled another way, the same shape) the sampler starts from
+    that fill noised to `start_sigma` (model.restore)."""
     from studio.models.restoration.damage import Damage
     model = model or load_restorer()
     cfg = model.cfg
@@ -148,7 +152,11 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
     b = seg.shape[0]
     d = Damage.none(b, length, device=seg.device)
     d.gap[:, gs:ge] = True
-    out = _sample(model, seg, d, ~d.gap, steps, seed, lambda f: progress(f, "drawing the gap"))
+    first = None
+    if init is not None:
+        first = _fit(_to_rate(init[:, lo:hi], sample_rate, cfg.sample_rate), length)
+    out = _sample(model, seg, d, ~d.gap, steps, seed, lambda f: progress(f, "drawing the gap"),
+                  first, start_sigma)
     back = _fit(_to_rate(out, cfg.sample_rate, sample_rate), hi - lo)
     res = x.clone()
     res[:, s:e] = back[:, s - lo:e - lo].to(x.dtype)

@@ -11,7 +11,10 @@ Gaps up to MAX_GAP_SECONDS are filled by `classical_fill`: Janssen's iterative A
 min(3 m + 2, 23 ms), max(2 m, 50 ms) of context each side, 20 iterations), or, per gap and
 channel, LSAR with one model fitted on the context (Audacity's Repair) where a check on
 known stretches beside the gap (it never sees the gap) says that LSAR fills them better.
-Longer gaps need the diffusion inpainter (`fill_gap` is where it will be routed).
+Longer gaps, up to MAX_DIFFUSION_SECONDS, go to the diffusion restorer
+(studio.models.restoration): it starts from the classical fill noised to START_SIGMA and
+redraws what the AR model could not predict (the middle of a long gap, where an AR fill
+fades to a hole). `method` forces either path, so Compare can set them side by side.
 """
 from __future__ import annotations
 
@@ -19,10 +22,17 @@ import torch
 
 from studio.dsp.ar import janssen, lsar_interpolate
 from studio.engine.operation import Inputs, Report, Result, operation
-from studio.engine.params import Float, Int
+from studio.engine.params import Choice, Float, Int
 from studio.errors import StudioError
+from studio.ops.restore import _diffusion as D
 
-MAX_GAP_SECONDS = 0.1
+MAX_GAP_SECONDS = 0.1           # the classical path's longest gap (its cost grows as m^2)
+MAX_DIFFUSION_SECONDS = 0.6     # the restorer trained on gaps of 20-500 ms
+# auto: from this length on the diffusion path (the bench's crossover, README "Gaps")
+DIFFUSION_FROM_SECONDS = 0.1
+# the noise level the classical fill is raised to before the restorer redraws it, relative
+# to the clip's rms of 0.5 (README "Gaps": lower keeps more of the AR fill's phase)
+START_SIGMA = 0.05
 ORDER_SECONDS = 0.023    # the AR order's cap (Oudre 2018)
 CONTEXT_SECONDS = 0.05   # the least context on each side of the gap (Oudre 2018)
 LSAR_MAX_ORDER = 100     # LSAR's model is fitted on the context only: a modest order
@@ -125,13 +135,29 @@ def classical_fill(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations
 
 def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int = 20,
              on_iteration=None) -> tuple[torch.Tensor, list[str]]:
-    """x (channels, frames) with [s, e) filled; also the method used for each channel.
-    Gaps up to MAX_GAP_SECONDS go to `classical_fill`; longer ones will go to the diffusion
-    inpainter (studio.models.restoration), until then they are refused."""
+    """x (channels, frames) with [s, e) filled by the classical path; also the method used
+    for each channel. Gaps over MAX_GAP_SECONDS are refused (see `run` for longer ones)."""
     if (e - s) / sample_rate > MAX_GAP_SECONDS + 1e-9:
-        raise StudioError(f"gaps longer than {MAX_GAP_SECONDS * 1000:.0f} ms need the "
-                          "diffusion inpainter (a later release); select a shorter gap")
+        raise StudioError(f"the classical fill takes gaps up to {MAX_GAP_SECONDS * 1000:.0f} "
+                          "ms; longer ones take method 'diffusion' (or 'auto')")
     return classical_fill(x, s, e, sample_rate, iterations, on_iteration)
+
+
+def diffusion_fill(x: torch.Tensor, s: int, e: int, sample_rate: int, p, ctx
+                   ) -> tuple[torch.Tensor, list[str]]:
+    """The restorer's fill, started from the classical one (`classical_fill`, at any
+    length) noised to START_SIGMA."""
+    from studio.models.restoration.api import fill_gap_diffusion
+    if (e - s) / sample_rate > MAX_DIFFUSION_SECONDS + 1e-9:
+        raise StudioError(f"gaps up to {MAX_DIFFUSION_SECONDS * 1000:.0f} ms can be filled; "
+                          "this one is longer: select a shorter stretch")
+    first, _ = classical_fill(x, s, e, sample_rate, p.iterations, lambda i, n: ctx.progress(
+        0.5 * i / n, f"a first fill from the context: iteration {i} of {n}"))
+    model = D.restorer(ctx)
+    out = fill_gap_diffusion(x.to(ctx.device), s, e, sample_rate, steps=p.steps, seed=p.seed,
+                             progress=lambda f, msg: ctx.progress(0.5 + 0.5 * f, msg),
+                             model=model, init=first.to(ctx.device), start_sigma=START_SIGMA)
+    return out.to(x.device), ["diffusion"] * x.shape[0]
 
 
 @operation(
@@ -142,8 +168,15 @@ def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int 
                    "the selection)"),
         Float("gap_end", default=-1.0, unit="s", in_form=False,
               help="gap end from the input's start (command line)"),
+        Choice("method", default="auto", options=("auto", "classical", "diffusion"),
+               help="auto: the classical AR fill up to "
+                    f"{DIFFUSION_FROM_SECONDS * 1000:.0f} ms, the diffusion restorer beyond; "
+                    "classical: Janssen/LSAR (up to 100 ms); diffusion: the restorer (up to "
+                    f"{MAX_DIFFUSION_SECONDS * 1000:.0f} ms)"),
         Int("iterations", default=20, lo=1, hi=200,
             help="Janssen iterations (at most: it stops once the fill settles)"),
+        D.steps_param(),
+        D.seed_param(),
     ],
     example={"gap_start": 0.2, "gap_end": 0.21},
     min_seconds=0.3,
@@ -153,11 +186,16 @@ def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int 
     context_seconds=0.5,
 )
 def run(inputs: Inputs, p, ctx) -> Result:
-    """Fill a dropout of up to 100 ms by autoregressive interpolation."""
+    """Fill a dropout: by autoregressive interpolation up to 100 ms, by the diffusion
+    restorer beyond (up to 600 ms)."""
     s, e = gap_bounds(inputs, p)
     sr = inputs.sample_rate
-    out, used = fill_gap(inputs.audio, s, e, sr, p.iterations,
-                         lambda i, n: ctx.progress(i / n, f"iteration {i} of {n}"))
+    long = (e - s) / sr > DIFFUSION_FROM_SECONDS + 1e-9
+    if p.method == "diffusion" or (p.method == "auto" and long):
+        out, used = diffusion_fill(inputs.audio, s, e, sr, p, ctx)
+    else:
+        out, used = fill_gap(inputs.audio, s, e, sr, p.iterations,
+                             lambda i, n: ctx.progress(i / n, f"iteration {i} of {n}"))
     ctx.progress(1.0, "done")
     return Result(audio=out, report=Report(values={"gap (ms)": round(1000 * (e - s) / sr, 2),
                                                    "method": ", ".join(sorted(set(used)))}))

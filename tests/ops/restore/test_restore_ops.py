@@ -75,7 +75,7 @@ def test_denoise_blind_estimate_still_helps():
     assert si_sdr(x, out) > si_sdr(x, y) + 3
 
 
-def test_inpaint_fills_a_gap_better_than_silence_and_rejects_long_gaps():
+def test_inpaint_fills_a_gap_better_than_silence_and_refuses_gaps_past_the_restorer():
     x = _tones(SR)
     s, e = 8000, 8080  # 5 ms
     y = x.copy()
@@ -83,8 +83,8 @@ def test_inpaint_fills_a_gap_better_than_silence_and_rejects_long_gaps():
     out, _ = _run("restore.inpaint", y, {"gap_start": s / SR, "gap_end": e / SR})
     assert sdr(x[s:e], out[s:e]) > 10
     assert np.array_equal(out[:s], y[:s]) and np.array_equal(out[e:], y[e:])
-    with pytest.raises(StudioError, match="diffusion"):
-        _run("restore.inpaint", y, {"gap_start": 0.2, "gap_end": 0.5})
+    with pytest.raises(StudioError, match="classical fill takes gaps up to 100 ms"):
+        _run("restore.inpaint", y, {"gap_start": 0.2, "gap_end": 0.5, "method": "classical"})
 
 
 def test_declip_reports_clipped_samples():
