@@ -19,6 +19,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
+from studio.io.midi import vlq
 from studio.paths import cache_dir
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -51,15 +52,6 @@ class Item:
     sample_rate: int
 
 
-def _vlq(n: int) -> bytes:
-    out = [n & 0x7F]
-    n >>= 7
-    while n:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    return bytes(reversed(out))
-
-
 def write_midi(path: Path, notes, program: int, tpq: int = 480, bpm: float = 100.0):
     """A format-0 standard MIDI file: notes are (start_beat, length_beats, pitch, velocity)."""
     events = []
@@ -72,7 +64,7 @@ def write_midi(path: Path, notes, program: int, tpq: int = 480, bpm: float = 100
     data += b"\x00\xc0" + bytes([program])
     t = 0
     for tick, on, pitch, vel in events:
-        data += _vlq(tick - t) + bytes([0x90 if on else 0x80, pitch, vel if on else 64])
+        data += vlq(tick - t) + bytes([0x90 if on else 0x80, pitch, vel if on else 64])
         t = tick
     data += b"\x00\xff\x2f\x00"
     path.write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, tpq)

@@ -125,6 +125,20 @@ def _fit(x: torch.Tensor, length: int) -> torch.Tensor:
     return torch.nn.functional.pad(x, (0, length - x.shape[-1]))
 
 
+def _around(x: torch.Tensor, s: int, e: int, sample_rate: int, cfg: RestorerConfig,
+            context_seconds: float) -> tuple[int, int, torch.Tensor]:
+    """The stretch [lo, hi) of x (channels, frames) holding [s, e) and `context_seconds` on
+    each side, widened to the network's stride, and that stretch at the model's rate."""
+    ctx = int(context_seconds * sample_rate)
+    lo, hi = _window(x.shape[-1], max(0, s - ctx), min(x.shape[-1], e + ctx), cfg.stride(),
+                     sample_rate, cfg.sample_rate)
+    seg = _to_rate(x[:, lo:hi], sample_rate, cfg.sample_rate)
+    length = (seg.shape[-1] // cfg.stride()) * cfg.stride()
+    if length < cfg.stride():
+        raise StudioError("the audio around the selection is too short for the restorer")
+    return lo, hi, _fit(seg, length)
+
+
 def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps: int = 8,
                        seed: int = 0, progress=lambda f, m: None,
                        model: Restorer | None = None, context_seconds: float = 0.3,
@@ -137,15 +151,8 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
     from studio.models.restoration.damage import Damage
     model = model or load_restorer()
     cfg = model.cfg
-    n = x.shape[-1]
-    ctx = int(context_seconds * sample_rate)
-    lo, hi = _window(n, max(0, s - ctx), min(n, e + ctx), cfg.stride(), sample_rate,
-                     cfg.sample_rate)
-    seg = _to_rate(x[:, lo:hi], sample_rate, cfg.sample_rate)
-    length = (seg.shape[-1] // cfg.stride()) * cfg.stride()
-    if length < cfg.stride():
-        raise StudioError("the gap's surroundings are too short for the diffusion fill")
-    seg = _fit(seg, length)
+    lo, hi, seg = _around(x, s, e, sample_rate, cfg, context_seconds)
+    length = seg.shape[-1]
     r = cfg.sample_rate / sample_rate
     # a few samples wider at the model's rate: the resampler smears the gap's edges
     gs, ge = max(0, int((s - lo) * r) - 8), min(length, int(math.ceil((e - lo) * r)) + 8)
@@ -226,13 +233,8 @@ def repair_region(x: torch.Tensor, sample_rate: int, start: int, end: int,
     from studio.models.restoration.damage import Damage, frame_fraction
     model = model or load_restorer()
     cfg = model.cfg
-    n = x.shape[-1]
-    ctx = int(context_seconds * sample_rate)
-    lo, hi = _window(n, max(0, start - ctx), min(n, end + ctx), cfg.stride(), sample_rate,
-                     cfg.sample_rate)
-    seg = _to_rate(x[:, lo:hi], sample_rate, cfg.sample_rate)
-    length = (seg.shape[-1] // cfg.stride()) * cfg.stride()
-    seg = _fit(seg, length)
+    lo, hi, seg = _around(x, start, end, sample_rate, cfg, context_seconds)
+    length = seg.shape[-1]
     r = cfg.sample_rate / sample_rate
     d = Damage.none(seg.shape[0], length, device=seg.device)
     d.region[:, int((start - lo) * r):int(math.ceil((end - lo) * r))] = True

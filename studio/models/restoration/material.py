@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
+
+from studio.io.midi import vlq
+from studio.io.resample import resample
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 # seeds from here on: the benchmark's music uses seeds below 100
@@ -48,15 +50,6 @@ SENTENCES = [
 ESPEAK_VOICES = ["en-us", "en-gb", "en-us+f3", "en-gb+f2", "en-us+m5", "en-gb-scotland"]
 
 
-def _vlq(n: int) -> bytes:
-    out = [n & 0x7F]
-    n >>= 7
-    while n:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    return bytes(reversed(out))
-
-
 def midi_bytes(tracks: list[tuple[int, int, list]], tpq: int = 480, bpm: float = 100.0) -> bytes:
     """A format-0 MIDI file of several channels: tracks are (channel, program, notes), notes
     (start_beat, length_beats, pitch, velocity); channel 9 is General MIDI's drum kit."""
@@ -71,7 +64,7 @@ def midi_bytes(tracks: list[tuple[int, int, list]], tpq: int = 480, bpm: float =
         data += b"\x00" + bytes([0xC0 | ch, program])
     t = 0
     for tick, on, ch, pitch, vel in events:
-        data += _vlq(tick - t) + bytes([(0x90 if on else 0x80) | ch, pitch, vel if on else 64])
+        data += vlq(tick - t) + bytes([(0x90 if on else 0x80) | ch, pitch, vel if on else 64])
         t = tick
     data += b"\x00\xff\x2f\x00"
     return (b"MThd" + struct.pack(">IHHH", 6, 0, 1, tpq)
@@ -144,12 +137,9 @@ def compose(seed: int) -> list[tuple[int, int, list]]:
 
 
 def _load(path: Path, rate: int) -> np.ndarray:
+    """A renderer's file as mono at `rate` (the app's resampler), peak 0.7."""
     a, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    a = a.mean(axis=1)
-    if sr != rate:
-        from math import gcd
-        g = gcd(sr, rate)
-        a = resample_poly(a, rate // g, sr // g).astype(np.float32)
+    a = resample(a.mean(axis=1), sr, rate)
     peak = float(np.abs(a).max())
     return a / peak * 0.7 if peak > 0 else a
 
