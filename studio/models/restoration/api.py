@@ -170,6 +170,15 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
     return res
 
 
+# Bandwidth extension starts from the low-passed recording noised to this level (relative to
+# the clip's rms of 0.5) rather than from pure noise: the band above the cutoff then grows
+# from a faint start to the level the model expects, where from pure noise the bundled
+# model leaves a flat floor there. On held-out music at a 4 kHz cutoff (log-spectral
+# distance over 1.1 s, in -> from noise -> from 0.05): piano 4.40 -> 4.37 -> 3.31, guitar
+# 5.89 -> 3.01 -> 2.24, strings 4.80 -> 4.10 -> 3.04; 0.3 and 1.0 fall in between.
+BANDWIDTH_START_SIGMA = 0.05
+
+
 def _high_band(x: torch.Tensor, cutoff: float, sample_rate: int) -> torch.Tensor:
     """(C, N): the part of x at or above `cutoff` Hz (an FFT brick wall over the whole)."""
     spec = torch.fft.rfft(x.double(), dim=-1)
@@ -179,11 +188,12 @@ def _high_band(x: torch.Tensor, cutoff: float, sample_rate: int) -> torch.Tensor
 
 def extend_bandwidth(x: torch.Tensor, sample_rate: int, cutoff: float, steps: int = 8,
                      seed: int = 0, progress=lambda f, m: None,
-                     model: Restorer | None = None, overlap_seconds: float = 0.1
-                     ) -> torch.Tensor:
+                     model: Restorer | None = None, overlap_seconds: float = 0.1,
+                     start_sigma: float = BANDWIDTH_START_SIGMA) -> torch.Tensor:
     """x (channels, frames) with the band above `cutoff` drawn by the restorer, chunk by
     chunk (cross-faded over `overlap_seconds`); below the cutoff x is kept exactly (the
-    band split is an FFT brick wall at the input's own rate)."""
+    band split is an FFT brick wall at the input's own rate). The sampler starts from the
+    recording itself noised to `start_sigma` (0: from pure noise)."""
     from studio.models.restoration.damage import Damage
     model = model or load_restorer()
     cfg = model.cfg
@@ -207,7 +217,8 @@ def extend_bandwidth(x: torch.Tensor, sample_rate: int, cutoff: float, steps: in
         known[:, min(seg, n - st):] = False
         y = _sample(model, chunk, d, known, steps, seed + k,
                     lambda f, k=k: progress((k + f) / len(starts),
-                                            f"chunk {k + 1} of {len(starts)}"))
+                                            f"chunk {k + 1} of {len(starts)}"),
+                    chunk if start_sigma > 0 else None, start_sigma)
         w = fade.clone()
         if k > 0:
             w[:ov] = ramp
