@@ -262,17 +262,28 @@ def stft_size(sr: int) -> tuple[int, int]:
     return n_fft, n_fft // 4
 
 
-GAP_METHODS = ("ours", "Janssen (literature)", "LSAR (Audacity)", "linear")
+GAP_METHODS = ("ours", "ours, diffusion", "Janssen (literature)", "LSAR (Audacity)",
+               "linear")
+# the restorer is also run below its length in `auto` (the crossover is read from here)
+DIFFUSION_FROM_MS = 50
 
 
 def _gap_fills(y, s, e, sr):
     """{method: (filled signal or None, seconds)} for one gap."""
     out = {}
+    gap = {"gap_start": s / sr, "gap_end": e / sr}
     try:
-        o, rep, dt = run_op("restore.inpaint", y, sr, {"gap_start": s / sr, "gap_end": e / sr})
+        o, rep, dt = run_op("restore.inpaint", y, sr, gap)
         out["ours"] = (o, dt, str(rep.values.get("method", "")))
-    except StudioError:  # beyond MAX_GAP_SECONDS until the diffusion inpainter comes
+    except StudioError:  # beyond what the op fills
         out["ours"] = (None, 0.0, "")
+    out["ours, diffusion"] = (None, 0.0, "")
+    if (e - s) / sr * 1000 >= DIFFUSION_FROM_MS:
+        if out["ours"][2] == "diffusion":  # auto already took the restorer's path
+            out["ours, diffusion"] = out["ours"]
+        else:
+            o, rep, dt = run_op("restore.inpaint", y, sr, {**gap, "method": "diffusion"})
+            out["ours, diffusion"] = (o, dt, "diffusion")
     o, dt = _timed(peers.janssen_literature, y, s, e, sr)
     out["Janssen (literature)"] = (o, dt, "")
     o, dt = _timed(peers.lsar_audacity, y, s, e)
