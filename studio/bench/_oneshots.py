@@ -22,7 +22,8 @@ from typing import Callable
 import numpy as np
 import soundfile as sf
 
-from studio.bench._restore_material import INSTALL_HINT, SOUNDFONT, _vlq
+from studio.bench._restore_material import INSTALL_HINT, SOUNDFONT
+from studio.io.midi import vlq
 
 SPACING = 2.5   # seconds between notes in a render
 HOLD = 1.0      # seconds a melodic note is held (drums: the sample plays out)
@@ -62,7 +63,7 @@ def _midi(path: Path, channel: int, bank: int, program: int,
     data += bytes([0, 0xC0 | channel, program])
     t = 0
     for tick, on, pitch, vel in events:
-        data += _vlq(tick - t) + bytes([(0x90 if on else 0x80) | channel, pitch,
+        data += vlq(tick - t) + bytes([(0x90 if on else 0x80) | channel, pitch,
                                         vel if on else 64])
         t = tick
     data += b"\x00\xff\x2f\x00"
