@@ -5,8 +5,8 @@
   band), Process › Operations › Restore › Spectral repair, Apply: the burst is gone, nothing
   away from the rectangle moved, the undo names it, the take says the band;
 - Restore bandwidth: open a recording low-passed at 4 kHz, run it on the whole file: the
-  status bar reads the cutoff it found, the band above it has energy again and the band
-  below it is the recording's own, bit for bit.
+  status bar reads the cutoff it found, the band above it has energy again (closer to the
+  full-band truth by the log-spectral distance) and the band below it is the recording's own.
 """
 import numpy as np
 import pytest
@@ -121,7 +121,9 @@ def test_restore_bandwidth_finds_the_cutoff_and_fills_the_band_above(window, qtb
     np.testing.assert_allclose(B[below], A[below], atol=1e-3 * np.abs(A).max())
     band = (ff > 5000) & (ff < 8000)
     gain = 10 * np.log10(np.sum(np.abs(B[band]) ** 2) / (np.sum(np.abs(A[band]) ** 2) + 1e-20))
-    truth = np.abs(np.fft.rfft(full.astype(np.float64))[band]) ** 2
-    level = 10 * np.log10(np.sum(np.abs(B[band]) ** 2) / np.sum(truth))
-    print(f"5-8 kHz: +{gain:.0f} dB over the input, {level:+.1f} dB against the truth")
-    assert gain > 30 and abs(level) < 12, (gain, level)
+    # closer to the full-band truth than the low-passed input, as the bench measures it
+    from studio.dsp.metrics import lsd_frames
+    lsd_in = lsd_frames(full, before, 2048, 512, 0, n)
+    lsd_out = lsd_frames(full, after, 2048, 512, 0, n)
+    print(f"5-8 kHz: +{gain:.0f} dB over the input; LSD {lsd_in:.2f} -> {lsd_out:.2f}")
+    assert gain > 30 and lsd_out < 0.8 * lsd_in, (gain, lsd_in, lsd_out)

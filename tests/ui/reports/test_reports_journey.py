@@ -101,6 +101,9 @@ def test_loudness_spectrum_and_pitch_are_shown(window, qtbot, tone_file):
     # hovering the plot reads the point in rounded numbers with units
     from PySide6.QtCore import QPointF
     vb = panel.plot.plotItem.vb
+    # let the dock's layout settle first: after other journeys in the shared window the
+    # plot may still be resizing from the readout it showed, and the point fell outside
+    qtbot.wait(200)
     panel._on_plot_hover_changed(vb.mapViewToScene(QPointF(math.log10(1000.0), -50.0)))
     assert panel.hover.textItem.toPlainText() == "1.00 kHz · -50.0 dB/Hz"
     from studio.ui import theme  # after a switch to light, the hover reads on white too
