@@ -41,12 +41,14 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def save_model(path: str | Path, weights: dict[str, torch.Tensor], cfg: ModelConfig,
-               dtype: torch.dtype = torch.float32) -> tuple[Path, Path]:
-    """Write a model (weights of the `Denoiser`, usually the EMA) and its config."""
+               dtype: torch.dtype = torch.float32, fmt: str = "studio-diffusion"
+               ) -> tuple[Path, Path]:
+    """Write a model (weights of the `Denoiser`, usually the EMA) and its config (any config
+    with `to_json`: the restorer's too, with its own `fmt`)."""
     st, js = model_files(path)
     st.parent.mkdir(parents=True, exist_ok=True)
     cast = {k: v.to(dtype) if v.is_floating_point() else v for k, v in weights.items()}
-    save_tensors(st, cast, metadata={"format": "studio-diffusion"})
+    save_tensors(st, cast, metadata={"format": fmt})
     write_json(js, cfg.to_json())
     return st, js
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import torch
 
 from studio.errors import StudioError
-from studio.models.diffusion.checkpoint import load_tensors, save_tensors, write_json
-from studio.models.restoration.config import RestorerConfig
+from studio.models.diffusion.checkpoint import load_tensors, save_model
+from studio.models.diffusion.config import model_files
+from studio.models.restoration.config import FORMAT, RestorerConfig
 from studio.models.restoration.model import Restorer
 from studio.paths import resources_dir
 
@@ -17,39 +18,24 @@ MAX_PARAMS = 50_000_000
 BUNDLED = "restorer"
 
 
-def model_files(path: str | Path) -> tuple[Path, Path]:
-    p = Path(path)
-    base = p.with_suffix("") if p.suffix in (".safetensors", ".json") else p
-    return base.with_name(base.name + ".safetensors"), base.with_name(base.name + ".json")
-
-
-def save_restorer(path: str | Path, weights: dict[str, torch.Tensor], cfg: RestorerConfig,
-                  dtype: torch.dtype = torch.float16) -> tuple[Path, Path]:
-    st, js = model_files(path)
-    st.parent.mkdir(parents=True, exist_ok=True)
-    cast = {k: v.to(dtype) if v.is_floating_point() else v for k, v in weights.items()}
-    save_tensors(st, cast, metadata={"format": "studio-restorer"})
-    write_json(js, cfg.to_json())
-    return st, js
+def save_restorer(path: str | Path, weights: dict[str, torch.Tensor], cfg: RestorerConfig
+                  ) -> tuple[Path, Path]:
+    """The restorer's weights (float16) and config, as the generator's are written."""
+    return save_model(path, weights, cfg, dtype=torch.float16, fmt=FORMAT)
 
 
 def bundled_path() -> Path:
     return resources_dir() / "models" / BUNDLED
 
 
-_CACHE: dict[tuple[str, str], Restorer] = {}
-
-
 def load_restorer(path: str | Path | None = None, device: torch.device | str = "cpu"
                   ) -> Restorer:
     """The restorer a model's files describe (the bundled one by default), float32, eval
     mode; the config is bounded and the weights' shapes compared with the network's, built
-    on the meta device, before anything real is allocated. Kept loaded per path and device."""
+    on the meta device, before anything real is allocated. The operations keep it loaded in
+    the engine's model cache (ops/restore/_diffusion.py)."""
     from studio.io.safetensors_header import compare, read_shapes
     st, js = model_files(path or bundled_path())
-    key = (str(st), str(device))
-    if key in _CACHE:
-        return _CACHE[key]
     if not st.exists() or not js.exists():
         raise StudioError(f"restoration model '{st.with_suffix('')}' needs both {st.name} and "
                           f"{js.name} (train it: resources/recipes/train_restorer.py)")
@@ -65,9 +51,7 @@ def load_restorer(path: str | Path | None = None, device: torch.device | str = "
         raise StudioError(f"restoration model '{st.stem}' has NaN or infinite weights")
     model = Restorer(cfg)
     model.load_state_dict(weights)
-    model = model.to(device).eval()
-    _CACHE[key] = model
-    return model
+    return model.to(device).eval()
 
 
 # --- the three repairs -------------------------------------------------------------------
