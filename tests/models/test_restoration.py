@@ -185,3 +185,21 @@ def test_config_refuses_a_file_that_is_not_a_restorer():
     with pytest.raises(StudioError):
         RestorerConfig.from_json({**TINY.to_json(), "n_fft": 100, "hop": 30})
     assert RestorerConfig.from_json(json.loads(json.dumps(TINY.to_json()))) == TINY
+
+
+def test_an_interrupted_training_run_resumes_exactly(tmp_path):
+    import soundfile as sf
+    from studio.models.restoration.train import RestorerTrainer
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(2):
+        sf.write(data / f"c{i}.wav", _music(16000, 16000, seed=i)[0].numpy(), 16000)
+    whole = RestorerTrainer(tmp_path / "a", data, cfg=TINY, batch=2)
+    whole.run(steps=3)
+    part = RestorerTrainer(tmp_path / "b", data, cfg=TINY, batch=2)
+    part.run(steps=2)
+    resumed = RestorerTrainer(tmp_path / "b", data, cfg=TINY, batch=2)
+    assert resumed.state.step == 2
+    resumed.run(steps=3)
+    for k, v in whole.ema_weights().items():
+        assert torch.equal(v, resumed.ema_weights()[k]), k

@@ -15,7 +15,8 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from studio.models.diffusion.checkpoint import load_tensors, save_tensors, write_json
+from studio.models.diffusion.checkpoint import (flatten_optimizer, load_tensors, save_tensors,
+                                                unflatten_optimizer, write_json)
 from studio.models.restoration.config import RestorerConfig
 from studio.models.restoration.damage import Damage
 from studio.models.restoration.model import Restorer, restoration_loss
@@ -44,13 +45,14 @@ def random_damage(rng: np.random.Generator, b: int, t: int, rate: int) -> Damage
     for i in range(b):
         kind = rng.choice(kinds, p=list(KIND_SHARES.values()))
         if kind == "gap":
-            m = int(_log_uniform(rng, 0.02, 0.5) * rate)
+            # (at most half the crop: a shorter crop than the recipe's keeps context)
+            m = min(int(_log_uniform(rng, 0.02, 0.5) * rate), t // 2)
             s = int(rng.integers(t // 8, t - m - t // 8))
             d.gap[i, s:s + m] = True
         elif kind == "band":
             d.cutoff[i] = _log_uniform(rng, 2000.0, 8000.0)
         else:
-            m = int(rng.uniform(0.1, 0.6) * rate)
+            m = min(int(rng.uniform(0.1, 0.6) * rate), t // 2)
             s = int(rng.integers(t // 8, t - m - t // 8))
             d.region[i, s:s + m] = True
             lo = _log_uniform(rng, 100.0, 10000.0)
@@ -124,11 +126,10 @@ class RestorerTrainer:
     def save(self) -> None:
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update({f"ema.{k}": v for k, v in self.ema.items()})
-        for idx, st in self.opt.state_dict()["state"].items():
-            for name, v in st.items():
-                tensors[f"opt.{idx}.{name}"] = v if torch.is_tensor(v) else torch.tensor(v)
+        opt_tensors, opt_meta = flatten_optimizer(self.opt)
+        tensors.update(opt_tensors)
         save_tensors(self.run_dir / "train_state.safetensors", tensors)
-        write_json(self.run_dir / "train_state.json", {
+        write_json(self.run_dir / "train_state.json", {"optimizer": opt_meta,
             "step": self.state.step, "seconds": self.state.seconds,
             "losses": self.state.losses[-20000:], "config": self.cfg.to_json(),
             "rng": json.loads(json.dumps(self.rng.bit_generator.state)),
@@ -144,13 +145,9 @@ class RestorerTrainer:
         t = load_tensors(self.run_dir / "train_state.safetensors")
         self.model.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith("model.")})
         self.ema = {k[4:]: v for k, v in t.items() if k.startswith("ema.")}
-        sd = self.opt.state_dict()
-        state: dict = {}
-        for k, v in t.items():
-            if k.startswith("opt."):
-                _, idx, name = k.split(".", 2)
-                state.setdefault(int(idx), {})[name] = v
-        self.opt.load_state_dict({"state": state, "param_groups": sd["param_groups"]})
+        # runs saved before "optimizer" was written kept every moment as a tensor
+        unflatten_optimizer(self.opt, t, meta.get("optimizer") or
+                            {"param_groups": self.opt.state_dict()["param_groups"]})
         self.state = TrainState(meta["step"], meta["seconds"], list(meta["losses"]))
         self.rng.bit_generator.state = meta["rng"]
         self.gen.set_state(torch.tensor(meta["gen"], dtype=torch.uint8))
