@@ -15,8 +15,8 @@ from studio.ops.restore import _diffusion as D
 @operation(
     id="restore.bandwidth", title="Restore bandwidth", category="restore",
     params=[
-        Float("cutoff", default=0.0, lo=0.0, hi=96000.0, unit="Hz",
-              help="Where the recording's band ends; 0 = find it in the spectrum"),
+        Float("cutoff", default=0.0, lo=0.0, hi=96000.0, unit="Hz", special=(0.0, "find"),
+              help="Where the recording's band ends; find = from its spectrum"),
         D.steps_param(),
         D.seed_param(),
     ],
