@@ -11,6 +11,7 @@ from studio.errors import StudioError
 from studio.models.diffusion.checkpoint import load_tensors, save_model
 from studio.models.diffusion.config import model_files
 from studio.models.restoration.config import FORMAT, RestorerConfig
+from studio.models.restoration.damage import low_band
 from studio.models.restoration.model import Restorer
 from studio.paths import resources_dir
 
@@ -163,13 +164,6 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
 BANDWIDTH_START_SIGMA = 0.05
 
 
-def _high_band(x: torch.Tensor, cutoff: float, sample_rate: int) -> torch.Tensor:
-    """(C, N): the part of x at or above `cutoff` Hz (an FFT brick wall over the whole)."""
-    spec = torch.fft.rfft(x.double(), dim=-1)
-    f = torch.fft.rfftfreq(x.shape[-1], 1 / sample_rate).to(x.device)
-    return torch.fft.irfft(spec * (f >= cutoff), n=x.shape[-1], dim=-1).to(x.dtype)
-
-
 def extend_bandwidth(x: torch.Tensor, sample_rate: int, cutoff: float, steps: int = 8,
                      seed: int = 0, progress=lambda f, m: None,
                      model: Restorer | None = None, overlap_seconds: float = 0.1,
@@ -213,7 +207,9 @@ def extend_bandwidth(x: torch.Tensor, sample_rate: int, cutoff: float, steps: in
         weight[st:st + m] += w[:m]
     out = out / weight.clamp_min(1e-6)
     back = _fit(_to_rate(out, cfg.sample_rate, sample_rate), x.shape[-1])
-    return (x - _high_band(x, cutoff, sample_rate) + _high_band(back, cutoff, sample_rate)
+    # below the cutoff x's own band, above it the restorer's (one brick wall for both)
+    cut = torch.full((x.shape[0],), float(cutoff), device=x.device)
+    return (low_band(x, cut, sample_rate) + back - low_band(back, cut, sample_rate)
             ).to(x.dtype)
 
 

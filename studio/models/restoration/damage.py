@@ -66,7 +66,7 @@ def missing_map(stft: Stft, d: Damage, sample_rate: int) -> torch.Tensor:
                          region)[:, None]
 
 
-def _band_split(x: torch.Tensor, cutoff: torch.Tensor, sample_rate: int) -> torch.Tensor:
+def low_band(x: torch.Tensor, cutoff: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """(B, T) -> the same with every frequency at or above each clip's cutoff removed (an
     FFT brick wall over the whole clip: the band below is kept to the last bit)."""
     spec = torch.fft.rfft(x.double(), dim=-1)
@@ -94,8 +94,8 @@ def keep_known(stft: Stft, x: torch.Tensor, y: torch.Tensor, d: Damage,
     finite = torch.isfinite(d.cutoff)
     if bool(finite.any()):
         cut = torch.where(finite, d.cutoff, torch.zeros_like(d.cutoff))
-        low_y = _band_split(y, cut, sample_rate)
-        low_x = _band_split(out, cut, sample_rate)
+        low_y = low_band(y, cut, sample_rate)
+        low_x = low_band(out, cut, sample_rate)
         out = torch.where(finite[:, None], out - low_x + low_y, out)
     # a clip with a gap has every sample outside it (a clip has one kind of damage: with a
     # band missing too, the samples outside the gap would be known below the cutoff only)
