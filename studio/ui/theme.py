@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from studio.paths import resource
 
@@ -91,6 +91,16 @@ def apply(name: str, app: QApplication | None = None) -> str:
     return name
 
 
+def _closed(window) -> bool:
+    """A top-level window that was shown and then closed: it may be waiting for its deferred
+    deletion, and walking its scene then crashed (a segfault in a test run that had closed
+    other windows). A hidden floating dock is not closed: it comes back with its view."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget
+    return (window.isHidden() and window.testAttribute(Qt.WA_WState_ExplicitShowHide)
+            and not isinstance(window, QDockWidget))
+
+
 def restyle_plots(app: QApplication) -> None:
     """Re-colour every pyqtgraph view already on screen: pyqtgraph reads its configured
     background and foreground only when a view or axis is made, so without this a theme
@@ -99,7 +109,8 @@ def restyle_plots(app: QApplication) -> None:
     re-paints them in its `restyle_theme(colors)`."""
     c = _current
     for widget in app.allWidgets():
-        if not isinstance(widget, pg.GraphicsView):
+        # QWidget.window: a view may name an item of its own `window`
+        if not isinstance(widget, pg.GraphicsView) or _closed(QWidget.window(widget)):
             continue
         widget.setBackground(c.background)
         for item in widget.scene().items() if widget.scene() is not None else ():
