@@ -12,6 +12,7 @@ from studio.models.diffusion.checkpoint import load_tensors, save_model
 from studio.models.diffusion.config import model_files
 from studio.models.restoration.config import FORMAT, RestorerConfig
 from studio.models.restoration.damage import low_band
+from studio.models.restoration.levels import match_levels
 from studio.models.restoration.model import Restorer
 from studio.paths import resources_dir
 
@@ -127,12 +128,13 @@ def _around(x: torch.Tensor, s: int, e: int, sample_rate: int, cfg: RestorerConf
 def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps: int = 8,
                        seed: int = 0, progress=lambda f, m: None,
                        model: Restorer | None = None, context_seconds: float = 0.3,
-                       init: torch.Tensor | None = None, start_sigma: float = 0.0
-                       ) -> torch.Tensor:
+                       init: torch.Tensor | None = None, start_sigma: float = 0.0,
+                       match_level: bool = True) -> torch.Tensor:
     """x (channels, frames) with [s, e) drawn by the restorer from `context_seconds` of audio
     on each side (channels as a batch); every sample outside the gap is returned as it was.
     With `init` (x with the gap filled another way, the same shape) the sampler starts from
-    that fill noised to `start_sigma` (model.restore)."""
+    that fill noised to `start_sigma` (model.restore). With `match_level` each frequency's
+    level in the gap follows its level on the two sides (levels.match_levels)."""
     from studio.models.restoration.damage import Damage
     model = model or load_restorer()
     cfg = model.cfg
@@ -150,8 +152,12 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
     out = _sample(model, seg, d, ~d.gap, steps, seed, lambda f: progress(f, "drawing the gap"),
                   first, start_sigma)
     back = _fit(_to_rate(out, cfg.sample_rate, sample_rate), hi - lo)
+    filled = x[:, lo:hi].clone()
+    filled[:, s - lo:e - lo] = back[:, s - lo:e - lo].to(x.dtype)
+    if match_level:
+        filled = match_levels(filled, x[:, lo:hi], sample_rate, s - lo, e - lo)
     res = x.clone()
-    res[:, s:e] = back[:, s - lo:e - lo].to(x.dtype)
+    res[:, s:e] = filled[:, s - lo:e - lo]
     return res
 
 
@@ -213,13 +219,24 @@ def extend_bandwidth(x: torch.Tensor, sample_rate: int, cutoff: float, steps: in
             ).to(x.dtype)
 
 
+# A rectangle's rows are each brought to their sides' level by one gain line (the fill's
+# level measured over the whole region): the restorer's own dynamics in the rectangle stay.
+# Against the gaps' 0.1 s (levels.SMOOTH_SECONDS, which follows a fill that fades), on the
+# bench's 3 kHz burst over its two music items the region's log-spectral distance to the
+# truth went 13.6 -> 11.6 (piano) and 12.3 -> 12.4 (guitar).
+REGION_SMOOTH_SECONDS = 1.0
+
+
 def repair_region(x: torch.Tensor, sample_rate: int, start: int, end: int,
                   band: tuple[float, float], steps: int = 8, seed: int = 0,
                   progress=lambda f, m: None,
-                  model: Restorer | None = None, context_seconds: float = 0.3) -> torch.Tensor:
+                  model: Restorer | None = None, context_seconds: float = 0.3,
+                  match_level: bool = True) -> torch.Tensor:
     """x (channels, frames) with the spectrogram rectangle [start, end) x band redrawn by the
     restorer from its surroundings; the coefficients outside the rectangle are x's (a tight
-    frame at x's own rate), so away from it every sample is returned as it was."""
+    frame at x's own rate), so away from it every sample is returned as it was. With
+    `match_level` each frequency's level in the rectangle follows its level on the two
+    sides (levels.match_levels)."""
     from studio.models.diffusion.stft2d import Stft
     from studio.models.restoration.damage import Damage, frame_fraction
     model = model or load_restorer()
@@ -245,7 +262,12 @@ def repair_region(x: torch.Tensor, sample_rate: int, start: int, end: int,
     mask[start - lo:end - lo] = True
     cols = frame_fraction(frame, mask[None])[0] > 0
     inside = (rows[:, None] & cols[None, :])[None, None]
-    mixed = frame.synthesis(torch.where(inside, frame.analysis(bs), frame.analysis(xs)))
+    cx = frame.analysis(xs)
+    mixed = frame.synthesis(torch.where(inside, frame.analysis(bs), cx))
+    if match_level:
+        matched = match_levels(mixed, xs, sample_rate, start - lo, end - lo, band,
+                               smooth_seconds=REGION_SMOOTH_SECONDS)
+        mixed = frame.synthesis(torch.where(inside, frame.analysis(matched), cx))
     res = x.clone()
     res[:, lo:hi] = mixed[:, :hi - lo].to(x.dtype)
     return res
