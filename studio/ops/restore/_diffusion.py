@@ -2,7 +2,7 @@
 long gaps) share: their parameters and the loaded restorer."""
 from __future__ import annotations
 
-from studio.engine.params import Int
+from studio.engine.params import Bool, Int
 from studio.models.restoration.api import load_restorer
 
 
@@ -14,6 +14,12 @@ def steps_param() -> Int:
 def seed_param() -> Int:
     return Int("seed", default=0, lo=0, hi=2**31 - 1,
                help="Another seed draws another fill of what is missing")
+
+
+def level_param() -> Bool:
+    return Bool("match_level", default=True,
+                help="Keep each frequency's level in the repair on the line between its "
+                     "level before and after (off: the model's own level)")
 
 
 def restorer(ctx):

@@ -8,6 +8,7 @@ from studio.engine.operation import Report, Result, operation
 from studio.engine.params import Float
 from studio.errors import StudioError
 from studio.models.restoration.api import repair_region
+from studio.models.restoration.levels import level_vs_sides
 from studio.ops.restore import _diffusion as D
 
 MAX_SECONDS = 2.0
@@ -27,6 +28,7 @@ MAX_SECONDS = 2.0
               help="region's highest frequency (command line)"),
         D.steps_param(),
         D.seed_param(),
+        D.level_param(),
     ],
     example={"t_start": 0.1, "t_end": 0.3, "f_lo": 1000.0, "f_hi": 2000.0, "steps": 2},
     min_seconds=0.4,
@@ -55,8 +57,14 @@ def run(inputs, p, ctx) -> Result:
     ctx.progress(0.0, "loading the restorer")
     model = D.restorer(ctx)
     out = repair_region(x.to(ctx.device), rate, s, e, (float(band[0]), float(band[1])),
-                        steps=p.steps, seed=p.seed, progress=ctx.progress, model=model)
+                        steps=p.steps, seed=p.seed, progress=ctx.progress, model=model,
+                        match_level=p.match_level)
     ctx.progress(1.0, "done")
+    lo, hi = float(band[0]), float(band[1])
+    # the band's level against the same band on both sides: a burst or a cough stands out
+    # above 0 dB before; after, near 0 dB, the region blends with what surrounds it
     return Result(audio=out, report=Report(values={
-        "region (s)": round((e - s) / rate, 3),
-        "band (Hz)": f"{band[0]:.0f}-{band[1]:.0f}"}))
+        "band (Hz)": f"{lo:.0f}-{hi:.0f}",
+        "band vs sides, before (dB)": round(level_vs_sides(x, rate, s, e, (lo, hi)), 1),
+        "band vs sides, after (dB)": round(level_vs_sides(out, rate, s, e, (lo, hi)), 1),
+        "region (s)": round((e - s) / rate, 3)}))

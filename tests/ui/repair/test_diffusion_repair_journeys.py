@@ -3,7 +3,11 @@
 
 - Spectral repair: drag a rectangle over a tone burst in the spectrogram (a selection with a
   band), Process › Operations › Restore › Spectral repair, Apply: the burst is gone, nothing
-  away from the rectangle moved, the undo names it, the take says the band;
+  away from the rectangle moved, the undo names it, the take says the band, the band's level in the region is
+  that of its sides (the Reports dock's readout);
+- Fill gap, 300 ms: select a long dropout, Fill gap: the restorer fills it (the Reports
+  dock says so), at the level of its sides (the dock's readout and the audio agree), nothing
+  outside the selection moved;
 - Restore bandwidth: open a recording low-passed at 4 kHz, run it on the whole file: the
   status bar reads the cutoff it found, the band above it has energy again (closer to the
   full-band truth by the log-spectral distance) and the band below it is the recording's own.
@@ -44,6 +48,16 @@ def _open(w, qtbot, path):
     assert w.actions_.open_path(str(path), wait=True)
     qtbot.waitUntil(lambda: w.waveform.paint_count > 0, timeout=5000)
     qtbot.waitUntil(w.jobs.host.is_ready, timeout=60000)
+
+
+def _table_values(w) -> dict[str, str]:
+    """The Reports dock's value table as the user reads it: label -> text."""
+    t = w.reports.panel.table
+    return {t.item(r, 0).text(): t.item(r, 1).text() for r in range(t.rowCount())}
+
+
+def _number(text: str) -> float:
+    return float(text.replace("\u2212", "-").split()[0])
 
 
 def _level_db(x, rate, f, a, b):
@@ -88,6 +102,44 @@ def test_spectral_repair_removes_a_tone_burst_in_the_selected_rectangle(window, 
     np.testing.assert_allclose(after[:s - far], before[:s - far], atol=1e-5)
     np.testing.assert_allclose(after[e + far:], before[e + far:], atol=1e-5)
     assert "Spectral repair" in w.statusBar().currentMessage()
+    # the band is at its sides' level again: the readout, and the audio measured here
+    shown = _table_values(w)
+    label = next(k for k in shown if "after" in k.lower())
+    assert abs(_number(shown[label])) < 3.0, shown
+    before_label = next(k for k in shown if "before" in k.lower())
+    assert _number(shown[before_label]) > 6.0, shown     # the burst made it stand out
+
+
+def test_fill_a_300_ms_dropout_with_the_restorer(window, qtbot, tmp_path):
+    w = window
+    n = 3 * RATE
+    truth = _chord(n, RATE, seed=7)
+    s, e = int(1.3 * RATE), int(1.6 * RATE)
+    damaged = truth.copy()
+    damaged[s:e] = 0.0
+    path = tmp_path / "dropout.wav"
+    sf.write(path, damaged, RATE, subtype="FLOAT")
+    _open(w, qtbot, path)
+    before = w.model.state.read()[0]
+
+    w.model.set_selection(Selection(s, e))
+    _menu_action(w, "Restore", "Fill gap").trigger()
+    assert w.operations.operation.id == "restore.inpaint"
+    w.operations.apply_btn.click()
+    qtbot.waitUntil(lambda: w.model.document.can_undo, timeout=180000)
+    after = w.model.state.read()[0]
+    np.testing.assert_array_equal(after[:s], before[:s])
+    np.testing.assert_array_equal(after[e:], before[e:])
+    assert w.actions_.all["undo"].text() == "&Undo Fill gap"
+
+    shown = _table_values(w)
+    assert any("diffusion" in v for v in shown.values()), shown
+    label = next(k for k in shown if "sides" in k.lower())
+    # no hole: the readout, and the gap's energy against the truth's measured here
+    assert abs(_number(shown[label])) < 3.0, shown
+    energy = 10 * np.log10(np.sum(after[s:e] ** 2) / np.sum(truth[s:e] ** 2))
+    print(f"readout {shown[label]}; gap energy vs truth {energy:.1f} dB")
+    assert abs(energy) < 3.0, energy
 
 
 def test_restore_bandwidth_finds_the_cutoff_and_fills_the_band_above(window, qtbot, tmp_path):
