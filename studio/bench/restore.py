@@ -266,6 +266,9 @@ GAP_METHODS = ("ours", "ours, diffusion", "Janssen (literature)", "LSAR (Audacit
                "linear")
 # the restorer is also run below its length in `auto` (the crossover is read from here)
 DIFFUSION_FROM_MS = 50
+# parameters for every run of the diffusion repairs (`--restorer-set`, e.g. match_level=false
+# to see the model's own levels)
+RESTORER_PARAMS: dict[str, str] = {}
 
 
 def _gap_fills(y, s, e, sr):
@@ -273,7 +276,7 @@ def _gap_fills(y, s, e, sr):
     out = {}
     gap = {"gap_start": s / sr, "gap_end": e / sr}
     try:
-        o, rep, dt = run_op("restore.inpaint", y, sr, gap)
+        o, rep, dt = run_op("restore.inpaint", y, sr, {**gap, **RESTORER_PARAMS})
         out["ours"] = (o, dt, str(rep.values.get("method", "")))
     except StudioError:  # beyond what the op fills
         out["ours"] = (None, 0.0, "")
@@ -282,7 +285,8 @@ def _gap_fills(y, s, e, sr):
         if out["ours"][2] == "diffusion":  # auto already took the restorer's path
             out["ours, diffusion"] = out["ours"]
         else:
-            o, rep, dt = run_op("restore.inpaint", y, sr, {**gap, "method": "diffusion"})
+            o, rep, dt = run_op("restore.inpaint", y, sr,
+                                {**gap, **RESTORER_PARAMS, "method": "diffusion"})
             out["ours, diffusion"] = (o, dt, "diffusion")
     o, dt = _timed(peers.janssen_literature, y, s, e, sr)
     out["Janssen (literature)"] = (o, dt, "")
@@ -461,10 +465,11 @@ def bench_spectral(items, quick, listen=None):
         t1 = t0 + BURST_SECONDS
         if t0 < 0.5 or t1 + 0.5 > len(x) / sr:
             continue
-        y, _ = tone_burst(x, sr, t0)
+        y, burst = tone_burst(x, sr, t0)
         f_lo, f_hi = BURST_HZ - 500, BURST_HZ + 500
         o, _, dt = run_op("restore.spectral_repair", y, sr,
-                          {"t_start": t0, "t_end": t1, "f_lo": f_lo, "f_hi": f_hi})
+                          {"t_start": t0, "t_end": t1, "f_lo": f_lo, "f_hi": f_hi,
+                           **RESTORER_PARAMS})
         n_fft, hop = stft_size(sr)
 
         def at_burst(sig):
@@ -477,15 +482,32 @@ def bench_spectral(items, quick, listen=None):
             right, _ = _band_db(sig, sr, t1, t1 + 0.5, f_lo, f_hi, n_fft, hop)
             sides = 10 * np.log10((10 ** (left / 10) + 10 ** (right / 10)) / 2)
             return float(np.mean(np.abs(inside - sides)))
+        def burst_left(sig):
+            """What is left of the burst itself: the projection of the change from the truth
+            onto the burst's waveform, in dB of the burst (a fill's own 3 kHz content,
+            unrelated to the burst, hardly projects onto it)."""
+            return 20 * np.log10(abs(float(np.dot(sig - x, burst))) / float(np.dot(burst, burst))
+                                 + 1e-12)
+        def region_lsd(sig):
+            """Log-spectral distance to the truth over the region's frames and band."""
+            from studio.dsp.metrics import power_spectrogram
+            a, b = int(t0 * sr), int(t1 * sr)
+            f = np.fft.rfftfreq(n_fft, 1 / sr)
+            band = (f >= f_lo) & (f <= f_hi)
+            d = (10 * np.log10(power_spectrogram(x[a:b], n_fft, hop)[band] + 1e-10)
+                 - 10 * np.log10(power_spectrogram(sig[a:b], n_fft, hop)[band] + 1e-10))
+            return float(np.mean(np.sqrt(np.mean(d ** 2, axis=0))))
         before, after = at_burst(y) - at_burst(x), at_burst(o) - at_burst(x)
-        rows.append([it.name, before, after, before - after, vs_sides(x), vs_sides(y),
-                     vs_sides(o), dt / (len(x) / sr)])
+        rows.append([it.name, before, after, before - after, burst_left(o), vs_sides(x),
+                     vs_sides(y), vs_sides(o), region_lsd(y), region_lsd(o),
+                     dt / (len(x) / sr)])
         if listen is not None and not listen.get("spectral"):
             listen["spectral"] = (it, y, o)
     _table(f"Spectral repair: a {BURST_HZ:.0f} Hz burst {BURST_DB:.0f} dB above the band, "
            f"region {BURST_SECONDS} s x 1 kHz around it",
-           ["item", "burst excess before (dB)", "after (dB)", "reduction (dB)",
-            "region vs sides: truth (dB)", "damaged (dB)", "ours (dB)", "ours s/s"], rows)
+           ["item", "3 kHz excess over the truth before (dB)", "after (dB)", "reduction (dB)",
+            "burst left (dB of the burst)", "region vs sides: truth (dB)", "damaged (dB)",
+            "ours (dB)", "LSD to the truth in the region: damaged", "ours", "ours s/s"], rows)
 
 
 def write_listening(folder, listen: dict) -> None:
@@ -561,7 +583,11 @@ def main(argv=None) -> int:
     ap.add_argument("--listen", default="", metavar="DIR",
                     help="write WAVs (truth, damaged, each method) for one item per suite "
                          "and a spectrogram PNG into DIR")
+    ap.add_argument("--restorer-set", action="append", default=[], metavar="NAME=VALUE",
+                    help="parameter for every diffusion repair run (inpaint, spectral; "
+                         "repeatable), e.g. match_level=false")
     args = ap.parse_args(argv)
+    RESTORER_PARAMS.update(kv.split("=", 1) for kv in args.restorer_set)
     only = [s for s in args.only.split(",") if s] or list(SUITES)
     unknown = sorted(set(only) - set(SUITES))
     if unknown:
