@@ -88,8 +88,7 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
         self._set_lut()
         c = theme.colors()
         self._sel_rect = QGraphicsRectItem()
-        self._sel_rect.setPen(pg.mkPen(c.cursor, width=1))
-        self._sel_rect.setBrush(pg.mkColor(c.selection))
+        self._style_selection(c)
         self._sel_rect.setZValue(20)
         self._sel_rect.hide()
         self.vb.addItem(self._sel_rect, ignoreBounds=True)
@@ -110,9 +109,17 @@ class SpectrogramView(pg.GraphicsLayoutWidget):
         model.selection_changed.connect(self._on_selection_changed)
         model.playhead_changed.connect(lambda f: self.playhead.setPos(f / self.model.rate))
 
+    def _style_selection(self, c) -> None:
+        """The selection outlined, with a faint tint: a band selected for spectral repair
+        must leave the damage under it visible (the waveform's stronger tint would hide a
+        whistle's line)."""
+        self._sel_rect.setPen(pg.mkPen(c.cursor, width=1.5))
+        tint = pg.mkColor(c.selection)
+        tint.setAlpha(min(tint.alpha(), 28))
+        self._sel_rect.setBrush(tint)
+
     def restyle_theme(self, c) -> None:
-        self._sel_rect.setPen(pg.mkPen(c.cursor, width=1))
-        self._sel_rect.setBrush(pg.mkColor(c.selection))
+        self._style_selection(c)
         self.playhead.setPen(pg.mkPen(c.playhead, width=2))
 
     # settings ----------------------------------------------------------------------------
