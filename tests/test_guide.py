@@ -1,4 +1,4 @@
-"""The user guide's script walks the three journeys in the real window and writes a picture
+"""The user guide's script walks every journey in the real window and writes a picture
 per step: every step must reach its result (the script stops otherwise), and every picture is
 a drawn window, not a blank one. Slow (minutes): `make test-slow`."""
 import subprocess
@@ -26,3 +26,20 @@ def test_the_guide_walks_every_journey(tmp_path):
         img = QImage(str(png)).convertToFormat(QImage.Format_RGB32)
         px = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.width(), 4)
         assert px[..., :3].std() > 15, png.name
+
+
+def test_a_run_of_some_journeys_keeps_the_others_in_the_guide(tmp_path):
+    """`make_guide.py --only redraw` rewrites that journey's section and pictures only."""
+    sys.path.insert(0, str(ROOT / "resources" / "recipes"))
+    import make_guide as mg
+    g = object.__new__(mg.Guide)   # no window: only the writing is under test
+    g.out = tmp_path
+    g.journeys = [mg.Journey(1, "Repairing", "intro one", [("1-01-open.png", "Open it.")]),
+                  mg.Journey(2, "Generating", "intro two", [("2-01-form.png", "Fill it.")])]
+    g.write()
+    g.journeys = [mg.Journey(2, "Generating", "new intro", [("2-01-form.png", "New step.")])]
+    text = g.write(keep_others=True).read_text()
+    assert "intro one" in text and "(1-01-open.png)" in text and "Open it." in text
+    assert "new intro" in text and "New step." in text and "intro two" not in text
+    assert text.index("## Repairing") < text.index("## Generating")
+    assert text.count("# User guide") == 1

@@ -129,4 +129,74 @@ def arrays(g) -> None:
            "as a ray with its angle, and the azimuth map is in the Located tab.")
 
 
-JOURNEYS = {"repair": repair, "generate": generate, "arrays": arrays}
+def _demo_stretch(seconds: tuple[float, float]):
+    """(mono float32 audio of the demo's music between `seconds`, its rate)."""
+    import numpy as np
+    import soundfile as sf
+    audio, rate = sf.read(demo_path(), dtype="float32", always_2d=True)
+    a, b = (int(t * rate) for t in seconds)
+    return np.ascontiguousarray(audio[a:b].mean(axis=1)), rate
+
+
+def redraw(g) -> None:
+    """The diffusion restorer's three repairs, each on a stretch of the demo's music with one
+    more fault added (the demo's own dropout is short enough for the classical fill)."""
+    import numpy as np
+    import soundfile as sf
+    g.journey("Redrawing what is missing",
+              "The diffusion restorer draws what a recording lost from the audio around it: "
+              "a rectangle of the spectrogram (Restore › Spectral repair), the band above a "
+              "low-pass (Restore › Restore bandwidth) and dropouts longer than 100 ms "
+              "(Restore › Fill gap). Here on 4 s of the demo's music with a fault added.")
+    w = g.w
+    music, rate = _demo_stretch((1.0, 5.0))
+
+    whistle = music.copy()
+    s, e = int(1.5 * rate), int(2.1 * rate)
+    t = np.arange(e - s) / rate
+    whistle[s:e] += 0.05 * np.minimum(1, np.minimum(t, t[::-1]) / 0.02) * np.sin(
+        2 * np.pi * 3000.0 * t)
+    sf.write(g.tmp / "whistle.wav", whistle, rate, subtype="FLOAT")
+    assert w.actions_.open_path(str(g.tmp / "whistle.wav"), wait=True)
+    w.model.set_selection(Selection(s, e, 2600.0, 3400.0))
+    w.operations.select("restore.spectral_repair")
+    g.shot("whistle-selected", "Drag a rectangle over the damage in the spectrogram (here a "
+           "whistle at 3 kHz; drag up or down too, so the selection has a band) and choose "
+           "Restore › Spectral repair.")
+    w.operations.apply_btn.click()
+    g.wait("the repaired region", lambda: w.model.document.can_undo)
+    g.shot("whistle-repaired", "Apply: the restorer redraws the rectangle from the audio "
+           "around it; every frequency keeps the level it has on both sides, and nothing "
+           "outside the rectangle changes. The Reports dock reads the band against its sides "
+           "before and after (near 0 dB: it blends in).")
+
+    gap = music.copy()
+    s, e = int(1.8 * rate), int(2.1 * rate)
+    gap[s:e] = 0.0
+    sf.write(g.tmp / "long-dropout.wav", gap, rate, subtype="FLOAT")
+    assert w.actions_.open_path(str(g.tmp / "long-dropout.wav"), wait=True)
+    w.model.set_selection(Selection(s, e))
+    w.operations.select("restore.inpaint")
+    w.operations.apply_btn.click()
+    g.wait("the filled gap", lambda: w.model.document.can_undo)
+    g.shot("long-gap", "A 300 ms dropout selected, Restore › Fill gap, Apply: beyond 100 ms the "
+           "restorer draws the gap (the Reports dock says which method filled it) at the "
+           "level of its sides; Method › classical gives the AR fill for Compare.")
+
+    spec = np.fft.rfft(music.astype(np.float64))
+    spec[np.fft.rfftfreq(len(music), 1 / rate) >= 4000.0] = 0
+    sf.write(g.tmp / "telephone.wav", np.fft.irfft(spec, len(music)).astype(np.float32), rate,
+             subtype="FLOAT")
+    assert w.actions_.open_path(str(g.tmp / "telephone.wav"), wait=True)
+    w.model.set_selection(Selection.cursor(0))  # nothing selected: the whole file
+    w.operations.select("restore.bandwidth")
+    g.shot("telephone", "A recording that lost everything above 4 kHz (a telephone line, an "
+           "old MP3): the spectrogram is empty above the cutoff.")
+    w.operations.apply_btn.click()
+    g.wait("the restored band", lambda: w.model.document.can_undo)
+    g.shot("bandwidth", "Restore › Restore bandwidth, Apply: it finds the cutoff (the status "
+           "bar and the Reports dock read it) and draws the band above it; below the cutoff "
+           "the recording is kept to the last bit.")
+
+
+JOURNEYS = {"repair": repair, "generate": generate, "arrays": arrays, "redraw": redraw}
