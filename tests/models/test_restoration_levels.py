@@ -85,3 +85,31 @@ def test_a_fill_at_the_right_level_is_left_alone_and_silence_is_not_blown_up():
     silent = np.zeros(n)
     res = _run(silent, ref, s, e)
     assert np.max(np.abs(res)) < 1e-3      # nothing to scale: no noise is invented
+
+
+def test_row_by_row_a_partial_too_quiet_in_the_fill_is_brought_to_the_sides_level():
+    """RX's rule bin by bin: the sides hold a 1 kHz partial over a faint floor; a fill that
+    has the partial 26 dB too quiet and too much floor comes out with both at the sides'
+    levels."""
+    n, s, e = RATE * 2, RATE // 2, RATE
+    t = np.arange(n) / RATE
+    ref = 0.2 * np.sin(2 * np.pi * 1000 * t) + 0.001 * _noise(n)
+    out = ref.copy()
+    out[s:e] = 0.01 * np.sin(2 * np.pi * 1000 * t[s:e] + 2.0) + 0.01 * _noise(e - s, seed=3)
+    tens = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
+    res = match_levels(tens(out), tens(ref), RATE, s, e, (500.0, 1500.0),
+                       smooth_seconds=1.0, row_half_width=0)[0].numpy().astype(np.float64)
+    m = (s + e) // 2
+    for lo, hi, tol in ((980, 1020, 1.5), (600, 800, 3.0), (1200, 1400, 3.0)):
+        got = _band_db(res, m - 2048, m + 2048, lo, hi)
+        want = _band_db(ref, m - 2048, m + 2048, lo, hi)
+        assert abs(got - want) < tol, (lo, hi, got, want)
+
+
+def test_a_gap_at_the_start_takes_the_level_of_its_one_side():
+    n, e = RATE, RATE // 4
+    ref = 0.1 * _noise(n)
+    out = ref.copy()
+    out[:e] = 0.005 * _noise(e, seed=2)
+    res = _run(out, ref, 0, e)
+    assert abs(_band_db(res, 0, 4096, 100, 10000) - _band_db(ref, 0, 4096, 100, 10000)) < 2.0

@@ -27,10 +27,9 @@ SIDE_SECONDS = 0.25
 # is raised there (held-out 500 ms gaps in music, energy against the truth: -2.5 dB at 0.1 s,
 # -5.1 at 0.3 s, -11.6 at 1 s); its texture on shorter scales is kept
 SMOOTH_SECONDS = 0.1
-# levels are compared per row and its two neighbours (a sixth of an octave put a fill's flat
-# level where the sides had partials and gaps between them: the region's log-spectral
-# distance to the truth rose by 2-5 dB on the burst bench)
-BAND_OCTAVES = 0.0
+# a row's level is measured with this many rows on either side (a gap's fill: one, so a
+# single partial of the fill that falls between two of the sides' is not blown up alone)
+ROW_HALF_WIDTH = 1
 MAX_BOOST_DB = 40.0    # a row is raised by at most this (a silent fill stays near silent)
 
 
@@ -40,17 +39,46 @@ def _frame(sample_rate: int) -> Stft:
     return Stft(n_fft, n_fft // 4)
 
 
-def _over_rows(power: torch.Tensor) -> torch.Tensor:
-    """power (..., rows, T) averaged over the rows within BAND_OCTAVES/2 of each row (at
-    least its two neighbours): levels per band, so a single partial or the chance dips of
-    noise in one row are not what the gain corrects."""
-    rows = power.shape[-2]
-    r = torch.arange(rows, device=power.device, dtype=torch.float64)
-    half = 2 ** (BAND_OCTAVES / 2)
-    lo = torch.minimum((r / half).floor(), r - 1).clamp_min(0).long()
-    hi = torch.maximum((r * half).ceil(), r + 1).clamp_max(rows - 1).long()
-    csum = F.pad(power.cumsum(-2), (0, 0, 1, 0))
-    return (csum[..., hi + 1, :] - csum[..., lo, :]) / (hi - lo + 1).to(power.dtype)[:, None]
+def _analyse(frame: Stft, x: torch.Tensor, start: int, end: int
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The frame's coefficients of x (C, T), padded with a frame of zeros on each side (the
+    frame reads circularly: a damage at the file's start must not see its end); each
+    frame's share inside [start, end); and which frames lie wholly in x (the padding is no
+    side to take a level from)."""
+    n, t = frame.n_fft, x.shape[-1]
+    tail = n + (-(2 * n + t)) % frame.hop
+    coefs = frame.analysis(F.pad(x.float(), (n, tail)))
+    mask = torch.zeros(2, n + t + tail, dtype=torch.bool, device=x.device)
+    mask[0, n + start:n + end] = True
+    mask[1, n:n + t] = True
+    share = frame_fraction(frame, mask)
+    return coefs, share[0], share[1] > 0.999
+
+
+def _around(share: torch.Tensor, real: torch.Tensor, side: int):
+    """From each frame's share inside the damage: the frames that lie inside it (those
+    wholly inside, or the most inside for a damage shorter than a frame); up to `side`
+    frames of the audio before and after it that do not touch it; and the first and last
+    frame that touch it. None when nothing is touched or there is no side."""
+    touched = torch.nonzero(share > 0).flatten()
+    if touched.numel() == 0:
+        return None
+    first, last = int(touched[0]), int(touched[-1])
+    at = torch.arange(share.numel(), device=share.device)
+    left, right = at[:first][real[:first]][-side:], at[last + 1:][real[last + 1:]][:side]
+    if left.numel() + right.numel() == 0:
+        return None
+    return share >= min(0.99, float(share.max())), left, right, first, last
+
+
+def _over_rows(power: torch.Tensor, half_width: int) -> torch.Tensor:
+    """power (..., rows, T) averaged over each row and `half_width` rows on either side."""
+    if half_width <= 0:
+        return power
+    k = 2 * half_width + 1
+    flat = power.movedim(-2, -1).reshape(-1, 1, power.shape[-2])
+    out = F.avg_pool1d(flat, k, 1, half_width, count_include_pad=False)
+    return out.reshape(*power.movedim(-2, -1).shape).movedim(-1, -2)
 
 
 def _over_frames(power: torch.Tensor, weight: torch.Tensor, frames: int) -> torch.Tensor:
@@ -65,53 +93,46 @@ def _over_frames(power: torch.Tensor, weight: torch.Tensor, frames: int) -> torc
 def match_levels(out: torch.Tensor, ref: torch.Tensor, sample_rate: int, start: int,
                  end: int, band: tuple[float, float] | None = None,
                  side_seconds: float = SIDE_SECONDS, smooth_seconds: float = SMOOTH_SECONDS,
-                 max_boost_db: float = MAX_BOOST_DB) -> torch.Tensor:
+                 row_half_width: int = ROW_HALF_WIDTH, max_boost_db: float = MAX_BOOST_DB
+                 ) -> torch.Tensor:
     """`out` (C, T), a repair of samples [start, end) (and of `band`, Hz, if given) of
     `ref` (C, T), with each row's level there steered to the line between `ref`'s level in
     `side_seconds` before and after. The gain reaches each frame by the share of it inside
     [start, end), so the fill meets the untouched audio smoothly; the caller keeps the
     samples it must keep (what lies outside the damage is changed only within half a frame
     of it, and only where the levels disagree)."""
-    c, t = out.shape
     frame = _frame(sample_rate).to(out.device)
-    pad = (-t) % frame.hop + max(0, frame.n_fft - t)
-    co = frame.analysis(F.pad(out.float(), (0, pad)))
-    cr = frame.analysis(F.pad(ref.float(), (0, pad)))
+    co, share, real = _analyse(frame, out, start, end)                # (frames,) each
+    cr, _, _ = _analyse(frame, ref, start, end)
     p_out, p_ref = co.square().sum(1), cr.square().sum(1)           # (C, rows, frames)
-    mask = torch.zeros(1, t + pad, dtype=torch.bool, device=out.device)
-    mask[:, start:end] = True
-    share = frame_fraction(frame, mask)[0]                           # (frames,)
-    inside = torch.nonzero(share > 0).flatten()
-    if inside.numel() == 0:
-        return out
-    first, last = int(inside[0]), int(inside[-1])
     side = max(1, round(side_seconds * sample_rate / frame.hop))
-    left = torch.arange(max(0, first - side), first, device=out.device)
-    right = torch.arange(last + 1, min(share.numel(), last + 1 + side), device=out.device)
-    if left.numel() + right.numel() == 0:
+    found = _around(share, real, side)
+    if found is None:
         return out
+    core, left, right, first, last = found
     eps = 1e-12
-    db_left = (10 * torch.log10(_over_rows(p_ref[..., left]).mean(-1) + eps)
-               if left.numel() else None)
-    db_right = (10 * torch.log10(_over_rows(p_ref[..., right]).mean(-1) + eps)
-                if right.numel() else None)
-    db_left = db_right if db_left is None else db_left
-    db_right = db_left if db_right is None else db_right
-    pos = ((torch.arange(share.numel(), device=out.device) - (first - 0.5))
-           / (last - first + 1)).clamp(0, 1)
+    sides = [10 * torch.log10(_over_rows(p_ref[..., at], row_half_width).mean(-1) + eps)
+             for at in (left, right) if at.numel()]
+    db_left, db_right = sides[0], sides[-1]   # one side only: a flat line at its level
+    at = torch.arange(share.numel(), device=out.device)
+    pos = ((at - (first - 0.5)) / (last - first + 1)).clamp(0, 1)
     # a line in dB: a decaying note's level falls on it (a line in power, tried on held-out
     # 200 ms gaps, left speech 4.0 dB under the truth instead of 6.8, and put the recordings
     # 5.0 dB over it instead of 2.5)
     target = db_left[..., None] + (db_right - db_left)[..., None] * pos   # (C, rows, frames)
+    # the fill's level from the frames inside the damage only: a frame across its edge
+    # holds the sides too, and where they are far louder than the fill they would set it
     frames = max(1, round(smooth_seconds * sample_rate / frame.hop))
-    level = 10 * torch.log10(_over_rows(_over_frames(p_out, share, frames)) + eps)
+    level = 10 * torch.log10(
+        _over_rows(_over_frames(p_out, core.float(), frames), row_half_width) + eps)
     gain_db = (target - level).clamp(max=max_boost_db)
     rows = torch.ones(p_out.shape[1], device=out.device)
     if band is not None:
         f = bin_frequencies(frame, sample_rate, out.device)
         rows = ((f >= band[0]) & (f < band[1])).float()
     gain = 10 ** (gain_db * (rows[:, None] * share[None, :]) / 20)
-    return frame.synthesis(co * gain[:, None])[:, :t].to(out.dtype)
+    n = frame.n_fft
+    return frame.synthesis(co * gain[:, None])[:, n:n + out.shape[-1]].to(out.dtype)
 
 
 def level_vs_sides(x: torch.Tensor, sample_rate: int, start: int, end: int,
@@ -121,26 +142,15 @@ def level_vs_sides(x: torch.Tensor, sample_rate: int, start: int, end: int,
     same band in `side_seconds` on each side, in dB: what the repair reports, so a user sees
     whether a fill is a hole (well below 0) or too loud. NaN where there are no sides."""
     frame = _frame(sample_rate).to(x.device)
-    t = x.shape[-1]
-    pad = (-t) % frame.hop + max(0, frame.n_fft - t)
-    p = frame.analysis(F.pad(x.float(), (0, pad))).square().sum(1)     # (C, rows, frames)
+    coefs, share, real = _analyse(frame, x, start, end)
+    p = coefs.square().sum(1)                                         # (C, rows, frames)
     if band is not None:
         f = bin_frequencies(frame, sample_rate, x.device)
         p = p[:, (f >= band[0]) & (f < band[1])]
-    mask = torch.zeros(1, t + pad, dtype=torch.bool, device=x.device)
-    mask[:, start:end] = True
-    share = frame_fraction(frame, mask)[0]
     side = max(1, round(side_seconds * sample_rate / frame.hop))
-    inside = torch.nonzero(share > 0.5).flatten()
-    touched = torch.nonzero(share > 0).flatten()
-    if inside.numel() == 0:
-        inside = touched
-    if inside.numel() == 0:
+    found = _around(share, real, side)
+    if found is None:
         return float("nan")
-    first, last = int(touched[0]), int(touched[-1])
-    sides = torch.cat([torch.arange(max(0, first - side), first),
-                       torch.arange(last + 1, min(share.numel(), last + 1 + side))]).to(x.device)
-    if sides.numel() == 0:
-        return float("nan")
-    p_in, p_sides = p[..., inside].mean(), p[..., sides].mean()
+    core, left, right, _, _ = found
+    p_in, p_sides = p[..., core].mean(), p[..., torch.cat([left, right])].mean()
     return float(10 * torch.log10((p_in + 1e-20) / (p_sides + 1e-20)))
