@@ -113,3 +113,15 @@ def test_a_gap_at_the_start_takes_the_level_of_its_one_side():
     out[:e] = 0.005 * _noise(e, seed=2)
     res = _run(out, ref, 0, e)
     assert abs(_band_db(res, 0, 4096, 100, 10000) - _band_db(ref, 0, 4096, 100, 10000)) < 2.0
+
+
+def test_the_readout_is_a_hole_a_fill_or_nothing():
+    from studio.models.restoration.levels import level_vs_sides
+    n, s, e = RATE * 2, RATE // 2, RATE // 2 + RATE // 5
+    ref = 0.1 * _noise(n)
+    hole = ref.copy()
+    hole[s:e] = 0.0
+    t = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
+    assert abs(level_vs_sides(t(ref), RATE, s, e)) < 1.0
+    assert level_vs_sides(t(hole), RATE, s, e) < -25   # (the windows' tails reach the sides)
+    assert np.isnan(level_vs_sides(t(ref), RATE, s, s + RATE // 100))   # 10 ms: no level

@@ -140,7 +140,9 @@ def level_vs_sides(x: torch.Tensor, sample_rate: int, start: int, end: int,
                    side_seconds: float = SIDE_SECONDS) -> float:
     """The power of x (C, T) in [start, end) (and `band`, Hz) against the mean power of the
     same band in `side_seconds` on each side, in dB: what the repair reports, so a user sees
-    whether a fill is a hole (well below 0) or too loud. NaN where there are no sides."""
+    whether a fill is a hole (well below 0) or too loud. NaN where there are no sides, or
+    where the damage is shorter than a frame (~46 ms: its level cannot be told apart from
+    the sides')."""
     frame = _frame(sample_rate).to(x.device)
     coefs, share, real = _analyse(frame, x, start, end)
     p = coefs.square().sum(1)                                         # (C, rows, frames)
@@ -149,7 +151,7 @@ def level_vs_sides(x: torch.Tensor, sample_rate: int, start: int, end: int,
         p = p[:, (f >= band[0]) & (f < band[1])]
     side = max(1, round(side_seconds * sample_rate / frame.hop))
     found = _around(share, real, side)
-    if found is None:
+    if found is None or float(share.max()) < 0.99:
         return float("nan")
     core, left, right, _, _ = found
     p_in, p_sides = p[..., core].mean(), p[..., torch.cat([left, right])].mean()

@@ -20,6 +20,8 @@ levels.match_levels). `method` forces either path, so Compare can set them side 
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from studio.dsp.ar import janssen, lsar_interpolate
@@ -219,8 +221,9 @@ def run(inputs: Inputs, p, ctx) -> Result:
         out, used = fill_gap(inputs.audio, s, e, sr, p.iterations,
                              lambda i, n: ctx.progress(i / n, f"iteration {i} of {n}"))
     ctx.progress(1.0, "done")
-    return Result(audio=out, report=Report(values={
-        "gap (ms)": round(1000 * (e - s) / sr, 2),
-        "method": ", ".join(sorted(set(used))),
+    values = {"gap (ms)": round(1000 * (e - s) / sr, 2), "method": ", ".join(sorted(set(used)))}
+    level = level_vs_sides(out, sr, s, e)
+    if math.isfinite(level):   # (a gap shorter than a frame has no level of its own)
         # a fill far below 0 dB here is a hole: what a user checks first on a long gap
-        "level vs sides (dB)": round(level_vs_sides(out, sr, s, e), 1)}))
+        values["level vs sides (dB)"] = round(level, 1)
+    return Result(audio=out, report=Report(values=values))
