@@ -136,11 +136,15 @@ def test_spectral_repair_changes_nothing_away_from_the_region(tiny):
     rate = 16000
     x = _music(2 * rate, rate)
     s, e = rate // 2, rate
-    out = api.repair_region(x, rate, s, e, (1000.0, 2000.0), steps=2, model=tiny)
+    out = api.repair_region(x, rate, s, e, (1000.0, 2000.0), steps=2, model=tiny,
+                            only_what_stands_out=False)
     far = 2 * 128  # more than a window of the frame at this rate
     assert torch.allclose(out[:, :s - far], x[:, :s - far], atol=1e-5)
     assert torch.allclose(out[:, e + far:], x[:, e + far:], atol=1e-5)
     assert not torch.allclose(out[:, s:e], x[:, s:e], atol=1e-3)
+    # by default only what stands out of its sides is redrawn: here nothing does
+    kept = api.repair_region(x, rate, s, e, (1000.0, 2000.0), steps=2, model=tiny)
+    assert torch.allclose(kept, x, atol=1e-4)
 
 
 def test_a_cancelled_repair_raises_from_progress_and_returns_nothing(tiny):

@@ -125,3 +125,29 @@ def test_the_readout_is_a_hole_a_fill_or_nothing():
     assert abs(level_vs_sides(t(ref), RATE, s, e)) < 1.0
     assert level_vs_sides(t(hole), RATE, s, e) < -25   # (the windows' tails reach the sides)
     assert np.isnan(level_vs_sides(t(ref), RATE, s, s + RATE // 100))   # 10 ms: no level
+
+
+def test_only_what_stands_out_is_taken_from_the_redraw():
+    """A chord with a whistle over 0.5 s: from a redraw that differs everywhere, only the
+    whistle's rows are taken; the chord's rows in the rectangle stay the recording's own."""
+    from studio.models.restoration.levels import keep_what_fits
+    n, s, e = RATE * 2, RATE // 2, RATE
+    t = np.arange(n) / RATE
+    chord = sum(0.1 / k * np.sin(2 * np.pi * 440 * k * t) for k in range(1, 9))
+    chord = chord + 0.0005 * _noise(n, seed=4)
+    ref = chord.copy()
+    ref[s:e] += 0.3 * np.sin(2 * np.pi * 3000 * t[s:e])           # the whistle
+    redraw = chord + 0.01 * _noise(n, seed=5)                       # no whistle, other noise
+    tens = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
+    res = keep_what_fits(tens(redraw), tens(ref), RATE, s, e, (1000.0, 4000.0))[0].numpy()
+    m = (s + e) // 2
+    whistle_before = _band_db(ref, m - 2048, m + 2048, 2950, 3050)
+    whistle_after = _band_db(res, m - 2048, m + 2048, 2950, 3050)
+    assert whistle_before - whistle_after > 30
+    # the chord's 1320 and 2640 Hz partials in the band: the recording's own, not the redraw
+    seg = slice(m - 2048, m + 2048)
+    for f in (1320, 2640):
+        assert abs(_band_db(res[seg], 0, 4096, f - 30, f + 30)
+                   - _band_db(ref[seg], 0, 4096, f - 30, f + 30)) < 0.5
+    between = _band_db(res, m - 2048, m + 2048, 1500, 1700)        # the floor between them
+    assert abs(between - _band_db(ref, m - 2048, m + 2048, 1500, 1700)) < 1.0

@@ -12,7 +12,7 @@ from studio.models.diffusion.checkpoint import load_tensors, save_model
 from studio.models.diffusion.config import model_files
 from studio.models.restoration.config import FORMAT, RestorerConfig
 from studio.models.restoration.damage import low_band
-from studio.models.restoration.levels import match_levels
+from studio.models.restoration.levels import keep_what_fits, match_levels
 from studio.models.restoration.model import Restorer
 from studio.paths import resources_dir
 
@@ -233,12 +233,14 @@ def repair_region(x: torch.Tensor, sample_rate: int, start: int, end: int,
                   band: tuple[float, float], steps: int = 8, seed: int = 0,
                   progress=lambda f, m: None,
                   model: Restorer | None = None, context_seconds: float = 0.3,
-                  match_level: bool = True) -> torch.Tensor:
+                  match_level: bool = True, only_what_stands_out: bool = True
+                  ) -> torch.Tensor:
     """x (channels, frames) with the spectrogram rectangle [start, end) x band redrawn by the
     restorer from its surroundings; the coefficients outside the rectangle are x's (a tight
     frame at x's own rate), so away from it every sample is returned as it was. With
     `match_level` each frequency's level in the rectangle follows its level on the two
-    sides (levels.match_levels)."""
+    sides (levels.match_levels); with `only_what_stands_out` the redraw replaces only what
+    stands out of that level (levels.keep_what_fits), the rest of the rectangle is x's."""
     from studio.models.diffusion.stft2d import Stft
     from studio.models.restoration.damage import Damage, frame_fraction
     model = model or load_restorer()
@@ -267,9 +269,12 @@ def repair_region(x: torch.Tensor, sample_rate: int, start: int, end: int,
     cx = frame.analysis(xs)
     mixed = frame.synthesis(torch.where(inside, frame.analysis(bs), cx))
     if match_level:
-        matched = match_levels(mixed, xs, sample_rate, start - lo, end - lo, band,
-                               smooth_seconds=REGION_SMOOTH_SECONDS, row_half_width=0)
-        mixed = frame.synthesis(torch.where(inside, frame.analysis(matched), cx))
+        mixed = match_levels(mixed, xs, sample_rate, start - lo, end - lo, band,
+                             smooth_seconds=REGION_SMOOTH_SECONDS, row_half_width=0)
+    if only_what_stands_out:
+        mixed = keep_what_fits(mixed, xs, sample_rate, start - lo, end - lo, band)
+    if match_level or only_what_stands_out:
+        mixed = frame.synthesis(torch.where(inside, frame.analysis(mixed), cx))
     res = x.clone()
     res[:, lo:hi] = mixed[:, :hi - lo].to(x.dtype)
     return res

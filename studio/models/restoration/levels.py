@@ -13,6 +13,7 @@ surroundings). Here the interpolated levels steer the model's fill instead of re
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +31,9 @@ SMOOTH_SECONDS = 0.1
 # a row's level is measured with this many rows on either side (a gap's fill: one, so a
 # single partial of the fill that falls between two of the sides' is not blown up alone)
 ROW_HALF_WIDTH = 1
+TOLERANCE_DB = 0.0
+# spectral repair redraws what stands this far above its sides' level line (keep_what_fits)
+STANDS_OUT_DB = 6.0
 MAX_BOOST_DB = 40.0    # a row is raised by at most this (a silent fill stays near silent)
 
 
@@ -90,49 +94,100 @@ def _over_frames(power: torch.Tensor, weight: torch.Tensor, frames: int) -> torc
     return num / den.clamp_min(1e-6)
 
 
+@dataclass
+class _Framed:
+    """A repair and its reference on the level frame, with the damage's place in it."""
+    frame: Stft
+    out: torch.Tensor        # coefficients (C, 2, rows, frames)
+    ref: torch.Tensor
+    share: torch.Tensor      # (frames,) each frame's share inside the damage
+    core: torch.Tensor       # (frames,) the frames inside it
+    target: torch.Tensor     # (C, rows, frames) the line between the sides' levels, dB
+    rows: torch.Tensor       # (rows,) 1 in the damaged band
+
+    def back(self, coefs: torch.Tensor, length: int, dtype) -> torch.Tensor:
+        n = self.frame.n_fft
+        return self.frame.synthesis(coefs)[:, n:n + length].to(dtype)
+
+
+_EPS = 1e-12
+
+
+def _side_line(out, ref, sample_rate, start, end, band, side_seconds,
+               row_half_width) -> _Framed | None:
+    """Both signals on the level frame, and each row's level line across the damage: in dB,
+    from its mean level over `side_seconds` before to that after (one side only: flat)."""
+    frame = _frame(sample_rate).to(out.device)
+    co, share, real = _analyse(frame, out, start, end)
+    cr, _, _ = _analyse(frame, ref, start, end)
+    found = _around(share, real, max(1, round(side_seconds * sample_rate / frame.hop)))
+    if found is None:
+        return None
+    core, left, right, first, last = found
+    p_ref = cr.square().sum(1)
+    sides = [10 * torch.log10(_over_rows(p_ref[..., at], row_half_width).mean(-1) + _EPS)
+             for at in (left, right) if at.numel()]
+    db_left, db_right = sides[0], sides[-1]
+    at = torch.arange(share.numel(), device=out.device)
+    pos = ((at - (first - 0.5)) / (last - first + 1)).clamp(0, 1)
+    # a line in dB: a decaying note's level falls on it (a line in power, tried on held-out
+    # 200 ms gaps, left speech 4.0 dB under the truth instead of 6.8, and put the recordings
+    # 5.0 dB over it instead of 2.5)
+    target = db_left[..., None] + (db_right - db_left)[..., None] * pos
+    rows = torch.ones(co.shape[2], device=out.device)
+    if band is not None:
+        f = bin_frequencies(frame, sample_rate, out.device)
+        rows = ((f >= band[0]) & (f < band[1])).float()
+    return _Framed(frame, co, cr, share, core, target, rows)
+
+
 def match_levels(out: torch.Tensor, ref: torch.Tensor, sample_rate: int, start: int,
                  end: int, band: tuple[float, float] | None = None,
                  side_seconds: float = SIDE_SECONDS, smooth_seconds: float = SMOOTH_SECONDS,
-                 row_half_width: int = ROW_HALF_WIDTH, max_boost_db: float = MAX_BOOST_DB
-                 ) -> torch.Tensor:
+                 row_half_width: int = ROW_HALF_WIDTH, max_boost_db: float = MAX_BOOST_DB,
+                 tolerance_db: float = TOLERANCE_DB) -> torch.Tensor:
     """`out` (C, T), a repair of samples [start, end) (and of `band`, Hz, if given) of
     `ref` (C, T), with each row's level there steered to the line between `ref`'s level in
     `side_seconds` before and after. The gain reaches each frame by the share of it inside
     [start, end), so the fill meets the untouched audio smoothly; the caller keeps the
     samples it must keep (what lies outside the damage is changed only within half a frame
     of it, and only where the levels disagree)."""
-    frame = _frame(sample_rate).to(out.device)
-    co, share, real = _analyse(frame, out, start, end)                # (frames,) each
-    cr, _, _ = _analyse(frame, ref, start, end)
-    p_out, p_ref = co.square().sum(1), cr.square().sum(1)           # (C, rows, frames)
-    side = max(1, round(side_seconds * sample_rate / frame.hop))
-    found = _around(share, real, side)
-    if found is None:
+    fr = _side_line(out, ref, sample_rate, start, end, band, side_seconds, row_half_width)
+    if fr is None:
         return out
-    core, left, right, first, last = found
-    eps = 1e-12
-    sides = [10 * torch.log10(_over_rows(p_ref[..., at], row_half_width).mean(-1) + eps)
-             for at in (left, right) if at.numel()]
-    db_left, db_right = sides[0], sides[-1]   # one side only: a flat line at its level
-    at = torch.arange(share.numel(), device=out.device)
-    pos = ((at - (first - 0.5)) / (last - first + 1)).clamp(0, 1)
-    # a line in dB: a decaying note's level falls on it (a line in power, tried on held-out
-    # 200 ms gaps, left speech 4.0 dB under the truth instead of 6.8, and put the recordings
-    # 5.0 dB over it instead of 2.5)
-    target = db_left[..., None] + (db_right - db_left)[..., None] * pos   # (C, rows, frames)
     # the fill's level from the frames inside the damage only: a frame across its edge
     # holds the sides too, and where they are far louder than the fill they would set it
-    frames = max(1, round(smooth_seconds * sample_rate / frame.hop))
+    frames = max(1, round(smooth_seconds * sample_rate / fr.frame.hop))
+    p_out = fr.out.square().sum(1)
     level = 10 * torch.log10(
-        _over_rows(_over_frames(p_out, core.float(), frames), row_half_width) + eps)
-    gain_db = (target - level).clamp(max=max_boost_db)
-    rows = torch.ones(p_out.shape[1], device=out.device)
-    if band is not None:
-        f = bin_frequencies(frame, sample_rate, out.device)
-        rows = ((f >= band[0]) & (f < band[1])).float()
-    gain = 10 ** (gain_db * (rows[:, None] * share[None, :]) / 20)
-    n = frame.n_fft
-    return frame.synthesis(co * gain[:, None])[:, n:n + out.shape[-1]].to(out.dtype)
+        _over_rows(_over_frames(p_out, fr.core.float(), frames), row_half_width) + _EPS)
+    gain_db = (fr.target - level).clamp(max=max_boost_db)
+    # within `tolerance_db` of the line a fill is left as it is (a dead zone, continuous)
+    gain_db = gain_db.sign() * (gain_db.abs() - tolerance_db).clamp_min(0)
+    gain = 10 ** (gain_db * (fr.rows[:, None] * fr.share[None, :]) / 20)
+    return fr.back(fr.out * gain[:, None], out.shape[-1], out.dtype)
+
+
+def keep_what_fits(out: torch.Tensor, ref: torch.Tensor, sample_rate: int, start: int,
+                   end: int, band: tuple[float, float] | None = None,
+                   stands_out_db: float = STANDS_OUT_DB, side_seconds: float = SIDE_SECONDS
+                   ) -> torch.Tensor:
+    """`out` (C, T), a redraw of the damage in `ref` (C, T), taken only where `ref` stands out
+    of its sides' level line by about `stands_out_db` or more (a whistle's rows, a cough's
+    frames); where `ref` fits the line, `ref` itself is kept (its coefficients, blended
+    over +-3 dB around the threshold so there is no hard edge). What a selection holds
+    besides the damage (the chord under a whistle) is then the recording's own, not a
+    redraw of it."""
+    fr = _side_line(out, ref, sample_rate, start, end, band, side_seconds, 1)
+    if fr is None:
+        return out
+    level = 10 * torch.log10(_over_rows(_over_frames(
+        fr.ref.square().sum(1), torch.ones_like(fr.share), 3), 1) + _EPS)
+    excess = level - fr.target
+    redraw = ((excess - stands_out_db + 3.0) / 6.0).clamp(0, 1)
+    redraw = redraw * (fr.rows[:, None] * (fr.share[None, :] > 0))
+    mixed = fr.ref + redraw[:, None] * (fr.out - fr.ref)
+    return fr.back(mixed, out.shape[-1], out.dtype)
 
 
 def level_vs_sides(x: torch.Tensor, sample_rate: int, start: int, end: int,

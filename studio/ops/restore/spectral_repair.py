@@ -5,7 +5,7 @@ around it (`context_seconds`). On the command line t_start/t_end and f_lo/f_hi n
 from __future__ import annotations
 
 from studio.engine.operation import Report, Result, operation
-from studio.engine.params import Float
+from studio.engine.params import Choice, Float
 from studio.errors import StudioError
 from studio.models.restoration.api import repair_region
 from studio.models.restoration.levels import level_vs_sides
@@ -29,6 +29,10 @@ MAX_SECONDS = 2.0
         D.steps_param(),
         D.seed_param(),
         D.level_param(),
+        Choice("redraw", default="what stands out", options=("what stands out", "everything"),
+               help="what stands out: only what rises above the level around it (a whistle, "
+                    "a cough) is redrawn, the rest of the rectangle is kept; everything: the "
+                    "whole rectangle is redrawn"),
     ],
     example={"t_start": 0.1, "t_end": 0.3, "f_lo": 1000.0, "f_hi": 2000.0, "steps": 2},
     min_seconds=0.4,
@@ -58,7 +62,8 @@ def run(inputs, p, ctx) -> Result:
     model = D.restorer(ctx)
     out = repair_region(x.to(ctx.device), rate, s, e, (float(band[0]), float(band[1])),
                         steps=p.steps, seed=p.seed, progress=ctx.progress, model=model,
-                        match_level=p.match_level)
+                        match_level=p.match_level,
+                        only_what_stands_out=p.redraw == "what stands out")
     ctx.progress(1.0, "done")
     lo, hi = float(band[0]), float(band[1])
     # the band's level against the same band on both sides: a burst or a cough stands out
