@@ -31,7 +31,13 @@ SMOOTH_SECONDS = 0.1
 # a row's level is measured with this many rows on either side (a gap's fill: one, so a
 # single partial of the fill that falls between two of the sides' is not blown up alone)
 ROW_HALF_WIDTH = 1
-TOLERANCE_DB = 0.0
+# a fill within this of the line is left alone (a dead zone): the level is an estimate, and
+# moving a fill that is nearly right costs its waveform. Held-out 100 ms gaps (fluidsynth
+# seed 1, festival slt/kal 2-3, four ALSA recordings), the restorer started from Janssen,
+# music / speech / recordings: SNR 6.6 / -2.3 / -1.0 dB at 0 dB, 9.5 / -1.6 / 0.4 at 3 dB,
+# 10.1 / -1.0 / 1.3 at 6 dB; LSD 1.41 / 2.07 / 2.91, 1.44 / 1.93 / 2.93, 1.52 / 1.82 / 2.97;
+# energy against the truth -0.1 / -0.9 / 1.3, -0.3 / -2.1 / 0.1, -0.5 / -3.3 / -0.8 dB
+TOLERANCE_DB = 3.0
 # spectral repair redraws what stands this far above its sides' level line (keep_what_fits)
 STANDS_OUT_DB = 6.0
 MAX_BOOST_DB = 40.0    # a row is raised by at most this (a silent fill stays near silent)
