@@ -1,4 +1,4 @@
-"""The three journeys of the user guide, each a function of the Guide (make_guide.py) that
+"""The journeys of the user guide, each a function of the Guide (make_guide.py) that
 drives the window as a user does and takes a screenshot after every step."""
 from __future__ import annotations
 
@@ -165,10 +165,11 @@ def redraw(g) -> None:
            "Restore › Spectral repair.")
     w.operations.apply_btn.click()
     g.wait("the repaired region", lambda: w.model.document.can_undo)
-    g.shot("whistle-repaired", "Apply: the restorer redraws the rectangle from the audio "
-           "around it; every frequency keeps the level it has on both sides, and nothing "
-           "outside the rectangle changes. The Reports dock reads the band against its sides "
-           "before and after (near 0 dB: it blends in).")
+    g.shot("whistle-repaired", "Apply: what stands out of the level around it in the "
+           "rectangle (the whistle) is redrawn by the restorer at the level of both sides; "
+           "the rest of the rectangle and everything outside it stay as recorded (Redraw › "
+           "everything replaces the whole rectangle). The Reports dock reads the band "
+           "against its sides before and after (near 0 dB: it blends in).")
 
     gap = music.copy()
     s, e = int(1.8 * rate), int(2.1 * rate)
