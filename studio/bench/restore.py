@@ -583,6 +583,10 @@ def main(argv=None) -> int:
     ap.add_argument("--listen", default="", metavar="DIR",
                     help="write WAVs (truth, damaged, each method) for one item per suite "
                          "and a spectrogram PNG into DIR")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="which music and sentences (0: the figures' material; another seed "
+                         "gives other pieces and sentences, to check a figure on material "
+                         "no setting was chosen on)")
     ap.add_argument("--restorer-set", action="append", default=[], metavar="NAME=VALUE",
                     help="parameter for every diffusion repair run (inpaint, spectral; "
                          "repeatable), e.g. match_level=false")
@@ -597,8 +601,8 @@ def main(argv=None) -> int:
     n_music = 2 if args.quick else 6
     n_speech = 1 if args.quick else 2
     secs = 3.0 if args.quick else 6.0
-    music = material.music(n_music, seconds=secs)
-    speech = material.speech(n_speech)
+    music = material.music(n_music, seconds=secs, seed=args.seed)
+    speech = material.speech(n_speech, seed=args.seed)
     print(f"# Restoration benchmark ({len(music)} music, {len(speech)} speech items; "
           f"timings on a shared machine are noisy, compare ratios)")
     if "declip" in only:
