@@ -20,9 +20,12 @@ def _noise(n, seed=0):
     return np.random.default_rng(seed).standard_normal(n)
 
 
-def _run(out, ref, s, e, band=None):
+def _run(out, ref, s, e, band=None, tolerance_db=0.0):
+    """match_levels on numpy arrays; without the dead zone unless asked, so that these
+    tests see the line itself."""
     t = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
-    return match_levels(t(out), t(ref), RATE, s, e, band)[0].numpy().astype(np.float64)
+    return match_levels(t(out), t(ref), RATE, s, e, band, tolerance_db=tolerance_db
+                        )[0].numpy().astype(np.float64)
 
 
 def test_a_quiet_fill_is_raised_to_the_level_of_its_sides():
@@ -97,8 +100,8 @@ def test_row_by_row_a_partial_too_quiet_in_the_fill_is_brought_to_the_sides_leve
     out = ref.copy()
     out[s:e] = 0.01 * np.sin(2 * np.pi * 1000 * t[s:e] + 2.0) + 0.01 * _noise(e - s, seed=3)
     tens = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
-    res = match_levels(tens(out), tens(ref), RATE, s, e, (500.0, 1500.0),
-                       smooth_seconds=1.0, row_half_width=0)[0].numpy().astype(np.float64)
+    res = match_levels(tens(out), tens(ref), RATE, s, e, (500.0, 1500.0), smooth_seconds=1.0,
+                       row_half_width=0, tolerance_db=0.0)[0].numpy().astype(np.float64)
     m = (s + e) // 2
     for lo, hi, tol in ((980, 1020, 1.5), (600, 800, 3.0), (1200, 1400, 3.0)):
         got = _band_db(res, m - 2048, m + 2048, lo, hi)
@@ -151,3 +154,24 @@ def test_only_what_stands_out_is_taken_from_the_redraw():
                    - _band_db(ref[seg], 0, 4096, f - 30, f + 30)) < 0.5
     between = _band_db(res, m - 2048, m + 2048, 1500, 1700)        # the floor between them
     assert abs(between - _band_db(ref, m - 2048, m + 2048, 1500, 1700)) < 1.0
+
+
+def test_within_the_dead_zone_a_fill_is_left_alone_beyond_it_brought_to_its_edge():
+    n, s, e = RATE * 2, RATE // 2, RATE
+    ref = 0.1 * _noise(n)
+    m = (s + e) // 2
+    close = ref.copy()
+    close[s:e] = 0.08 * _noise(e - s, seed=6)           # 2 dB low: inside the 3 dB zone
+    def change_db(res):
+        d = res[s + 3000:e - 3000] - close[s + 3000:e - 3000]
+        return 10 * np.log10(np.mean(d ** 2) / np.mean(close[s + 3000:e - 3000] ** 2))
+    # only cells whose level strays by chance past the zone move, and by little
+    moved, steered = change_db(_run(close, ref, s, e, tolerance_db=3.0)), change_db(
+        _run(close, ref, s, e))
+    assert moved < -25 and moved < steered - 10, (moved, steered)
+    hole = ref.copy()
+    hole[s:e] = 0.01 * _noise(e - s, seed=7)            # 20 dB low: raised to about -3 dB
+    res = _run(hole, ref, s, e, tolerance_db=3.0)
+    got = _band_db(res, m - 2048, m + 2048, 100, 10000) - _band_db(ref, m - 2048, m + 2048,
+                                                                    100, 10000)
+    assert -4.5 < got < -1.5, got
