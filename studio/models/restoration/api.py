@@ -12,7 +12,7 @@ from studio.models.diffusion.checkpoint import load_tensors, save_model
 from studio.models.diffusion.config import model_files
 from studio.models.restoration.config import FORMAT, RestorerConfig
 from studio.models.restoration.damage import low_band
-from studio.models.restoration.levels import keep_what_fits, match_levels
+from studio.models.restoration.levels import ease_in, keep_what_fits, match_levels
 from studio.models.restoration.model import Restorer
 from studio.paths import resources_dir
 
@@ -129,12 +129,17 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
                        seed: int = 0, progress=lambda f, m: None,
                        model: Restorer | None = None, context_seconds: float = 0.3,
                        init: torch.Tensor | None = None, start_sigma: float = 0.0,
-                       match_level: bool = True) -> torch.Tensor:
+                       match_level: bool = True, edges: torch.Tensor | None = None
+                       ) -> torch.Tensor:
     """x (channels, frames) with [s, e) drawn by the restorer from `context_seconds` of audio
     on each side (channels as a batch); every sample outside the gap is returned as it was.
     With `init` (x with the gap filled another way, the same shape) the sampler starts from
     that fill noised to `start_sigma` (model.restore). With `match_level` each frequency's
-    level in the gap follows its level on the two sides (levels.match_levels)."""
+    level in the gap follows its level on the two sides (levels.match_levels). With `edges`
+    (x with the gap filled by a method that joins its neighbours, e.g. an AR fill) the
+    result starts and ends on that fill and eases into the restorer's over
+    levels.EDGE_SECONDS: the bundled restorer drawing from noise does not always join the
+    waveform at the gap's edges (a click)."""
     from studio.models.restoration.damage import Damage
     model = model or load_restorer()
     cfg = model.cfg
@@ -154,8 +159,12 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
     back = _fit(_to_rate(out, cfg.sample_rate, sample_rate), hi - lo)
     filled = x[:, lo:hi].clone()
     filled[:, s - lo:e - lo] = back[:, s - lo:e - lo].to(x.dtype)
+    steered = filled
     if match_level:
-        filled = match_levels(filled, x[:, lo:hi], sample_rate, s - lo, e - lo)
+        steered = match_levels(filled, x[:, lo:hi], sample_rate, s - lo, e - lo)
+    # the level gain, spread by its frame across an edge, would step the edge samples too
+    start = filled if edges is None else edges[:, lo:hi].to(x.dtype)
+    filled = ease_in(start, steered, s - lo, e - lo, sample_rate)
     res = x.clone()
     res[:, s:e] = filled[:, s - lo:e - lo]
     return res

@@ -40,6 +40,8 @@ ROW_HALF_WIDTH = 1
 TOLERANCE_DB = 3.0
 # spectral repair redraws what stands this far above its sides' level line (keep_what_fits)
 STANDS_OUT_DB = 6.0
+# the level gain is eased in over this much at a gap's edges (ease_in)
+EDGE_SECONDS = 0.02
 MAX_BOOST_DB = 40.0    # a row is raised by at most this (a silent fill stays near silent)
 
 
@@ -194,6 +196,24 @@ def keep_what_fits(out: torch.Tensor, ref: torch.Tensor, sample_rate: int, start
     redraw = redraw * (fr.rows[:, None] * (fr.share[None, :] > 0))
     mixed = fr.ref + redraw[:, None] * (fr.out - fr.ref)
     return fr.back(mixed, out.shape[-1], out.dtype)
+
+
+def ease_in(fill: torch.Tensor, steered: torch.Tensor, start: int, end: int,
+            sample_rate: int, seconds: float = EDGE_SECONDS) -> torch.Tensor:
+    """`steered` (C, T) inside [start, end), reached from `fill` over `seconds` at each edge
+    (raised cosine), `fill` elsewhere. A gap's samples are pasted between untouched ones: the
+    level gain, spread by the frame across the edge, would otherwise step the first and last
+    samples away from their neighbours (a click), where the fill itself joins them."""
+    out = fill.clone()
+    out[:, start:end] = steered[:, start:end]
+    r = min(int(seconds * sample_rate), (end - start) // 2)
+    if r < 1:
+        return out
+    w = 0.5 - 0.5 * torch.cos(torch.pi * (torch.arange(r, device=fill.device) + 0.5) / r)
+    w = w.to(fill.dtype)
+    for sl, ww in ((slice(start, start + r), w), (slice(end - r, end), w.flip(0))):
+        out[:, sl] = fill[:, sl] + ww * (steered[:, sl] - fill[:, sl])
+    return out
 
 
 def level_vs_sides(x: torch.Tensor, sample_rate: int, start: int, end: int,

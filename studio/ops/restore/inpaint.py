@@ -148,10 +148,10 @@ def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int 
     return classical_fill(x, s, e, sample_rate, iterations, on_iteration)
 
 
-# Beyond this length the restorer draws the gap from pure noise, without a first AR fill:
-# Janssen (and the probes that choose between it and LSAR) cost 15-20 s for a 500 ms gap at
-# 44.1 kHz, and after the restorer and the level guidance every start ends at the same
-# log-spectral distance. Held-out material at 500 ms (fluidsynth seed 1, festival slt/kal
+# Beyond this length the restorer draws the gap from pure noise, and LSAR's fill gives only
+# its edges (`lsar_fill`, the joins to the audio on each side): Janssen (and the probes that
+# choose between it and LSAR) cost 15-20 s for a 500 ms gap at 44.1 kHz, and after the
+# restorer and the level guidance every start ends at the same log-spectral distance. Held-out material at 500 ms (fluidsynth seed 1, festival slt/kal
 # sentences 2-3, four ALSA recordings the quick bench does not use), music / speech /
 # recordings, LSD: from Janssen 1.78 / 1.96 / 3.12, from LSAR 1.84 / 1.97 / 3.12, from noise
 # 1.85 / 2.00 / 3.11; energy against the truth: -1.2 / -3.9 / -4.2, -2.5 / -4.0 / -4.7 and
@@ -161,25 +161,44 @@ def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int 
 JANSSEN_START_MAX_SECONDS = 0.25
 
 
+def lsar_fill(x: torch.Tensor, s: int, e: int, sample_rate: int) -> torch.Tensor:
+    """x (channels, frames) with [s, e) filled by LSAR alone at the literature's setup: no
+    choice, one model fit per channel (1.5 s for a 500 ms gap at 44.1 kHz, where Janssen
+    and its probes take 15-20 s)."""
+    order, ctx = literature_setup(e - s, sample_rate)
+    out = x.clone()
+    lo, hi = max(0, s - ctx), min(x.shape[-1], e + ctx)
+    for c in range(x.shape[0]):
+        out[c, lo:hi] = _fill(x[c, lo:hi].double(), s - lo, e - lo, "lsar", order, ctx,
+                              1).to(x.dtype)
+    return out
+
+
 def diffusion_fill(x: torch.Tensor, s: int, e: int, sample_rate: int, p, ctx
                    ) -> tuple[torch.Tensor, list[str]]:
     """The restorer's fill: up to JANSSEN_START_MAX_SECONDS started from the classical fill
-    (`classical_fill`) noised to START_SIGMA, beyond from pure noise."""
+    (`classical_fill`) noised to START_SIGMA, beyond from pure noise; at the gap's edges it
+    eases out of that first fill (beyond: LSAR's), which joins the audio on each side."""
     from studio.models.restoration.api import fill_gap_diffusion
     if (e - s) / sample_rate > MAX_DIFFUSION_SECONDS + 1e-9:
         raise StudioError(f"gaps up to {MAX_DIFFUSION_SECONDS * 1000:.0f} ms can be filled; "
                           "this one is longer: select a shorter stretch")
-    first, share = None, 0.0   # the first fill and its share of the progress bar
-    if (e - s) / sample_rate <= JANSSEN_START_MAX_SECONDS + 1e-9:
-        share = 0.5
+    # the first fill: the sampler's start (short gaps) and the joins at the edges (all)
+    share = 0.5   # of the progress bar
+    long = (e - s) / sample_rate > JANSSEN_START_MAX_SECONDS + 1e-9
+    if long:
+        ctx.progress(0.0, "a first fill from the context")
+        first = lsar_fill(x, s, e, sample_rate)
+        share = 0.1
+    else:
         first, _ = classical_fill(x, s, e, sample_rate, p.iterations, lambda i, n: ctx.progress(
             share * i / n, f"a first fill from the context: iteration {i} of {n}"))
-        first = first.to(ctx.device)
+    first = first.to(ctx.device)
     model = D.restorer(ctx)
     out = fill_gap_diffusion(x.to(ctx.device), s, e, sample_rate, steps=p.steps, seed=p.seed,
                              progress=lambda f, msg: ctx.progress(share + (1 - share) * f, msg),
-                             model=model, init=first, start_sigma=START_SIGMA,
-                             match_level=p.match_level)
+                             model=model, init=None if long else first,
+                             start_sigma=START_SIGMA, match_level=p.match_level, edges=first)
     return out.to(x.device), ["diffusion"] * x.shape[0]
 
 

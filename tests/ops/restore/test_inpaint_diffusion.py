@@ -56,3 +56,21 @@ def test_method_classical_refuses_a_long_gap_in_one_line_and_auto_keeps_short_on
     assert r.report.values["method"] == "janssen"
     with pytest.raises(StudioError, match="up to 600 ms"):
         _run(_chord(3 * rate, rate), rate, {"gap_start": 0.5, "gap_end": 1.5})
+
+
+@pytest.mark.parametrize("ms", [200, 500])
+def test_a_long_fill_joins_its_neighbours_without_a_click_and_is_no_hole(ms):
+    """The restorer from noise does not always meet the samples beside the gap; the fill
+    starts and ends on the AR fill, so the first and last steps are like the music's own,
+    and its level is that of the sides (within the 3 dB dead zone and a little)."""
+    rate = 44100
+    truth = _chord(3 * rate, rate, seed=2)
+    s = rate
+    e = s + ms * rate // 1000
+    y = truth.copy()
+    y[s:e] = 0
+    r = _run(y, rate, {"gap_start": s / rate, "gap_end": e / rate})
+    out = r.audio[0].numpy()
+    typical = np.percentile(np.abs(np.diff(truth[s - 4000:s])), 99)
+    assert abs(out[s] - out[s - 1]) < typical and abs(out[e] - out[e - 1]) < typical
+    assert abs(r.report.values["level vs sides (dB)"]) < 4.0, r.report.values
