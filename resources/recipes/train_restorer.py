@@ -4,12 +4,12 @@
    kits with the FluidR3 GM soundfont, festival and espeak-ng speech, at 44.1 kHz, on seeds
    and texts the restoration benchmark never uses.
 2. Trains the conditional restorer (studio.models.restoration) on random crops with random
-   damage (gaps 20-500 ms, low-pass 2-8 kHz, spectrogram regions), for --steps or until
-   --minutes of training have passed; the run directory keeps checkpoints, so running the
-   same command again resumes.
+   damage (gaps 20-500 ms, low-pass 2-8 kHz, spectrogram regions), for --steps (8000: the
+   bundled model) or until --minutes of training have passed; the run directory keeps
+   checkpoints, so running the same command again resumes.
 3. Writes the EMA weights as float16 safetensors plus the JSON config to --out.
 
-    .venv/bin/python resources/recipes/train_restorer.py [--minutes 180] [--steps 100000]
+    .venv/bin/python resources/recipes/train_restorer.py [--steps 8000] [--minutes 240]
         [--run ~/.cache/audio-diffusion-studio/restorer-run] [--out resources/models/restorer]
 
 Needs: apt-get install fluidsynth fluid-soundfont-gm festival festvox-us-slt-hts
@@ -38,9 +38,10 @@ OUT = ROOT / "resources" / "models" / "restorer"
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--minutes", type=float, default=180.0,
+    ap.add_argument("--minutes", type=float, default=240.0,
                     help="stop after this much training in all (0: no limit)")
-    ap.add_argument("--steps", type=int, default=100_000)
+    ap.add_argument("--steps", type=int, default=8000,
+                    help="train up to this step (the bundled model: 8000)")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--data", default=str(cache_dir() / "restorer" / "material"))
