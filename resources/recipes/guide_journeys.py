@@ -154,7 +154,7 @@ def redraw(g) -> None:
     whistle = music.copy()
     s, e = int(1.5 * rate), int(2.1 * rate)
     t = np.arange(e - s) / rate
-    whistle[s:e] += 0.05 * np.minimum(1, np.minimum(t, t[::-1]) / 0.02) * np.sin(
+    whistle[s:e] += 0.2 * np.minimum(1, np.minimum(t, t[::-1]) / 0.02) * np.sin(
         2 * np.pi * 3000.0 * t)
     sf.write(g.tmp / "whistle.wav", whistle, rate, subtype="FLOAT")
     assert w.actions_.open_path(str(g.tmp / "whistle.wav"), wait=True)
