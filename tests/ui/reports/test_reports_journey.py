@@ -59,9 +59,12 @@ def _run_from_menu(w, qtbot, op_id: str, title: str):
     assert w.operations.operation.id == op_id
     btn = w.operations.analyze_btn
     assert btn.isVisible() and not w.operations.apply_btn.isVisible()
-    before = len(w.reports.panel.shown)
+    # the newest report, not the count: the dock keeps the last KEEP_REPORTS, so once a
+    # long test run has filled it the count stays put while reports still arrive
+    shown = w.reports.panel.shown
+    last = shown[-1] if shown else None
     btn.click()
-    qtbot.waitUntil(lambda: len(w.reports.panel.shown) > before, timeout=90000)
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1] is not last, timeout=90000)
     assert not w.reports.dock.visibleRegion().isEmpty(), "the Reports dock raised itself"
     return w.reports.panel
 
