@@ -67,7 +67,7 @@ def _analyse(frame: Stft, x: torch.Tensor, start: int, end: int
     return coefs, share[0], share[1] > 0.999
 
 
-def _around(share: torch.Tensor, real: torch.Tensor, side: int):
+def _damage_frames(share: torch.Tensor, real: torch.Tensor, side: int):
     """From each frame's share inside the damage: the frames that lie inside it (those
     wholly inside, or the most inside for a damage shorter than a frame); up to `side`
     frames of the audio before and after it that do not touch it; and the first and last
@@ -128,7 +128,7 @@ def _side_line(out, ref, sample_rate, start, end, band, side_seconds,
     frame = _frame(sample_rate).to(out.device)
     co, share, real = _analyse(frame, out, start, end)
     cr, _, _ = _analyse(frame, ref, start, end)
-    found = _around(share, real, max(1, round(side_seconds * sample_rate / frame.hop)))
+    found = _damage_frames(share, real, max(1, round(side_seconds * sample_rate / frame.hop)))
     if found is None:
         return None
     core, left, right, first, last = found
@@ -231,7 +231,7 @@ def level_vs_sides(x: torch.Tensor, sample_rate: int, start: int, end: int,
         f = bin_frequencies(frame, sample_rate, x.device)
         p = p[:, (f >= band[0]) & (f < band[1])]
     side = max(1, round(side_seconds * sample_rate / frame.hop))
-    found = _around(share, real, side)
+    found = _damage_frames(share, real, side)
     if found is None or float(share.max()) < 0.99:
         return float("nan")
     core, left, right, _, _ = found

@@ -117,24 +117,27 @@ def choose_method(x: torch.Tensor, s: int, e: int, order: int, ctx: int,
 
 
 def classical_fill(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int = 20,
-                   on_iteration=None) -> tuple[torch.Tensor, list[str]]:
+                   on_iteration=None, method: str | None = None
+                   ) -> tuple[torch.Tensor, list[str]]:
     """x (channels, frames) with [s, e) filled channel by channel by AR interpolation at the
     literature's setup (`literature_setup`): Janssen up to JANSSEN_ONLY_SECONDS, beyond by
     Janssen or LSAR, whichever did better on known stretches beside the gap
-    (`choose_method`); also returns the method used for each channel. Any length works
-    (the cost grows as the gap's square); the op sends it gaps up to MAX_GAP_SECONDS."""
+    (`choose_method`), unless `method` ("janssen" or "lsar") is forced; also returns the
+    method used for each channel. Any length works (Janssen's cost grows as the gap's
+    square); the op sends it gaps up to MAX_GAP_SECONDS."""
     m = e - s
     order, ctx = literature_setup(m, sample_rate)
     out = x.clone()
     used = []
     short = m <= JANSSEN_ONLY_SECONDS * sample_rate + 1e-9
     for c in range(x.shape[0]):
-        method = "janssen" if short else choose_method(x[c], s, e, order, ctx, iterations)
+        chosen = method or ("janssen" if short else
+                            choose_method(x[c], s, e, order, ctx, iterations))
         lo, hi = max(0, s - ctx), min(x.shape[-1], e + ctx)
-        res = _fill(x[c, lo:hi].double(), s - lo, e - lo, method, order, ctx, iterations,
+        res = _fill(x[c, lo:hi].double(), s - lo, e - lo, chosen, order, ctx, iterations,
                     on_iteration)
         out[c, lo:hi] = res.to(x.dtype)
-        used.append(method)
+        used.append(chosen)
     return out, used
 
 
@@ -148,30 +151,17 @@ def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int 
     return classical_fill(x, s, e, sample_rate, iterations, on_iteration)
 
 
-# Beyond this length the restorer draws the gap from pure noise, and LSAR's fill gives only
-# its edges (`lsar_fill`, the joins to the audio on each side): Janssen (and the probes that
-# choose between it and LSAR) cost 15-20 s for a 500 ms gap at 44.1 kHz, and after the
-# restorer and the level guidance every start ends at the same log-spectral distance. Held-out material at 500 ms (fluidsynth seed 1, festival slt/kal
-# sentences 2-3, four ALSA recordings the quick bench does not use), music / speech /
-# recordings, LSD: from Janssen 1.78 / 1.96 / 3.12, from LSAR 1.84 / 1.97 / 3.12, from noise
-# 1.85 / 2.00 / 3.11; energy against the truth: -1.2 / -3.9 / -4.2, -2.5 / -4.0 / -4.7 and
+# Beyond this length the restorer draws the gap from pure noise, and LSAR's fill (1.5 s for
+# 500 ms at 44.1 kHz) gives only its edges, the joins to the audio on each side: Janssen
+# (and the probes that choose between it and LSAR) cost 15-20 s there, and after the
+# restorer and the level guidance every start ends at the same log-spectral distance.
+# Held-out material at 500 ms (fluidsynth seed 1, festival slt/kal sentences 2-3, four ALSA
+# recordings the quick bench does not use), music / speech / recordings, LSD: from Janssen
+# 1.78 / 1.96 / 3.12, from LSAR 1.84 / 1.97 / 3.12, from noise 1.85 / 2.00 / 3.11; energy against the truth: -1.2 / -3.9 / -4.2, -2.5 / -4.0 / -4.7 and
 # -1.2 / -2.6 / -4.0 dB; SNR 0.5 / -2.0 / -1.7, -2.0 / -1.9 / -1.7 and -2.6 / -2.5 / -2.0
 # dB (about -3 dB is a fill at the right level that does not follow the waveform). Below it
 # Janssen still carries some of the waveform (music at 200 ms: 6 dB SNR) at a few seconds.
 JANSSEN_START_MAX_SECONDS = 0.25
-
-
-def lsar_fill(x: torch.Tensor, s: int, e: int, sample_rate: int) -> torch.Tensor:
-    """x (channels, frames) with [s, e) filled by LSAR alone at the literature's setup: no
-    choice, one model fit per channel (1.5 s for a 500 ms gap at 44.1 kHz, where Janssen
-    and its probes take 15-20 s)."""
-    order, ctx = literature_setup(e - s, sample_rate)
-    out = x.clone()
-    lo, hi = max(0, s - ctx), min(x.shape[-1], e + ctx)
-    for c in range(x.shape[0]):
-        out[c, lo:hi] = _fill(x[c, lo:hi].double(), s - lo, e - lo, "lsar", order, ctx,
-                              1).to(x.dtype)
-    return out
 
 
 def diffusion_fill(x: torch.Tensor, s: int, e: int, sample_rate: int, p, ctx
@@ -188,7 +178,7 @@ def diffusion_fill(x: torch.Tensor, s: int, e: int, sample_rate: int, p, ctx
     long = (e - s) / sample_rate > JANSSEN_START_MAX_SECONDS + 1e-9
     if long:
         ctx.progress(0.0, "a first fill from the context")
-        first = lsar_fill(x, s, e, sample_rate)
+        first, _ = classical_fill(x, s, e, sample_rate, method="lsar")
         share = 0.1
     else:
         first, _ = classical_fill(x, s, e, sample_rate, p.iterations, lambda i, n: ctx.progress(
