@@ -158,9 +158,10 @@ def fill_gap(x: torch.Tensor, s: int, e: int, sample_rate: int, iterations: int 
 # Held-out material at 500 ms (fluidsynth seed 1, festival slt/kal sentences 2-3, four ALSA
 # recordings the quick bench does not use), music / speech / recordings, LSD: from Janssen
 # 1.78 / 1.96 / 3.12, from LSAR 1.84 / 1.97 / 3.12, from noise 1.85 / 2.00 / 3.11; energy
-# against the truth: -1.2 / -3.9 / -4.2, -2.5 / -4.0 / -4.7 and -1.2 / -2.6 / -4.0 dB; SNR 0.5 / -2.0 / -1.7, -2.0 / -1.9 / -1.7 and -2.6 / -2.5 / -2.0
-# dB (about -3 dB is a fill at the right level that does not follow the waveform). Below it
-# Janssen still carries some of the waveform (music at 200 ms: 6 dB SNR) at a few seconds.
+# against the truth: -1.2 / -3.9 / -4.2, -2.5 / -4.0 / -4.7 and -1.2 / -2.6 / -4.0 dB; SNR
+# 0.5 / -2.0 / -1.7, -2.0 / -1.9 / -1.7 and -2.6 / -2.5 / -2.0 dB (about -3 dB is a fill at
+# the right level that does not follow the waveform). Below it Janssen still carries some
+# of the waveform (music at 200 ms: 6 dB SNR) at a few seconds.
 JANSSEN_START_MAX_SECONDS = 0.25
 
 
