@@ -68,8 +68,13 @@ def run(inputs, p, ctx) -> Result:
     lo, hi = float(band[0]), float(band[1])
     # the band's level against the same band on both sides: a burst or a cough stands out
     # above 0 dB before; after, near 0 dB, the region blends with what surrounds it
+    before = round(level_vs_sides(x, rate, s, e, (lo, hi)), 1)
+    after = round(level_vs_sides(out, rate, s, e, (lo, hi)), 1)
     return Result(audio=out, report=Report(values={
         "band (Hz)": f"{lo:.0f}-{hi:.0f}",
-        "band vs sides, before (dB)": round(level_vs_sides(x, rate, s, e, (lo, hi)), 1),
-        "band vs sides, after (dB)": round(level_vs_sides(out, rate, s, e, (lo, hi)), 1),
-        "region (s)": round((e - s) / rate, 3)}))
+        "band vs sides, before (dB)": before,
+        "band vs sides, after (dB)": after,
+        "region (s)": round((e - s) / rate, 3)},
+        # the status bar's line: the headline's three labelled values did not fit in it
+        summary=f"{lo:.0f}-{hi:.0f} Hz, {before:+.1f} dB over its sides before, "
+                f"{after:+.1f} dB after"))
