@@ -43,6 +43,9 @@ class NetworkConfig:
     bin_patch: int = 4                  # adjacent bins folded into channels before level 0
     frame_patch: int = 1                # adjacent frames folded into channels before level 0
     time_factors: tuple[int, ...] = ()  # time down-sampling between consecutive levels
+    # unet1d: numbers per frame of what is diffused: 1 for a waveform, the control count for
+    # a controls model (studio.models.controls)
+    features: int = 1
 
 
 SIZES: dict[str, NetworkConfig] = {
@@ -57,6 +60,12 @@ SIZES: dict[str, NetworkConfig] = {
     "tf-small": NetworkConfig(kind="stft2d", bin_patch=8, frame_patch=2,
                               channels=(32, 64, 128, 192), factors=(2, 2, 2),
                               time_factors=(2, 2, 2), blocks=1, attention=(3,)),
+    # controls models (studio.models.controls): a U-Net over control frames (10 ms each),
+    # halving time three times; `features` is set from the representation
+    "ctl-small": NetworkConfig(patch=1, channels=(96, 128, 192, 256), factors=(2, 2, 2),
+                               blocks=1, attention=(3,), heads=4, emb=192),
+    "ctl-tiny": NetworkConfig(patch=1, channels=(16, 24, 32), factors=(2, 2), blocks=1,
+                              attention=(2,), heads=2, emb=32),
 }
 
 
@@ -102,10 +111,34 @@ class AudioConfig:
 
 
 @dataclass(frozen=True)
+class ControlsConfig:
+    """What a controls model (studio.models.controls) diffuses: `frame_rate` frames a second
+    of a pitch contour, `harmonics` partial amplitudes and `bands` noise-band levels (bands
+    log-spaced from low_hz to high_hz). frame_rate 0 means a waveform model. For a controls
+    model, AudioConfig.length counts control frames and sample_rate is the default render
+    rate."""
+    frame_rate: int = 0
+    harmonics: int = 0
+    bands: int = 0
+    low_hz: float = 40.0
+    high_hz: float = 24000.0
+
+    @property
+    def features(self) -> int:
+        return 1 + self.harmonics + self.bands
+
+    def band_edges(self):
+        """bands + 1 edges in Hz: 0, then log-spaced from low_hz to high_hz."""
+        import numpy as np
+        return np.concatenate([[0.0], np.geomspace(self.low_hz, self.high_hz, self.bands)])
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
+    controls: ControlsConfig = field(default_factory=ControlsConfig)
     size: str = "small"
     # What it was trained on and for how long; filled in by the trainer, shown by the app.
     training: dict[str, Any] = field(default_factory=dict)
@@ -140,6 +173,7 @@ class ModelConfig:
         return cls(network=_build(NetworkConfig, d.get("network", {})),
                    diffusion=_build(DiffusionConfig, d.get("diffusion", {})),
                    audio=_build(AudioConfig, d.get("audio", {})),
+                   controls=_build(ControlsConfig, d.get("controls", {})),
                    size=str(d.get("size", "custom"))[:64], training=d.get("training", {}))
 
     def save(self, path: Path) -> None:

@@ -64,6 +64,17 @@ def check(cfg) -> None:
     _int(net.bin_patch, "bin_patch", 1, 256)
     _int(net.frame_patch, "frame_patch", 1, 256)
     _ints(net.time_factors, "time_factors", 1, 16, 0, levels)
+    _int(net.features, "features", 1, 1024)
+    ctl = cfg.controls
+    _int(ctl.frame_rate, "frame_rate", 0, 1000)
+    _int(ctl.harmonics, "harmonics", 0, 512)
+    _int(ctl.bands, "bands", 0, 512)
+    lo_hz = _float(ctl.low_hz, "low_hz", 0.0, 1e5, open_lo=True)
+    _float(ctl.high_hz, "high_hz", lo_hz, 1e6, open_lo=True)
+    if ctl.frame_rate and (ctl.bands < 2 or net.features != ctl.features):
+        raise StudioError(f"model config: a controls model's network takes {ctl.features} "
+                          f"features a frame (1 + harmonics + bands, at least 2 bands), "
+                          f"not {net.features}")
     if dif.sde != "ve":
         raise StudioError(f"model config: unknown SDE {str(dif.sde)[:40]!r} (this app knows 've')")
     _float(dif.sigma_data, "sigma_data", 0.0, 10.0, open_lo=True)
