@@ -23,7 +23,11 @@ def register(subparsers) -> None:
                    help="where checkpoints, model.safetensors/json and demo clips go")
     from studio.models.diffusion.config import SIZES  # plain data: no torch import
     p.add_argument("--config", default="small", choices=tuple(SIZES),
-                   help="network kind and size (default small; tf-*: the time-frequency net)")
+                   help="network kind and size (default small; tf-*: the time-frequency net; "
+                        "ctl-*: a controls model, generator v2, at 44.1 kHz)")
+    p.add_argument("--init-from", default="", metavar="MODEL",
+                   help="fine-tune this controls model (a name or path, e.g. controls): its "
+                        "classes are kept and the folder's new ones added")
     p.add_argument("--steps", type=int, default=10_000, help="total training steps")
     p.add_argument("--batch", type=int, default=16, help="clips per step (per GPU)")
     p.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (AdamW)")
@@ -71,8 +75,16 @@ def _run(args) -> int:
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                        checkpoint_every=args.checkpoint_every, demo_every=args.demo_every,
                        class_weights=parse_class_weights(args.class_weight))
-    trainer = open_run(args.data, args.out, tcfg, args.config, args.rate, args.seconds,
-                       device, args.resume, progress=emit.loading, pitch_cond=args.pitch)
+    if args.config.startswith("ctl-") or args.init_from:
+        from studio.models.controls.train import open_controls_run
+        from studio.models.diffusion.catalog import find_model
+        trainer = open_controls_run(args.data, args.out, tcfg, args.config, device,
+                                    args.resume, progress=emit.loading,
+                                    init_from=str(find_model(args.init_from))
+                                    if args.init_from else "")
+    else:
+        trainer = open_run(args.data, args.out, tcfg, args.config, args.rate, args.seconds,
+                           device, args.resume, progress=emit.loading, pitch_cond=args.pitch)
     if trainer.rank != 0:  # under torchrun, one process speaks for all
         emit = _Quiet()
     emit.start(trainer, str(device))

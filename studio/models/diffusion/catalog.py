@@ -98,12 +98,21 @@ def load(name: str = "", device="cpu", cache: dict | None = None):
     import torch
 
     from studio.models.diffusion.checkpoint import load_model
-    from studio.models.diffusion.pipeline import DiffusionModel
     js = find_model(name)
     key = ("diffusion", str(js.resolve()), js.stat().st_mtime_ns, str(torch.device(device)))
     if cache is not None and key in cache:
         return cache[key]
-    model = DiffusionModel(load_model(js, device))
+    model = wrap(load_model(js, device))
     if cache is not None:
         cache[key] = model
     return model
+
+
+def wrap(denoiser):
+    """The model interface for a loaded `Denoiser`: a controls model (generator v2) when its
+    config has a control frame rate, the waveform model otherwise."""
+    if denoiser.cfg.controls.frame_rate:
+        from studio.models.controls.model import ControlModel
+        return ControlModel(denoiser)
+    from studio.models.diffusion.pipeline import DiffusionModel
+    return DiffusionModel(denoiser)

@@ -61,12 +61,22 @@ class DiffusionModel:
                               f"{', '.join(self.classes) or 'no classes'}")
         return self.classes.index(name)
 
+    @property
+    def clip_frames(self) -> int:
+        """Samples in one of the model's training clips (what `sample` makes by default)."""
+        return self.cfg.audio.length
+
     def frames(self, seconds: float | None) -> int:
         """A length the network accepts: `seconds` rounded up to its stride."""
         if not seconds:
-            return self.cfg.audio.length
+            return self.clip_frames
         stride = self.cfg.stride()
         return max(stride, -(-int(round(seconds * self.sample_rate)) // stride) * stride)
+
+    def style_for(self, seconds: float, velocity: int | None = None) -> dict | None:
+        """How a note of a `seconds` long clip is played, for a model conditioned on it (a
+        controls model); None for a waveform model, which is not."""
+        return None
 
     @property
     def pitched(self) -> bool:
@@ -83,7 +93,21 @@ class DiffusionModel:
         """Each clip's (n, frames) fundamental as the model's training data measured it."""
         return [float(f) for f in P.clip_pitches(clips.detach().cpu(), self.sample_rate)]
 
-    def _cond(self, pitch: Pitch, n: int) -> torch.Tensor | None:
+    # ---- what is diffused: the waveform itself here; a controls model overrides these -----
+    def _latent_shape(self, count: int, frames: int) -> tuple[int, ...]:
+        return (count, 1, frames)
+
+    def _encode(self, clips: torch.Tensor, pitch: Pitch = None,
+                style: dict | None = None) -> torch.Tensor:
+        """Clips (n, frames) -> what the network diffuses, (n, features, length)."""
+        return clips.to(self.device).reshape(clips.shape[0], 1, -1)
+
+    def _decode(self, x: torch.Tensor, pitch: Pitch = None, frames: int | None = None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        """What the network made (n, features, length) -> clips (n, frames)."""
+        return x[:, 0]
+
+    def _cond(self, pitch: Pitch, n: int, style: dict | None = None) -> torch.Tensor | None:
         if pitch is None:
             return None
         hz = pitch if isinstance(pitch, list) else [pitch] * n
@@ -119,21 +143,24 @@ class DiffusionModel:
     def sample(self, count: int, label: int | None = None, frames: int | None = None,
                sampler: str = "heun", steps: int = 25, guidance: float = 1.0,
                churn: float = 0.0, generator: torch.Generator | None = None,
-               progress: Progress = _noop, pitch: Pitch = None) -> torch.Tensor:
+               progress: Progress = _noop, pitch: Pitch = None,
+               style: dict | None = None) -> torch.Tensor:
         """`count` new clips, (count, frames), from pure noise."""
-        frames = frames or self.cfg.audio.length
+        frames = frames or self.clip_frames
         sig = self.sigmas(steps)
-        x = torch.randn((count, 1, frames), generator=generator, device=self.device) * sig[0]
+        x = torch.randn(self._latent_shape(count, frames), generator=generator,
+                        device=self.device) * sig[0]
         out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
-                                                   self._cond(pitch, count)),
+                                                   self._cond(pitch, count, style)),
                             x, sig, generator, churn, progress)
-        return out[:, 0]
+        return self._decode(out, pitch, frames, generator)
 
     @torch.no_grad()
     def variation(self, clip: torch.Tensor, strength: float, count: int = 1,
                   label: int | None = None, sampler: str = "heun", steps: int = 25,
                   guidance: float = 1.0, generator: torch.Generator | None = None,
-                  progress: Progress = _noop, pitch: Pitch = None) -> torch.Tensor:
+                  progress: Progress = _noop, pitch: Pitch = None,
+                  style: dict | None = None) -> torch.Tensor:
         """SDEdit: noise `clip` (frames,) to the level `strength` sets, then denoise it back;
         `steps` is spread over the part of the schedule below that level. A pitch model is
         best given the clip's own pitch (`estimate_pitch`)."""
@@ -142,17 +169,18 @@ class DiffusionModel:
         if sigma_top <= d.sigma_min:
             return clip.to(self.device).expand(count, -1).clone()
         sig = self.sigmas(steps, sigma_top)
-        x0 = clip.to(self.device).reshape(1, 1, -1).expand(count, 1, -1)
+        x0 = self._encode(clip[None], pitch, style)
+        x0 = x0.expand(count, *x0.shape[1:])
         noise = torch.randn(x0.shape, generator=generator, device=self.device)
         out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
-                                                   self._cond(pitch, count)),
+                                                   self._cond(pitch, count, style)),
                             x0 + noise * sig[0], sig, generator, 0.0, progress)
-        return out[:, 0]
+        return self._decode(out, pitch, clip.shape[-1], generator)
 
     @torch.no_grad()
     def classify(self, clips: torch.Tensor, pitch: Pitch = None,
                  generator: torch.Generator | None = None,
-                 progress: Progress = _noop) -> torch.Tensor:
+                 progress: Progress = _noop, style: dict | None = None) -> torch.Tensor:
         """How badly each class explains each clip (n, frames): (n, classes), lowest = the
         model's class for the clip. A conditional diffusion model is a classifier (Li et al.
         2023, "Your diffusion model is secretly a zero-shot classifier"): the class under which
@@ -167,16 +195,16 @@ class DiffusionModel:
             raise StudioError("this model has no classes")
         if generator is None:
             generator = torch.Generator(device=self.device).manual_seed(0)
-        x = clips.to(self.device).reshape(n, 1, -1)
+        x = self._encode(clips, pitch, style)
         labels = torch.arange(c, device=self.device).repeat(n)
-        cond = self._cond(pitch, n)
+        cond = self._cond(pitch, n, style)
         cond = None if cond is None else cond.repeat_interleave(c, 0)
         target = x.repeat_interleave(c, 0)  # each clip once per class
         errors = torch.zeros(n, c, device=self.device)
         pairs, done = n * c, 0
         for level in CLASSIFY_LEVELS:
             sigma = level * self.cfg.diffusion.sigma_data
-            noise = torch.randn((1, 1, x.shape[-1]), generator=generator, device=self.device)
+            noise = torch.randn((1, *x.shape[1:]), generator=generator, device=self.device)
             e = torch.empty(pairs, device=self.device)
             for a in range(0, pairs, CLASSIFY_BATCH):  # each pair is denoised on its own
                 b = min(a + CLASSIFY_BATCH, pairs)
@@ -192,26 +220,27 @@ class DiffusionModel:
 
     @torch.no_grad()
     def invert(self, clips: torch.Tensor, label: int | None | list[int | None] = None,
-               steps: int = 50, progress: Progress = _noop, pitch: Pitch = None) -> torch.Tensor:
-        """The deterministic noise latents (n, 1, frames) of clips (n, frames); `label` and
-        `pitch` are one for all or one per clip."""
+               steps: int = 50, progress: Progress = _noop, pitch: Pitch = None,
+               style: dict | None = None) -> torch.Tensor:
+        """The deterministic noise latents (n, features, length) of clips (n, frames);
+        `label` and `pitch` are one for all or one per clip."""
         sig = self.sigmas(steps)[:-1].flip(0)  # sigma_min ... sigma_max
-        x = clips.to(self.device).reshape(clips.shape[0], 1, -1)
+        x = self._encode(clips, pitch, style)
         n = x.shape[0]
-        return S.invert(self.denoiser(self._labels(label, n), 1.0, self._cond(pitch, n)), x,
-                        sig, progress)
+        return S.invert(self.denoiser(self._labels(label, n), 1.0,
+                                      self._cond(pitch, n, style)), x, sig, progress)
 
     @torch.no_grad()
     def from_latents(self, latents: torch.Tensor, label: int | None | list[int | None] = None,
                      steps: int = 50, progress: Progress = _noop,
-                     pitch: Pitch = None) -> torch.Tensor:
+                     pitch: Pitch = None, style: dict | None = None) -> torch.Tensor:
         """Clips from latents by the probability-flow ODE: the inverse of `invert`."""
         sig = self.sigmas(steps)[:-1]
         n = latents.shape[0]
         # the inversion started at sigma_min, so stop there instead of stepping to 0
-        x = S.heun(self.denoiser(self._labels(label, n), 1.0, self._cond(pitch, n)), latents,
-                   sig, None, progress=progress)
-        return x[:, 0]
+        x = S.heun(self.denoiser(self._labels(label, n), 1.0, self._cond(pitch, n, style)),
+                   latents, sig, None, progress=progress)
+        return self._decode(x, pitch)
 
     @torch.no_grad()
     def interpolate(self, a: torch.Tensor, b: torch.Tensor, count: int,

@@ -103,8 +103,7 @@ class Trainer:
     def train_step(self) -> float:
         t = self.tcfg
         idx = self.draw_clips()
-        max_shift = int(t.max_shift_ms * self.cfg.audio.sample_rate / 1000)
-        x0 = augment(self._clips[idx], self.g_data, max_shift).to(self.device)[:, None]
+        x0 = self._batch(idx)
         labels = self.data.labels[idx].to(self.device)
         cond = self._cond(idx)
         for group in self.opt.param_groups:
@@ -129,6 +128,11 @@ class Trainer:
         value = float(global_loss)
         self.losses.append(value)
         return value
+
+    def _batch(self, idx: torch.Tensor) -> torch.Tensor:
+        """The clips `idx` as the network's input (n, 1, length), randomly delayed."""
+        max_shift = int(self.tcfg.max_shift_ms * self.cfg.audio.sample_rate / 1000)
+        return augment(self._clips[idx], self.g_data, max_shift).to(self.device)[:, None]
 
     def _cond(self, idx: torch.Tensor) -> torch.Tensor | None:
         """The batch's conditioning values: its clips' pitch, for a pitch-conditioned model."""
@@ -265,8 +269,8 @@ class Trainer:
         if self.rank != 0:
             return []
         from studio.io.export import write as write_audio
-        from studio.models.diffusion.pipeline import DiffusionModel
-        gen = DiffusionModel(self.ema)
+        from studio.models.diffusion.catalog import wrap
+        gen = wrap(self.ema)
         gen.cfg = self.model_config()  # with the data's notes: a pitch model's demos get one
         classes = self.cfg.audio.classes or ("",)
         g = torch.Generator(device=self.device).manual_seed(1234)

@@ -20,7 +20,8 @@ from studio.models.diffusion.config import NetworkConfig
 
 class UNet1d(ScoreNet):
     """score-network interface: forward(x, c_noise, labels, cond) -> same shape as x, where
-    x is (batch, 1, samples), c_noise (batch,), labels (batch,) long with `num_classes`
+    x is (batch, features, samples) (features 1 for a waveform), c_noise (batch,), labels
+    (batch,) long with `num_classes`
     meaning "no class", cond (batch, cond_dim) or None."""
 
     def __init__(self, cfg: NetworkConfig, num_classes: int, sample_rate: int = 16000):
@@ -31,7 +32,8 @@ class UNet1d(ScoreNet):
             raise ValueError("pitch_taps needs the pitch conditioning (cond_dim 2)")
         self.init_embedding(cfg, num_classes, e)
         # the waveform, and with pitch taps its copies whole periods away, each patched
-        self.stem = nn.Conv1d(cfg.patch * (1 + 2 * cfg.pitch_taps), ch[0], 3, padding=1)
+        self.stem = nn.Conv1d(cfg.patch * cfg.features * (1 + 2 * cfg.pitch_taps), ch[0], 3,
+                              padding=1)
         self.down = nn.ModuleList()
         self.samplers_down = nn.ModuleList()
         widths = [ch[0]]  # the width of every skip the encoder keeps, in push order
@@ -62,7 +64,7 @@ class UNet1d(ScoreNet):
                                                            padding=f // 2))
         assert not widths
         self.out_norm = nn.GroupNorm(_groups(ch[0]), ch[0])
-        self.out = nn.Conv1d(ch[0], cfg.patch, 3, padding=1)
+        self.out = nn.Conv1d(ch[0], cfg.patch * cfg.features, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
@@ -82,4 +84,6 @@ class UNet1d(ScoreNet):
         h = self.stem(x_in.reshape(b, c, t // p, p).transpose(2, 3).reshape(b, c * p, t // p))
         h = unet_trunk(self, h, emb)
         h = self.out(F.silu(self.out_norm(h)))
-        return h.transpose(1, 2).reshape(b, 1, t)
+        # unfold: channel c * p + j, frame i -> feature c, sample i * p + j
+        f = self.cfg.features
+        return h.reshape(b, f, p, t // p).transpose(2, 3).reshape(b, f, t)

@@ -99,7 +99,7 @@ def label(model, name: str) -> int | None:
 
 
 def heard_label(model, name: str, clip: torch.Tensor, pitch: float | None,
-                progress=None) -> int | None:
+                progress=None, style: dict | None = None) -> int | None:
     """The class index for a class parameter that may say 'auto': the class the model itself
     hears in `clip` (frames,) at the model's rate (`DiffusionModel.classify` on its first
     training length, where a one-shot's character is); None for a model without classes."""
@@ -107,8 +107,8 @@ def heard_label(model, name: str, clip: torch.Tensor, pitch: float | None,
         return label(model, name)
     if not model.classes:
         return None
-    return int(model.classify(fit(clip, model.cfg.audio.length)[None], pitch,
-                              progress=progress or (lambda _f: None)).argmin())
+    return int(model.classify(fit(clip, model.clip_frames)[None], pitch,
+                              progress=progress or (lambda _f: None), style=style).argmin())
 
 
 def class_value(model, name: str, index: int | None) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from studio.engine.operation import InputKind, Report, Result, operation
-from studio.engine.params import Float
+from studio.engine.params import Float, Int
 from studio.models.diffusion import pitch as P
 from studio.ops.generate import _common as g
 
@@ -16,6 +16,9 @@ from studio.ops.generate import _common as g
         Float("duration", default=0.0, lo=0.0, hi=g.MAX_SECONDS, unit="s",
               special=(0.0, "model's length"),
               help="Length of each clip; 0 = the model's clip length (bundled: 1.536 s)"),
+        Int("velocity", default=100, lo=1, hi=127,
+            help="How hard the note is played (controls models; the waveform model ignores "
+                 "it): brighter and louder as it rises"),
         g.sampler_param(),
         g.steps_param(),
         g.guidance_param(),
@@ -31,9 +34,10 @@ def run(inputs, p, ctx) -> Result:
     several takes with consecutive seeds."""
     model = g.load_model(p, ctx)
     label = g.label(model, p["class"])
-    want = int(round(p.duration * model.sample_rate)) if p.duration else model.cfg.audio.length
+    want = int(round(p.duration * model.sample_rate)) if p.duration else model.clip_frames
     frames = model.frames(want / model.sample_rate)
     seed = g.base_seed(p.seed)
+    style = model.style_for(want / model.sample_rate, p.velocity)
     clips, notes = [], []
     for k in range(p.count):
         # one generator per take: take k is remade alone with seed + k
@@ -42,7 +46,7 @@ def run(inputs, p, ctx) -> Result:
                          guidance=p.guidance, churn=p.churn,
                          generator=g.generator(ctx.device, seed + k),
                          progress=g.span(ctx, k, p.count, f"take {k + 1} of {p.count}"),
-                         pitch=hz)
+                         pitch=hz, style=style)
         clips.append(g.fit(x[0].float(), max(want, 1))[None])
         notes.append(P.note_name(hz) if hz else "")
     takes = [(" ".join(filter(None, [f"take {k + 1} seed {seed + k}", notes[k]])), c)

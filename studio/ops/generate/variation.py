@@ -45,8 +45,9 @@ def run(inputs, p, ctx) -> Result:
     hz = g.own_pitch(model, clip)  # a pitch model keeps the selection's note
     if hz is not None:
         values["pitch"] = P.note_name(hz) or "(none)"
+    style = model.style_for(n / model.sample_rate)
     label = g.heard_label(model, p["class"], clip, hz, progress=lambda f: ctx.progress(
-        0.05 + 0.05 * f, "hearing its class"))
+        0.05 + 0.05 * f, "hearing its class"), style=style)
     work = ctx.subspan(0.1, 1.0)  # the denoising, take by take
     values["class"] = g.class_value(model, p["class"], label)
     outs = []
@@ -54,7 +55,7 @@ def run(inputs, p, ctx) -> Result:
         y = model.variation(padded, p.strength, 1, label, sampler=p.sampler, steps=p.steps,
                             guidance=p.guidance, generator=g.generator(ctx.device, seed + k),
                             progress=g.span(work, k, p.count, f"take {k + 1} of {p.count}"),
-                            pitch=hz)
+                            pitch=hz, style=style)
         outs.append(g.from_model(y[0, :n], model, rate, frames, channels, gain))
     takes = [(f"take {k + 1} seed {seed + k}", o) for k, o in enumerate(outs)] \
         if p.count > 1 else []

@@ -1,0 +1,132 @@
+"""A diffusion model over synthesizer controls, behind the same interface as the waveform
+model (`DiffusionModel`): the operations, the trainer's demos and the benchmark call
+`sample`, `variation`, `classify`, `invert` and `interpolate` and get audio back.
+
+What differs is only what is diffused. A clip is analysed into controls (`analysis`) before
+the network sees it, and controls are rendered (`synth`) at the model's rate afterwards. The
+network is conditioned on the class and on four values: the note (as pitch.encode gives it),
+the velocity (/127) and how long the note is held (seconds / MAX_HOLD); all zeros is "absent".
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from studio.models.controls import analysis, synth
+from studio.models.controls.spec import REF_MIDI, SILENT
+from studio.models.diffusion import pitch as P
+from studio.models.diffusion.pipeline import DiffusionModel, Pitch
+
+COND_DIM = P.COND_DIM + 2
+MAX_HOLD = 4.0          # seconds: the longest hold in the training material
+RELEASE = 1.0           # seconds of a generated clip after the note's end, by default
+DEFAULT_VELOCITY = 100
+DEFAULT_HOLD = 1.0
+
+
+def style_values(style: dict | None, n: int) -> torch.Tensor:
+    """(n, 2): velocity / 127 and hold / MAX_HOLD from a style dict whose values are one for
+    all clips or a list of one per clip (defaults when absent)."""
+    style = style or {}
+
+    def column(key, default, lo, hi):
+        v = style.get(key, default)
+        v = [float(x) for x in v] if isinstance(v, (list, tuple)) else [float(v)] * n
+        return torch.tensor(v).clamp(lo, hi)
+
+    return torch.stack([column("velocity", DEFAULT_VELOCITY, 1.0, 127.0) / 127.0,
+                        column("hold", DEFAULT_HOLD, 0.05, MAX_HOLD) / MAX_HOLD], dim=1)
+
+
+def hold_for(seconds: float) -> float:
+    """The hold a clip of `seconds` gets: all but RELEASE, within 0.25 s .. MAX_HOLD."""
+    return min(max(seconds - RELEASE, 0.25), MAX_HOLD)
+
+
+def _hz_list(pitch: Pitch, n: int) -> list[float]:
+    if pitch is None:
+        return [0.0] * n
+    return [float(h) for h in pitch] if isinstance(pitch, list) else [float(pitch)] * n
+
+
+class ControlModel(DiffusionModel):
+    @property
+    def spec(self):
+        return self.cfg.controls
+
+    @property
+    def clip_frames(self) -> int:
+        """Samples at the model's rate of a default clip: a DEFAULT_HOLD note and its
+        release."""
+        return int(round((DEFAULT_HOLD + RELEASE) * self.sample_rate))
+
+    @property
+    def max_frames(self) -> int:
+        """Samples of the longest clip: all the control frames the network makes."""
+        return int(math.floor(self.cfg.audio.length * self.sample_rate / self.spec.frame_rate))
+
+    def frames(self, seconds: float | None) -> int:
+        return int(round(seconds * self.sample_rate)) if seconds else self.clip_frames
+
+    @property
+    def pitched(self) -> bool:
+        return True
+
+    def style_for(self, seconds: float, velocity: int | None = None) -> dict:
+        return {"hold": hold_for(seconds), "velocity": velocity or DEFAULT_VELOCITY}
+
+    def _ref_midi(self, pitch: Pitch, n: int) -> torch.Tensor:
+        """Each clip's reference note: its own for a pitched clip, REF_MIDI for a drum."""
+        return torch.tensor([P.hz_to_midi(h) if h > 0 else REF_MIDI
+                             for h in _hz_list(pitch, n)], device=self.device)
+
+    def _latent_shape(self, count: int, frames: int) -> tuple[int, ...]:
+        return (count, self.spec.features, self.cfg.audio.length)
+
+    def _cond(self, pitch: Pitch, n: int, style: dict | None = None) -> torch.Tensor:
+        hz = torch.tensor(_hz_list(pitch, n), dtype=torch.float32)
+        return torch.cat([P.encode(hz), style_values(style, n)], dim=1).to(self.device)
+
+    def _encode(self, clips: torch.Tensor, pitch: Pitch = None,
+                style: dict | None = None) -> torch.Tensor:
+        """Clips (n, samples) at the model's rate -> controls (n, features, frames)."""
+        hz = _hz_list(pitch, clips.shape[0])
+        out = [analysis.analyse(c.float().cpu(), self.sample_rate,
+                                P.hz_to_midi(h) if h > 0 else None, self.spec,
+                                self.cfg.audio.length) for c, h in zip(clips, hz)]
+        return torch.stack(out).to(self.device)
+
+    def _decode(self, x: torch.Tensor, pitch: Pitch = None, frames: int | None = None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.render(x, pitch, self.sample_rate, frames, generator)
+
+    def render(self, x: torch.Tensor, pitch: Pitch, rate: int, frames: int | None = None,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """Controls (n, features, T) -> audio (n, frames) at `rate` (all T frames' worth by
+        default; past the last frame, silence); the noise draws come from `generator`."""
+        longest = int(math.floor(x.shape[-1] * rate / self.spec.frame_rate))
+        samples = min(frames or longest, longest)
+        needed = min(x.shape[-1], int(math.ceil(samples * self.spec.frame_rate / rate)) + 2)
+        x = torch.nan_to_num(x[..., :needed].float(), nan=SILENT)
+        audio = synth.render(x, self._ref_midi(pitch, x.shape[0]), self.spec, rate, samples,
+                             generator if generator is None or generator.device ==
+                             x.device else None)
+        if frames and frames > samples:
+            audio = torch.nn.functional.pad(audio, (0, frames - samples))
+        return audio
+
+    @torch.no_grad()
+    def sample_controls(self, count: int, label: int | None, sampler: str = "heun",
+                        steps: int = 25, guidance: float = 1.0,
+                        generator: torch.Generator | None = None, progress=lambda f: None,
+                        pitch: Pitch = None, style: dict | None = None) -> torch.Tensor:
+        """`count` sets of controls (count, features, T) from noise, not yet rendered."""
+        from studio.models.diffusion import samplers as S
+        sig = self.sigmas(steps)
+        x = torch.randn(self._latent_shape(count, 0), generator=generator,
+                        device=self.device) * sig[0]
+        return S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
+                                                    self._cond(pitch, count, style)),
+                             x, sig, generator, 0.0, progress)
+
