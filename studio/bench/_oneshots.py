@@ -27,6 +27,7 @@ from studio.io.midi import vlq
 
 SPACING = 2.5   # seconds between notes in a render
 HOLD = 1.0      # seconds a melodic note is held (drums: the sample plays out)
+RELEASE = 1.5   # seconds after a held note's end before the next (renders with `holds`)
 DRUM_KITS = (0, 8, 16, 24, 25, 32, 40, 48)  # GM bank 128: standard, room, power, ...
 
 # class -> (drum notes or GM programs, lowest and highest MIDI pitch (melodic only))
@@ -79,36 +80,47 @@ def _render(mid: Path, wav: Path, rate: int) -> np.ndarray:
     return audio.mean(axis=1)
 
 
-def _jobs(per_class: int, split: str) -> list[tuple[str, int, int, list]]:
-    """(class, bank, program, notes) for every render, drawn from a seed of the split."""
+def _jobs(per_class: int, split: str, holds: tuple[float, float] | None = None,
+          classes: dict | None = None) -> list[tuple[str, int, int, list]]:
+    """(class, bank, program, notes) for every render, drawn from a seed of the split. With
+    `holds`, each note is held for a time drawn log-uniformly in that range (seconds) and
+    followed by RELEASE seconds before the next; otherwise notes are HOLD long, SPACING apart."""
     jobs = []
-    for name, (kind, values, (lo, hi)) in CLASSES.items():
+    for name, (kind, values, (lo, hi)) in (classes or CLASSES).items():
         rng = np.random.default_rng(zlib.crc32(f"{split}/{name}".encode()))
         sources = DRUM_KITS if kind == "drum" else values
         counts = np.full(len(sources), per_class // len(sources))
         counts[: per_class % len(sources)] += 1
         for source, count in zip(sources, counts):
-            notes = []
+            notes, start = [], 0.25
             for k in range(int(count)):
                 pitch = int(rng.choice(values)) if kind == "drum" else int(rng.integers(lo, hi + 1))
                 vel = int(rng.integers(50, 128))
-                notes.append((0.25 + k * SPACING, HOLD, pitch, vel))
+                hold = HOLD if holds is None else float(np.exp(rng.uniform(*np.log(holds))))
+                notes.append((start, hold, pitch, vel))
+                start += SPACING if holds is None else hold + RELEASE
             bank, program = (128, source) if kind == "drum" else (0, source)
             jobs.append((name, bank, program, notes))
     return jobs
 
 
 def render_split(out_dir: Path, split: str, per_class: int, rate: int = 16000,
-                 seconds: float = 2.0, log: Callable[[str], None] = print) -> Path:
+                 seconds: float = 2.0, log: Callable[[str], None] = print,
+                 holds: tuple[float, float] | None = None,
+                 classes: dict | None = None) -> Path:
     """Render `per_class` clips of every class into out_dir/<class>/*.flac (kept when the
-    folder already holds a complete render of this split)."""
+    folder already holds a complete render of this split). With `holds` (see `_jobs`), a
+    clip is its note's hold plus RELEASE, at most `seconds`, and its name ends in the hold
+    in ms: <split>_<bank>_<program>_<k>_<pitch>_<velocity>_<hold ms>.flac. `classes` (as
+    CLASSES) renders other classes than the twelve."""
     if not available():
         raise RuntimeError(f"fluidsynth or {SOUNDFONT} missing ({INSTALL_HINT})")
     out_dir = Path(out_dir)
-    stamp = out_dir / f".complete-{split}-{per_class}-{rate}"
+    stamp = out_dir / (f".complete-{split}-{per_class}-{rate}"
+                       + (f"-{holds[0]:g}-{holds[1]:g}" if holds else ""))
     if stamp.exists():
         return out_dir
-    jobs = _jobs(per_class, split)
+    jobs = _jobs(per_class, split, holds, classes)
 
     def run(job):
         name, bank, program, notes = job
@@ -119,12 +131,14 @@ def render_split(out_dir: Path, split: str, per_class: int, rate: int = 16000,
             mid, wav = Path(tmp) / "x.mid", Path(tmp) / "x.wav"
             _midi(mid, channel, bank, program, notes)
             audio = _render(mid, wav, rate)
-        for k, (start, _, pitch, vel) in enumerate(notes):
+        for k, (start, hold, pitch, vel) in enumerate(notes):
             a = int(start * rate)
-            clip = audio[a: a + int(seconds * rate)]
+            length = seconds if holds is None else min(seconds, hold + RELEASE)
+            clip = audio[a: a + int(length * rate)]
             if np.abs(clip).max(initial=0) < 1e-4:
                 continue  # a note the soundfont has no sample for
-            sf.write(str(folder / f"{split}_{bank}_{program}_{k:03d}_{pitch}_{vel}.flac"),
+            tail = "" if holds is None else f"_{int(round(hold * 1000))}"
+            sf.write(str(folder / f"{split}_{bank}_{program}_{k:03d}_{pitch}_{vel}{tail}.flac"),
                      clip, rate)
         return name
 
