@@ -9,7 +9,9 @@ formant ratio, and speed as multiples of real time.
 Timbre: one MIDI melody rendered by fluidsynth on piano and on violin and flute; the piano
 render is converted by convert.timbre with a preset learned from OTHER material of the
 target instrument (the bundled presets, learned by resources/recipes/make_timbre_presets.py
-from melodies this benchmark never plays). Reported: log-mel distance (dB) to the real target
+from melodies this benchmark never plays), and by convert.instrument (the controls diffusion
+model's class, note by note; the model never heard these melodies). Reported: log-mel
+distance (dB) to the real target
 render against the unconverted piano's, the f0 gross-error rate (> 50 cents from the MIDI
 note) of the output, and speed.
 
@@ -190,11 +192,16 @@ def bench_voice(quick: bool, log=print) -> None:
         print("| " + " | ".join(row) + " |", flush=True)
 
 
+# the bundled controls model's class for each target instrument of the timbre bench
+DIFFUSION_CLASS = {"violin": "strings", "flute": "woodwind"}
+
+
 def bench_timbre(quick: bool, log=print) -> None:
     from studio.ops.convert import _timbre_presets as presets
     targets = ["violin"] if quick else ["violin", "flute"]
-    print("\n### Timbre conversion (piano render -> convert.timbre, against the real render)\n")
-    print("| target | preset | log-mel dist piano→target (dB) | converted→target (dB) | "
+    print("\n### Timbre conversion (piano render -> convert.timbre and convert.instrument, "
+          "against the real render)\n")
+    print("| target | method | log-mel dist piano→target (dB) | converted→target (dB) | "
           "reduction | f0 gross errors (out) | f0 gross errors (piano in) | ×RT |")
     print("|---|---|---|---|---|---|---|---|")
     for name in targets:
@@ -211,13 +218,18 @@ def bench_timbre(quick: bool, log=print) -> None:
             path = material.cache_dir() / "bench" / "convert" / f"learned_{name}"
             tm.learn(torch.from_numpy(ex), SR, name=name).save(path)
             model, origin = str(path.with_suffix(".json")), "learned here"
-        y, elapsed, _ = _run_op("convert.timbre", piano, model=model)
         d_in = logmel_distance(piano, target)
-        d_out = logmel_distance(y, target)
-        print(f"| {name} | {origin} | {d_in:.2f} | {d_out:.2f} | {100 * (1 - d_out / d_in):.0f}% |"
-              f" {100 * gross_error_rate(y, notes):.2f}% | "
-              f"{100 * gross_error_rate(piano, notes):.2f}% | {len(piano) / SR / elapsed:.1f} |",
-              flush=True)
+        runs = [(f"convert.timbre, {origin} preset", "convert.timbre", {"model": model})]
+        if name in DIFFUSION_CLASS:  # the same line played by the controls prior
+            runs.append((f"convert.instrument, controls '{DIFFUSION_CLASS[name]}'",
+                         "convert.instrument", {"class": DIFFUSION_CLASS[name], "seed": 0}))
+        for label, op_id, params in runs:
+            y, elapsed, _ = _run_op(op_id, piano, **params)
+            d_out = logmel_distance(y, target)
+            print(f"| {name} | {label} | {d_in:.2f} | {d_out:.2f} | "
+                  f"{100 * (1 - d_out / d_in):.0f}% | {100 * gross_error_rate(y, notes):.2f}% | "
+                  f"{100 * gross_error_rate(piano, notes):.2f}% | "
+                  f"{len(piano) / SR / elapsed:.1f} |", flush=True)
 
 
 def bench_speed(log=print) -> None:
