@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     if args.resume and state.exists():
         cfg = ModelConfig.from_json(json.loads(state.read_text())["model"])
     else:
-        cfg = config_for(args.size, DEFAULT, FRAMES, RATE, data.classes, data.std())
+        cfg = config_for(args.size, DEFAULT, FRAMES, RATE, data.classes, data.audio)
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
                        demo_every=2000, demo_steps=25)
     device = resolve(args.device)

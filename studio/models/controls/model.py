@@ -14,7 +14,7 @@ import math
 import torch
 
 from studio.models.controls import analysis, synth
-from studio.models.controls.spec import REF_MIDI, SILENT
+from studio.models.controls.spec import REF_MIDI, SILENT, denormalise, normalise
 from studio.models.diffusion import pitch as P
 from studio.models.diffusion.pipeline import DiffusionModel, Pitch
 
@@ -23,6 +23,7 @@ MAX_HOLD = 4.0          # seconds: the longest hold in the training material
 RELEASE = 1.0           # seconds of a generated clip after the note's end, by default
 DEFAULT_VELOCITY = 100
 DEFAULT_HOLD = 1.0
+MAX_BEND = 1.0          # semitones a generated note may bend from the note asked for
 
 
 def style_values(style: dict | None, n: int) -> torch.Tensor:
@@ -95,15 +96,28 @@ class ControlModel(DiffusionModel):
         out = [analysis.analyse(c.float().cpu(), self.sample_rate,
                                 P.hz_to_midi(h) if h > 0 else None, self.spec,
                                 self.cfg.audio.length) for c, h in zip(clips, hz)]
-        return torch.stack(out).to(self.device)
+        return normalise(torch.stack(out), self.spec).to(self.device)
 
     def _decode(self, x: torch.Tensor, pitch: Pitch = None, frames: int | None = None,
                 generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.render(x, pitch, self.sample_rate, frames, generator)
+        return self.render(self.features(x, pitch), pitch, self.sample_rate, frames,
+                           generator)
+
+    def features(self, x: torch.Tensor, pitch: Pitch = None) -> torch.Tensor:
+        """What the network made -> controls: denormalised, and for a note asked for (a
+        pitch), its pitch held within MAX_BEND semitones of that note (vibrato and bends,
+        not another note)."""
+        f = denormalise(torch.nan_to_num(x.float(), nan=0.0), self.spec)
+        pitched = torch.tensor([h > 0 for h in _hz_list(pitch, x.shape[0])],
+                               device=f.device)
+        bent = f[:, 0].clamp(-MAX_BEND / 12, MAX_BEND / 12)
+        f[:, 0] = torch.where(pitched[:, None], bent, f[:, 0])
+        return f
 
     def render(self, x: torch.Tensor, pitch: Pitch, rate: int, frames: int | None = None,
                generator: torch.Generator | None = None) -> torch.Tensor:
-        """Controls (n, features, T) -> audio (n, frames) at `rate` (all T frames' worth by
+        """Controls (n, features, T), as `features` gives them -> audio (n, frames) at `rate`
+        (all T frames' worth by
         default; past the last frame, silence); the noise draws come from `generator`."""
         longest = int(math.floor(x.shape[-1] * rate / self.spec.frame_rate))
         samples = min(frames or longest, longest)
@@ -126,7 +140,8 @@ class ControlModel(DiffusionModel):
         sig = self.sigmas(steps)
         x = torch.randn(self._latent_shape(count, 0), generator=generator,
                         device=self.device) * sig[0]
-        return S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
-                                                    self._cond(pitch, count, style)),
-                             x, sig, generator, 0.0, progress)
+        x = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
+                                                 self._cond(pitch, count, style)),
+                          x, sig, generator, 0.0, progress)
+        return self.features(x, pitch)
 

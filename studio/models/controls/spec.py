@@ -42,6 +42,31 @@ def feature_to_db(f: torch.Tensor) -> torch.Tensor:
 SILENT = float((FLOOR_DB - CENTRE_DB) / SPAN_DB)
 
 
+def normalise(features: torch.Tensor, spec: ControlSpec) -> torch.Tensor:
+    """Features (n, F, T) -> what the network diffuses: (features - centre) / scale."""
+    if not spec.centre:
+        return features
+    c = torch.tensor(spec.centre, dtype=features.dtype, device=features.device)[:, None]
+    s = torch.tensor(spec.scale, dtype=features.dtype, device=features.device)[:, None]
+    return (features - c) / s
+
+
+def denormalise(x: torch.Tensor, spec: ControlSpec) -> torch.Tensor:
+    if not spec.centre:
+        return x
+    c = torch.tensor(spec.centre, dtype=x.dtype, device=x.device)[:, None]
+    s = torch.tensor(spec.scale, dtype=x.dtype, device=x.device)[:, None]
+    return x * s + c
+
+
+def statistics(features: torch.Tensor, min_scale: float = 0.05) -> tuple[tuple, tuple]:
+    """(centre, scale) per feature of a data set (n, F, T) in float64, for ControlsConfig."""
+    x = features.double()
+    centre = x.mean(dim=(0, 2))
+    scale = x.std(dim=(0, 2)).clamp_min(min_scale)
+    return (tuple(round(float(v), 5) for v in centre), tuple(round(float(v), 5) for v in scale))
+
+
 def split(features: torch.Tensor, spec: ControlSpec):
     """(n, F, frames) -> pitch (n, frames) in semitones / 12, harmonic dB (n, H, frames),
     noise dB (n, B, frames)."""

@@ -8,7 +8,7 @@ import torch
 
 from studio.models.controls.data import ControlSet
 from studio.models.controls.model import COND_DIM, MAX_HOLD
-from studio.models.controls.spec import ControlSpec
+from studio.models.controls.spec import ControlSpec, normalise, statistics
 from studio.models.diffusion import pitch
 from studio.models.diffusion.config import (SIZES, AudioConfig, DiffusionConfig, ModelConfig,
                                             training_p_mean)
@@ -16,7 +16,13 @@ from studio.models.diffusion.train import Trainer
 
 
 def config_for(size: str, spec: ControlSpec, frames: int, rate: int, classes: tuple[str, ...],
-               sigma_data: float) -> ModelConfig:
+               data: torch.Tensor | None = None) -> ModelConfig:
+    """A new controls model's config; with `data` (n, F, T) features, normalised by their
+    per-feature statistics (sigma_data 1: each feature has unit scale)."""
+    if data is not None:
+        centre, scale = statistics(data)
+        spec = replace(spec, centre=centre, scale=scale)
+    sigma_data = 1.0
     net = replace(SIZES[size], features=spec.features, cond_dim=COND_DIM)
     return ModelConfig(network=net, size=size, controls=spec,
                        diffusion=DiffusionConfig(sigma_data=float(sigma_data),
@@ -29,7 +35,7 @@ class ControlTrainer(Trainer):
     data: ControlSet
 
     def _batch(self, idx: torch.Tensor) -> torch.Tensor:
-        return self._clips[idx].float().to(self.device)
+        return normalise(self._clips[idx].float(), self.cfg.controls).to(self.device)
 
     def _cond(self, idx: torch.Tensor) -> torch.Tensor:
         d = self.data
@@ -127,7 +133,7 @@ def open_controls_run(data_folder, run_dir, tcfg, size: str = "ctl-small",
             from dataclasses import replace as _replace
             cfg = _replace(cfg, audio=_replace(cfg.audio, classes=classes))
         else:
-            cfg = config_for(size, spec, frames, rate, data.classes, data.std())
+            cfg = config_for(size, spec, frames, rate, data.classes, data.audio)
     trainer = ControlTrainer(run_dir, data, cfg, tcfg, device)
     if resume:
         trainer.resume()

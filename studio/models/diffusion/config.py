@@ -122,6 +122,10 @@ class ControlsConfig:
     bands: int = 0
     low_hz: float = 40.0
     high_hz: float = 24000.0
+    # per-feature statistics of the training data: the network diffuses (features - centre)
+    # / scale, zero-mean and unit-scale as EDM's preconditioning assumes (empty: as they are)
+    centre: tuple[float, ...] = ()
+    scale: tuple[float, ...] = ()
 
     @property
     def features(self) -> int:

@@ -71,6 +71,13 @@ def check(cfg) -> None:
     _int(ctl.bands, "bands", 0, 512)
     lo_hz = _float(ctl.low_hz, "low_hz", 0.0, 1e5, open_lo=True)
     _float(ctl.high_hz, "high_hz", lo_hz, 1e6, open_lo=True)
+    for name in ("centre", "scale"):
+        values = getattr(ctl, name)
+        if not isinstance(values, tuple) or len(values) not in (0, ctl.features) or not all(
+                type(v) in (int, float) and math.isfinite(v) for v in values):
+            raise StudioError(f"model config: {name} must be empty or {ctl.features} numbers")
+    if len(ctl.centre) != len(ctl.scale) or any(v <= 0 for v in ctl.scale):
+        raise StudioError("model config: centre and scale go together, and scales are > 0")
     if ctl.frame_rate and (ctl.bands < 2 or net.features != ctl.features):
         raise StudioError(f"model config: a controls model's network takes {ctl.features} "
                           f"features a frame (1 + harmonics + bands, at least 2 bands), "

@@ -25,7 +25,7 @@ RATE = 16000
 
 
 def tiny_cfg(classes=("a", "b")):
-    return config_for("ctl-tiny", DEFAULT, FRAMES, RATE, classes, 0.8)
+    return config_for("ctl-tiny", DEFAULT, FRAMES, RATE, classes, toy_set(classes=classes).audio)
 
 
 def toy_set(n=8, classes=("a", "b")) -> ControlSet:
