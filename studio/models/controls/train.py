@@ -23,7 +23,8 @@ def config_for(size: str, spec: ControlSpec, frames: int, rate: int, classes: tu
         centre, scale = statistics(data)
         spec = replace(spec, centre=centre, scale=scale)
     sigma_data = 1.0
-    net = replace(SIZES[size], features=spec.features, cond_dim=COND_DIM)
+    net = replace(SIZES[size], features=spec.features, cond_dim=COND_DIM,
+                  frame_rate=float(spec.frame_rate))
     return ModelConfig(network=net, size=size, controls=spec,
                        diffusion=DiffusionConfig(sigma_data=float(sigma_data),
                                                  p_mean=training_p_mean(sigma_data),

@@ -46,6 +46,13 @@ class NetworkConfig:
     # unet1d: numbers per frame of what is diffused: 1 for a waveform, the control count for
     # a controls model (studio.models.controls)
     features: int = 1
+    # unet1d: channels of absolute time (seconds from the clip's start, and sines of it) fed
+    # to the stem beside the input. A convolutional net with attention but no positions
+    # cannot tell frame 30 from frame 300 when the input is pure noise; a controls model
+    # must (a note's attack is at 0, its release at its hold). `frame_rate` converts frames
+    # to seconds. 0 = none (waveform models, whose clips are shifted at random anyway)
+    positions: int = 0
+    frame_rate: float = 100.0
 
 
 SIZES: dict[str, NetworkConfig] = {
@@ -63,9 +70,9 @@ SIZES: dict[str, NetworkConfig] = {
     # controls models (studio.models.controls): a U-Net over control frames (10 ms each),
     # halving time three times; `features` is set from the representation
     "ctl-small": NetworkConfig(patch=1, channels=(96, 128, 192, 256), factors=(2, 2, 2),
-                               blocks=1, attention=(3,), heads=4, emb=192),
+                               blocks=1, attention=(3,), heads=4, emb=192, positions=9),
     "ctl-tiny": NetworkConfig(patch=1, channels=(16, 24, 32), factors=(2, 2), blocks=1,
-                              attention=(2,), heads=2, emb=32),
+                              attention=(2,), heads=2, emb=32, positions=9),
 }
 
 

@@ -65,6 +65,8 @@ def check(cfg) -> None:
     _int(net.frame_patch, "frame_patch", 1, 256)
     _ints(net.time_factors, "time_factors", 1, 16, 0, levels)
     _int(net.features, "features", 1, 1024)
+    _int(net.positions, "positions", 0, 64)
+    _float(net.frame_rate, "frame_rate", 0.0, 1e6, open_lo=True)
     ctl = cfg.controls
     _int(ctl.frame_rate, "frame_rate", 0, 1000)
     _int(ctl.harmonics, "harmonics", 0, 512)

@@ -9,6 +9,8 @@ shape (attack, decay) is decided.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -16,6 +18,19 @@ from torch.nn import functional as F
 from studio.models.diffusion import pitch
 from studio.models.diffusion.blocks import Level, ScoreNet, _groups, unet_trunk
 from studio.models.diffusion.config import NetworkConfig
+
+
+def positions(n: int, frames: int, frame_rate: float, like: torch.Tensor) -> torch.Tensor:
+    """(1, n, frames) absolute time: seconds from the start / 4, then sines and cosines of it
+    at periods of 0.08 s, 0.32 s, 1.28 s, 5.12 s, ... (as many pairs as n - 1 allows)."""
+    t = torch.arange(frames, device=like.device, dtype=torch.float32) / frame_rate
+    rows = [t / 4]
+    k = 0
+    while len(rows) < n:
+        w = 2 * math.pi / (0.08 * 4 ** (k // 2))
+        rows.append(torch.sin(w * t) if k % 2 == 0 else torch.cos(w * t))
+        k += 1
+    return torch.stack(rows[:n])[None].to(like.dtype)
 
 
 class UNet1d(ScoreNet):
@@ -32,8 +47,8 @@ class UNet1d(ScoreNet):
             raise ValueError("pitch_taps needs the pitch conditioning (cond_dim 2)")
         self.init_embedding(cfg, num_classes, e)
         # the waveform, and with pitch taps its copies whole periods away, each patched
-        self.stem = nn.Conv1d(cfg.patch * cfg.features * (1 + 2 * cfg.pitch_taps), ch[0], 3,
-                              padding=1)
+        self.stem = nn.Conv1d(cfg.patch * cfg.features * (1 + 2 * cfg.pitch_taps)
+                              + cfg.positions, ch[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.samplers_down = nn.ModuleList()
         widths = [ch[0]]  # the width of every skip the encoder keeps, in push order
@@ -81,7 +96,12 @@ class UNet1d(ScoreNet):
             x_in = x
         # fold: sample j of patch i of input channel c goes to channel c * p + j, frame i
         c = x_in.shape[1]
-        h = self.stem(x_in.reshape(b, c, t // p, p).transpose(2, 3).reshape(b, c * p, t // p))
+        folded = x_in.reshape(b, c, t // p, p).transpose(2, 3).reshape(b, c * p, t // p)
+        if self.cfg.positions:
+            folded = torch.cat([folded, positions(self.cfg.positions, t // p,
+                                                  self.cfg.frame_rate / p, x)
+                                .expand(b, -1, -1)], dim=1)
+        h = self.stem(folded)
         h = unet_trunk(self, h, emb)
         h = self.out(F.silu(self.out_norm(h)))
         # unfold: channel c * p + j, frame i -> feature c, sample i * p + j

@@ -125,3 +125,22 @@ def test_new_classes_start_as_the_unconditional_sound_and_old_ones_are_unchanged
                               new(x, sigma, torch.tensor([0, 1, 3]), cond))
         assert torch.allclose(new(x, sigma, torch.tensor([2, 2, 2]), cond),
                               new(x, sigma, torch.tensor([3, 3, 3]), cond))
+
+
+def test_the_network_knows_where_in_the_clip_a_frame_is():
+    """From pure noise the denoiser must put the attack at 0 and the release at the hold:
+    the same input at frames far from the edges gives different outputs (absolute time
+    enters the stem), which a network of convolutions and attention alone cannot."""
+    from studio.models.diffusion.unet1d import positions
+    cfg = config_for("ctl-tiny", DEFAULT, 256, RATE, ("a",))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(2)
+        den = Denoiser(cfg)
+        for p in den.parameters():
+            p.data.add_(0.05 * torch.randn(p.shape))
+    x = torch.zeros(1, DEFAULT.features, 256)
+    with torch.no_grad():
+        y = den(x, torch.tensor([1.0]), torch.tensor([0]), torch.zeros(1, 4))
+    assert (y[0, :, 100] - y[0, :, 160]).abs().max() > 1e-3
+    pos = positions(9, 200, 100.0, x)
+    assert pos.shape == (1, 9, 200) and pos[0, 0, 100] == pytest.approx(0.25)
