@@ -24,6 +24,7 @@ MIN_NOTE_S = 0.06       # shorter pitch runs are glitches of the tracker, not no
 ONSET_DB = 6.0          # a rise this large within 30 ms starts a new note (a repeated key)
 FADE_S = 0.03           # a note's tail fades out this long after the next note starts
 MAX_NOTES = 64          # per call: one batch through the network
+PEAK = 0.99             # a converted line louder than this is scaled down as a whole
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,8 @@ def find_notes(audio: torch.Tensor, rate: int) -> list[Note]:
     track = track_f0(audio.float(), rate, hop=hop)
     f0, voiced = track.f0[0].numpy(), track.voiced[0].numpy()
     n = len(f0)
-    x = audio.float().numpy()
-    level = np.array([10 * np.log10(np.mean(x[i * hop:(i + 1) * hop] ** 2) + 1e-12)
-                      for i in range(n)])
+    x = np.pad(audio.float().numpy(), (0, max(0, n * hop - audio.shape[-1])))
+    level = 10 * np.log10(np.mean(x[:n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
     midi = np.where(voiced, 69 + 12 * np.log2(np.maximum(f0, 1e-3) / 440.0), np.nan)
     rounded = np.where(voiced, np.round(midi), -1)
     onset = np.zeros(n, bool)
@@ -109,4 +109,7 @@ def convert_line(model, audio: torch.Tensor, rate: int, label: int, steps: int =
             y = y * (_rms(src) / _rms(own))
         out[a:b] += y
         progress(0.9 + 0.1 * (i + 1) / len(notes))
+    peak = float(out.abs().max())
+    if peak > PEAK:  # the line's dynamics, but never past full scale
+        out *= PEAK / peak
     return out, notes

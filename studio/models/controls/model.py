@@ -23,7 +23,7 @@ MAX_HOLD = 4.0          # seconds: the longest hold in the training material
 RELEASE = 1.0           # seconds of a generated clip after the note's end, by default
 DEFAULT_VELOCITY = 100
 DEFAULT_HOLD = 1.0
-MAX_BEND = 1.0          # semitones a generated note may bend from the note asked for
+MAX_BEND = 0.4          # semitones a generated note may bend from the note asked for (vibrato)
 
 
 def style_values(style: dict | None, n: int) -> torch.Tensor:

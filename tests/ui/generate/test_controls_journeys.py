@@ -84,7 +84,7 @@ def test_change_instrument_replays_a_line_and_marks_its_notes(window, qtbot, tmp
     # the notes it found are marked on the waveform and listed in the Reports dock
     qtbot.waitUntil(lambda: w.reports.panel.markers.count() == 3, timeout=10000)
     names = [w.reports.panel.markers.item(i).text() for i in range(3)]
-    assert [n.split()[0] for n in names] == ["A3", "C#4", "E4"], names
+    assert [n.split(" · ")[-1] for n in names] == ["A3", "C#4", "E4"], names
     lane = w.waveform.plots[0].getViewBox()
     assert len(w.reports.marks.items_on(lane)) == 3
     w.actions_.all["undo"].trigger()
