@@ -37,16 +37,24 @@ def material_dir() -> Path:
 def load_split(split: str, per_class: int, log: Callable[[str], None] = print
                ) -> tuple[torch.Tensor, torch.Tensor]:
     """(clips (n, LENGTH), labels (n,)) of a held-out split, rendered on first use."""
-    import soundfile as sf
     folder = _oneshots.render_split(material_dir() / split, split, per_class, RATE, log=log)
+    return prepare_files([(path, k) for k, name in enumerate(_oneshots.CLASSES)
+                          for path in sorted((folder / name).glob(f"{split}_*.flac"))],
+                         RATE, LENGTH)
+
+
+def prepare_files(files: list[tuple[Path, int]], rate: int, length: int
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(file, label) pairs -> (clips (n, length) at `rate` as the generator's training data
+    is prepared: onset at 0, peak-normalised; labels (n,)); silent files are left out."""
+    import soundfile as sf
     clips, labels = [], []
-    for k, name in enumerate(_oneshots.CLASSES):
-        for path in sorted((folder / name).glob(f"{split}_*.flac")):
-            audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-            clip = prepare_clip(audio.T, rate, RATE, LENGTH)
-            if clip is not None:
-                clips.append(clip)
-                labels.append(k)
+    for path, k in files:
+        audio, r = sf.read(str(path), dtype="float32", always_2d=True)
+        clip = prepare_clip(audio.T, r, rate, length)
+        if clip is not None:
+            clips.append(clip)
+            labels.append(k)
     return torch.from_numpy(np.stack(clips)), torch.tensor(labels)
 
 
@@ -136,15 +144,45 @@ class Judge:
         return self.probabilities(clips).argmax(dim=1)
 
 
-def _augment(clips: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+def _augment(clips: torch.Tensor, g: torch.Generator, rate: int = RATE) -> torch.Tensor:
     """A delay of up to 20 ms and a noise floor 30-60 dB under the peak: a referee that does
     not hinge on an exact onset or on digital silence (a generator's hiss is not the class)."""
     n, length = clips.shape
-    shift = torch.randint(0, int(0.02 * RATE), (n,), generator=g)
+    shift = torch.randint(0, int(0.02 * rate), (n,), generator=g)
     idx = torch.arange(length)[None] - shift[:, None]
     out = torch.where(idx >= 0, clips.gather(1, idx.clamp_min(0)), clips.new_zeros(()))
     floor = 10 ** (-(30 + 30 * torch.rand(n, 1, generator=g)) / 20) * PEAK
     return out + floor * torch.randn(out.shape, generator=g)
+
+
+def fit_classifier(net: nn.Module, inputs: Callable[[torch.Tensor], torch.Tensor],
+                   clips: torch.Tensor, labels: torch.Tensor, epochs: int,
+                   g: torch.Generator, rate: int, grad_clip: float | None = None,
+                   name: str = "judge", log: Callable[[str], None] = print) -> None:
+    """Train a referee: AdamW with a one-cycle schedule, batches of 32 clips augmented by
+    `_augment`, cross-entropy with label smoothing 0.05; `inputs` turns a batch of augmented
+    clips into the network's input."""
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
+    steps_per_epoch = -(-clips.shape[0] // 32)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=epochs * steps_per_epoch)
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        net.train()
+        order = torch.randperm(clips.shape[0], generator=g)
+        total = 0.0
+        for i in range(0, len(order), 32):
+            idx = order[i:i + 32]
+            x = inputs(_augment(clips[idx], g, rate))
+            loss = F.cross_entropy(net(x), labels[idx], label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            if grad_clip:
+                nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(idx)
+        log(f"{name} epoch {epoch + 1}/{epochs}: loss {total / len(order):.3f} "
+            f"({time.perf_counter() - t0:.0f} s)")
 
 
 def train_judge(clips: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...],
@@ -158,26 +196,12 @@ def train_judge(clips: torch.Tensor, labels: torch.Tensor, classes: tuple[str, .
         sample = mel(clips[:256])
         net.centre.fill_(float(sample.mean()))
         net.scale.fill_(float(sample.std()))
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
-    steps_per_epoch = -(-clips.shape[0] // 32)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=epochs * steps_per_epoch)
-    t0 = time.perf_counter()
-    for epoch in range(epochs):
-        net.train()
-        order = torch.randperm(clips.shape[0], generator=g)
-        total = 0.0
-        for i in range(0, len(order), 32):
-            idx = order[i:i + 32]
-            with torch.no_grad():
-                x = mel(_augment(clips[idx], g))
-            loss = F.cross_entropy(net(x), labels[idx], label_smoothing=0.05)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss.detach()) * len(idx)
-        log(f"judge epoch {epoch + 1}/{epochs}: loss {total / len(order):.3f} "
-            f"({time.perf_counter() - t0:.0f} s)")
+
+    def inputs(x):
+        with torch.no_grad():
+            return mel(x)
+
+    fit_classifier(net, inputs, clips, labels, epochs, g, RATE, log=log)
     return Judge(net, classes)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +26,6 @@ from torch.nn import functional as F
 
 from studio.bench import _judge as A
 from studio.bench import _oneshots
-from studio.models.diffusion.data import PEAK, prepare_clip
 from studio.paths import cache_dir
 
 HELD_RATE = 44100
@@ -60,15 +58,8 @@ def held_files(split: str, per_class: int, log: Callable[[str], None] = print
 def load_prepared(split: str, per_class: int, rate: int, length: int,
                   log: Callable[[str], None] = print) -> tuple[torch.Tensor, torch.Tensor]:
     """(clips (n, length) at `rate`, onset at 0, peak-normalised; labels (n,))."""
-    import soundfile as sf
-    clips, labels = [], []
-    for path, k, _, _ in held_files(split, per_class, log):
-        audio, r = sf.read(str(path), dtype="float32", always_2d=True)
-        clip = prepare_clip(audio.T, r, rate, length)
-        if clip is not None:
-            clips.append(clip)
-            labels.append(k)
-    return torch.from_numpy(np.stack(clips)), torch.tensor(labels)
+    return A.prepare_files([(path, k) for path, k, _, _ in held_files(split, per_class, log)],
+                           rate, length)
 
 
 def load_raw(split: str, per_class: int, log: Callable[[str], None] = print):
@@ -109,16 +100,6 @@ class MfccGru(nn.Module):
         return self.head(F.dropout(h, 0.2, self.training))
 
 
-def _augment(clips: torch.Tensor, g: torch.Generator, rate: int) -> torch.Tensor:
-    """A delay of up to 20 ms and a noise floor 30-60 dB under the peak (as judge A's)."""
-    n, length = clips.shape
-    shift = torch.randint(0, int(0.02 * rate), (n,), generator=g)
-    idx = torch.arange(length)[None] - shift[:, None]
-    out = torch.where(idx >= 0, clips.gather(1, idx.clamp_min(0)), clips.new_zeros(()))
-    floor = 10 ** (-(30 + 30 * torch.rand(n, 1, generator=g)) / 20) * PEAK
-    return out + floor * torch.randn(out.shape, generator=g)
-
-
 def train_b(clips, labels, classes, epochs: int = 24, seed: int = 1, log=print) -> MfccGru:
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
@@ -128,26 +109,8 @@ def train_b(clips, labels, classes, epochs: int = 24, seed: int = 1, log=print) 
         f = net.features(clips[:256])
         net.centre.copy_(f.mean(dim=(0, 2))[:, None])
         net.scale.copy_(f.std(dim=(0, 2))[:, None].clamp_min(1e-3))
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
-    per_epoch = -(-clips.shape[0] // 32)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=epochs * per_epoch)
-    t0 = time.perf_counter()
-    for epoch in range(epochs):
-        net.train()
-        order = torch.randperm(clips.shape[0], generator=g)
-        total = 0.0
-        for i in range(0, len(order), 32):
-            idx = order[i:i + 32]
-            x = _augment(clips[idx], g, B_RATE)
-            loss = F.cross_entropy(net(x), labels[idx], label_smoothing=0.05)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach()) * len(idx)
-        log(f"judge B epoch {epoch + 1}/{epochs}: loss {total / len(order):.3f} "
-            f"({time.perf_counter() - t0:.0f} s)")
+    A.fit_classifier(net, lambda x: x, clips, labels, epochs, g, B_RATE, grad_clip=1.0,
+                     name="judge B", log=log)
     return net.eval()
 
 

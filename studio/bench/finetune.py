@@ -41,20 +41,9 @@ def render(split: str, per_class: int):
 
 
 def load(split: str, per_class: int, rate: int, length: int):
-    import numpy as np
-    import soundfile as sf
-
-    from studio.models.diffusion.data import prepare_clip
     folder = render(split, per_class)
-    clips, labels = [], []
-    for k, name in enumerate(USER_CLASSES):
-        for path in sorted((folder / name).glob("*.flac")):
-            audio, r = sf.read(str(path), dtype="float32", always_2d=True)
-            clip = prepare_clip(audio.T, r, rate, length)
-            if clip is not None:
-                clips.append(clip)
-                labels.append(k)
-    return torch.from_numpy(np.stack(clips)), torch.tensor(labels)
+    return A.prepare_files([(path, k) for k, name in enumerate(USER_CLASSES)
+                            for path in sorted((folder / name).glob("*.flac"))], rate, length)
 
 
 def real_notes(split: str, per_class: int) -> tuple[torch.Tensor, torch.Tensor]:
