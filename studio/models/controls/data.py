@@ -38,9 +38,6 @@ class ControlSet:
                 "per_class": {n: c for n, c in zip(names, counts) if c},
                 "skipped": 0, "pitched": int((self.pitch_hz > 0).sum())}
 
-    def std(self) -> float:
-        return float(self.audio[:256].float().std())
-
 
 def _analyse_file(job):
     path, rate, note, spec, frames = job

@@ -117,8 +117,8 @@ class ControlModel(DiffusionModel):
     def render(self, x: torch.Tensor, pitch: Pitch, rate: int, frames: int | None = None,
                generator: torch.Generator | None = None) -> torch.Tensor:
         """Controls (n, features, T), as `features` gives them -> audio (n, frames) at `rate`
-        (all T frames' worth by
-        default; past the last frame, silence); the noise draws come from `generator`."""
+        (all T frames' worth by default; past the last frame, silence); the noise draws come
+        from `generator`."""
         longest = int(math.floor(x.shape[-1] * rate / self.spec.frame_rate))
         samples = min(frames or longest, longest)
         needed = min(x.shape[-1], int(math.ceil(samples * self.spec.frame_rate / rate)) + 2)
@@ -136,12 +136,6 @@ class ControlModel(DiffusionModel):
                         generator: torch.Generator | None = None, progress=lambda f: None,
                         pitch: Pitch = None, style: dict | None = None) -> torch.Tensor:
         """`count` sets of controls (count, features, T) from noise, not yet rendered."""
-        from studio.models.diffusion import samplers as S
-        sig = self.sigmas(steps)
-        x = torch.randn(self._latent_shape(count, 0), generator=generator,
-                        device=self.device) * sig[0]
-        x = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
-                                                 self._cond(pitch, count, style)),
-                          x, sig, generator, 0.0, progress)
-        return self.features(x, pitch)
+        return self.features(self.sample_latent(count, label, 0, sampler, steps, guidance,
+                                                0.0, generator, progress, pitch, style), pitch)
 

@@ -147,13 +147,22 @@ class DiffusionModel:
                style: dict | None = None) -> torch.Tensor:
         """`count` new clips, (count, frames), from pure noise."""
         frames = frames or self.clip_frames
+        out = self.sample_latent(count, label, frames, sampler, steps, guidance, churn,
+                                 generator, progress, pitch, style)
+        return self._decode(out, pitch, frames, generator)
+
+    @torch.no_grad()
+    def sample_latent(self, count: int, label: int | None, frames: int, sampler: str = "heun",
+                      steps: int = 25, guidance: float = 1.0, churn: float = 0.0,
+                      generator: torch.Generator | None = None, progress: Progress = _noop,
+                      pitch: Pitch = None, style: dict | None = None) -> torch.Tensor:
+        """What the network makes from pure noise, (count, features, length), not decoded."""
         sig = self.sigmas(steps)
         x = torch.randn(self._latent_shape(count, frames), generator=generator,
                         device=self.device) * sig[0]
-        out = S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
-                                                   self._cond(pitch, count, style)),
-                            x, sig, generator, churn, progress)
-        return self._decode(out, pitch, frames, generator)
+        return S.run_sampler(sampler, self.denoiser(self._labels(label, count), guidance,
+                                                    self._cond(pitch, count, style)),
+                             x, sig, generator, churn, progress)
 
     @torch.no_grad()
     def variation(self, clip: torch.Tensor, strength: float, count: int = 1,
