@@ -33,13 +33,13 @@ def test_a_harmonic_tone_gives_back_its_pitch_and_amplitudes(midi):
 
 def test_white_noise_gives_its_power_spectral_density_in_every_band():
     # variance 1e-4 white noise: -40 dB per bin, in every band up to Nyquist
-    feats = analyse(tone(220.0, [], noise=1e-2), RATE, None, DEFAULT, 100)
+    feats = analyse(tone(220.0, [], seconds=3.0, noise=1e-2), RATE, None, DEFAULT, 300)
     _, _, noise = split(feats[None], DEFAULT)
     edges = DEFAULT.band_edges()
     below = [b for b in range(DEFAULT.bands) if edges[b + 1] <= RATE / 2 and edges[b] >= 100]
     # the power averaged over frames (a narrow band holds few bins, so one frame's reading
     # scatters as a chi-square does; its mean is the density)
-    levels = 10 * torch.log10((10 ** (noise[0, below, 30:70] / 10)).mean(dim=1))
+    levels = 10 * torch.log10((10 ** (noise[0, below, 30:270] / 10)).mean(dim=1))
     assert levels.numpy() == pytest.approx(-40.0, abs=1.5)
 
 
@@ -69,3 +69,26 @@ def test_a_drum_follows_its_body_sweep():
 def test_a_rate_the_frames_do_not_divide_is_refused():
     with pytest.raises(ValueError):
         analyse(torch.zeros(22050), 22050, 60.0, DEFAULT, 10)
+
+
+def test_smoothing_halves_the_scatter_of_noise_bands_and_keeps_an_attack_in_its_frame():
+    # silence, then white noise from 0.5 s: the readings of each band before the step stay
+    # at the floor and those after it are at the density, with half the raw scatter
+    import studio.models.controls.analysis as A
+    x = tone(220.0, [], seconds=2.0, noise=1e-2)
+    x[:RATE // 2] = 0
+    feats = analyse(x, RATE, None, DEFAULT, 200)
+    raw = A._smooth_frames
+    try:
+        A._smooth_frames = lambda db, *a, **k: db
+        unsmoothed = analyse(x, RATE, None, DEFAULT, 200)
+    finally:
+        A._smooth_frames = raw
+    _, _, noise = split(feats[None], DEFAULT)
+    _, _, noise_raw = split(unsmoothed[None], DEFAULT)
+    mid = [b for b in range(8, 40)]
+    # the 23 ms window sees the step from frame 49 on; before it nothing may leak forward
+    assert float(noise[0, mid, :47].max()) < -100
+    assert float(noise[0, mid, 52:].median()) == pytest.approx(-40.0, abs=1.5)
+    assert float(noise[0, mid, 52:190].std(dim=1).mean()) < \
+        0.6 * float(noise_raw[0, mid, 52:190].std(dim=1).mean())
