@@ -103,6 +103,7 @@ class RunInfo:
     batch: int = 16
     demo_every: int = 0
     pitch: bool = False    # conditioned on each clip's pitch
+    fine_tuned_from: str = ""  # the model a fine-tune started from (its name)
 
 
 def inspect_run(run_dir: str) -> RunInfo | None:
@@ -111,17 +112,62 @@ def inspect_run(run_dir: str) -> RunInfo | None:
     try:
         meta = json.loads(path.read_text())
         audio, train = meta["model"]["audio"], meta["train"]
+        # a controls model's length is in control frames, not samples
+        per_second = controls_frame_rate(meta["model"]) or int(audio["sample_rate"])
         return RunInfo(step=int(meta["step"]), steps=int(train["steps"]),
                        batch=int(train.get("batch", 16)),
                        demo_every=int(train.get("demo_every", 0)),
                        size=str(meta["model"].get("size", "")),
                        sample_rate=int(audio["sample_rate"]),
-                       seconds=round(int(audio["length"]) / int(audio["sample_rate"]), 3),
+                       seconds=round(int(audio["length"]) / per_second, 3),
                        classes=list(audio.get("classes", [])),
                        has_model=has_model(run_dir),
-                       pitch=bool(meta["model"].get("network", {}).get("cond_dim", 0)))
+                       pitch=bool(meta["model"].get("network", {}).get("cond_dim", 0)),
+                       fine_tuned_from=Path(str(meta["model"].get("training", {}).get(
+                           "fine_tuned_from", "") or "")).stem)
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def controls_frame_rate(model_json: dict) -> int:
+    """A model config's control frame rate; 0 for a waveform model."""
+    controls = model_json.get("controls") or {}
+    return int(controls.get("frame_rate", 0) or 0) if isinstance(controls, dict) else 0
+
+
+@dataclass
+class BaseModel:
+    """A controls model that a run can fine-tune, as the dialog shows it."""
+    name: str
+    size: str
+    sample_rate: int
+    seconds: float
+    classes: list[str]
+
+
+MODEL_JSON_LIMIT = 1 << 20   # a model config is a few kB; a larger file is not one
+
+
+def controls_models() -> list[BaseModel]:
+    """The installed and bundled controls models (the ones `studio train --init-from` takes),
+    read from their JSON configs; an unreadable config is left out."""
+    from studio.models.diffusion.catalog import list_models  # paths only, no torch
+    found = []
+    for name, js in list_models():
+        try:
+            if js.stat().st_size > MODEL_JSON_LIMIT:
+                continue
+            meta = json.loads(js.read_text())
+            rate = controls_frame_rate(meta)
+            if not rate:
+                continue
+            audio = meta["audio"]
+            found.append(BaseModel(name, str(meta.get("size", "")), int(audio["sample_rate"]),
+                                   round(int(audio["length"]) / rate, 3),
+                                   [str(c) for c in audio.get("classes", [])]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 def run_losses(run_dir: str) -> np.ndarray:

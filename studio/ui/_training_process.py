@@ -35,6 +35,7 @@ class TrainOptions:
     checkpoint_every: int = 500
     resume: bool = False
     pitch: bool = False
+    init_from: str = ""   # a controls model to fine-tune ("" : a new model)
 
     def argv(self) -> list[str]:
         args = ["train", "--json", "--data", self.data, "--out", self.out,
@@ -42,6 +43,8 @@ class TrainOptions:
                 "--device", self.device, "--rate", str(self.rate),
                 "--seconds", f"{self.seconds:g}", "--demo-every", str(self.demo_every),
                 "--checkpoint-every", str(self.checkpoint_every)]
+        if self.init_from and not self.resume:  # a resumed fine-tune is in its run folder
+            args += ["--init-from", self.init_from]
         return args + (["--resume"] if self.resume else []) + (["--pitch"] if self.pitch else [])
 
 

@@ -10,7 +10,8 @@ from studio.models.controls.data import ControlSet
 from studio.models.controls.model import COND_DIM, MAX_HOLD
 from studio.models.controls.spec import ControlSpec, normalise, statistics
 from studio.models.diffusion import pitch
-from studio.models.diffusion.config import (SIZES, AudioConfig, DiffusionConfig, ModelConfig,
+from studio.models.diffusion.config import (CONTROLS_RATE, CONTROLS_SECONDS, SIZES,
+                                            AudioConfig, DiffusionConfig, ModelConfig,
                                             training_p_mean)
 from studio.models.diffusion.train import Trainer
 
@@ -48,7 +49,7 @@ class ControlTrainer(Trainer):
 
 # ---- a user's folder ----------------------------------------------------------------------
 HOLD_DB = -20.0         # a note is "held" while its 10 ms level stays within this of its peak
-MAX_SECONDS = 5.12      # a clip's longest part that is analysed (the bundled model's frames)
+MAX_SECONDS = CONTROLS_SECONDS   # a clip's longest part that is analysed
 
 
 def estimate_holds(audio: torch.Tensor, rate: int) -> torch.Tensor:
@@ -123,14 +124,17 @@ def open_controls_run(data_folder, run_dir, tcfg, size: str = "ctl-small",
             spec, frames, rate = (base.cfg.controls, base.cfg.audio.length,
                                   base.cfg.audio.sample_rate)
         else:
-            spec, frames, rate = DEFAULT, int(MAX_SECONDS * DEFAULT.frame_rate), 44100
+            spec, frames, rate = (DEFAULT, int(MAX_SECONDS * DEFAULT.frame_rate),
+                                  CONTROLS_RATE)
         data = folder_controls(data_folder, spec, frames, rate, None, progress)
         if base is not None:
             old = base.cfg.audio.classes
             classes = old + tuple(c for c in data.classes if c not in old)
             remap = torch.tensor([classes.index(c) for c in data.classes] + [len(classes)])
             data.labels, data.classes = remap[data.labels], classes
-            cfg = base.cfg.with_training(fine_tuned_on=str(data_folder))
+            cfg = base.cfg.with_training(fine_tuned_on=str(data_folder),
+                                         fine_tuned_from=str(init_from),
+                                         base_steps=int(base.cfg.training.get("steps", 0)))
             from dataclasses import replace as _replace
             cfg = _replace(cfg, audio=_replace(cfg.audio, classes=classes))
         else:
@@ -140,7 +144,8 @@ def open_controls_run(data_folder, run_dir, tcfg, size: str = "ctl-small",
         trainer.resume()
     elif base is not None:
         grown = grow_classes(base.state_dict(), base.cfg.audio.classes, cfg.audio.classes)
+        # the fine-tune counts its own steps from 0 (its --steps are the steps it takes, and
+        # the learning rate warms up again); the base's steps stay in the config
         trainer.model.load_state_dict(grown)
         trainer.ema.load_state_dict(grown)
-        trainer.step = int(base.cfg.training.get("steps", 0))
     return trainer

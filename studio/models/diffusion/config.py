@@ -117,6 +117,11 @@ class AudioConfig:
         return self.length / self.sample_rate
 
 
+# a new controls model's render rate and clip length (the bundled model's); the training
+# dialog shows them without importing torch
+CONTROLS_RATE, CONTROLS_SECONDS = 44100, 5.12
+
+
 @dataclass(frozen=True)
 class ControlsConfig:
     """What a controls model (studio.models.controls) diffuses: `frame_rate` frames a second

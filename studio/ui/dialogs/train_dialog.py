@@ -21,14 +21,24 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QF
 from studio.errors import StudioError
 from studio.paths import data_dir
 from studio.ui._clip_player import ClipPlayer
-from studio.ui._training_files import (FolderScan, has_model, inspect_run, list_demos,
-                                       run_losses, scan_data_folder)
+from studio.models.diffusion.config import CONTROLS_RATE, CONTROLS_SECONDS  # plain data
+from studio.ui._training_files import (BaseModel, FolderScan, controls_models, has_model,
+                                       inspect_run, list_demos, run_losses, scan_data_folder)
 from studio.ui._training_process import TrainingProcess, TrainOptions, parse_line
 from studio.ui.dialogs._train_parts import (MEAN_WINDOW, DemoList, LossPlot, PathRow,
                                             folder_help)
 
 PLOT_HZ = 4              # the plot redraws at most this often, however fast steps arrive
-SIZES = ("tiny", "small", "base")
+SIZES = ("tiny", "small", "base", "ctl-tiny", "ctl-small")
+SIZE_TIPS = {
+    "tiny": "Waveform model, tiny: trains in minutes on a CPU, coarse",
+    "small": "Waveform model, small (the bundled 'oneshots'): hours on a CPU",
+    "base": "Waveform model, base: wants a GPU",
+    "ctl-tiny": "Controls model (generator v2), tiny: a synthesizer's controls at 44.1 kHz",
+    "ctl-small": "Controls model (generator v2), small (the bundled 'controls'): notes at "
+                 "44.1 kHz up to 5.12 s; each clip's note and hold are measured",
+}
+FINE_TUNE_STEPS = 2000   # a fine-tune's suggested length: about half an hour on a 2-core CPU
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -113,10 +123,19 @@ class TrainDialog(QDialog):
 
         opts = QGroupBox("Settings")
         grid = QGridLayout(opts)
+        self.start_from = QComboBox()
+        self.bases: dict[str, BaseModel] = {}
+        self.refresh_bases()
+        self.start_from.setToolTip(
+            "Fine-tune a controls model on this folder: it keeps the classes it knows and "
+            "learns the folder's sub-folders as new ones, in minutes to an hour on a CPU "
+            "instead of the hours a new model takes")
         self.size = QComboBox()
         self.size.addItems(SIZES)
+        for i, name in enumerate(SIZES):
+            self.size.setItemData(i, SIZE_TIPS[name], Qt.ToolTipRole)
         self.size.setCurrentText("small")
-        self.size.setToolTip("Network size: tiny trains in minutes on a CPU, base wants a GPU")
+        self.size.setToolTip("Network kind and size (hover an entry for what it is)")
         self.steps = QSpinBox(minimum=1, maximum=10_000_000, singleStep=1000, value=10_000)
         self.batch = QSpinBox(minimum=1, maximum=4096, value=16)
         self.device = QComboBox()
@@ -132,7 +151,8 @@ class TrainDialog(QDialog):
         self.pitch.setToolTip("Estimate every clip's pitch and train the model on it, so that "
                               "generation can ask for a note (for pitched instruments; a new "
                               "run only)")
-        cells = (("Size", self.size), ("Steps", self.steps), ("Batch", self.batch),
+        cells = (("Start from", self.start_from), ("Size", self.size), ("Steps", self.steps),
+                 ("Batch", self.batch),
                  ("Device", self.device), ("Sample rate", self.rate),
                  ("Clip length", self.seconds), ("Demo clips every", self.demo_every),
                  ("Pitch", self.pitch))
@@ -140,6 +160,9 @@ class TrainDialog(QDialog):
             r, c = divmod(i, 3)
             grid.addWidget(QLabel(label), r, 2 * c)
             grid.addWidget(w, r, 2 * c + 1)
+        self.kind_label = QLabel("", wordWrap=True)
+        self.kind_label.setObjectName("trainKind")
+        grid.addWidget(self.kind_label, grid.rowCount(), 0, 1, 6)
         lay.addWidget(opts)
 
         prow = QHBoxLayout()
@@ -196,14 +219,88 @@ class TrainDialog(QDialog):
         self.player.playing_changed.connect(self.demos.set_playing)
         self.seconds.editingFinished.connect(self._on_clip_length_changed)
         self.rate.editingFinished.connect(self._on_clip_length_changed)
-        self.size.currentTextChanged.connect(self._on_clip_length_changed)
+        self.size.currentTextChanged.connect(self._on_model_kind_changed)
+        self.start_from.currentIndexChanged.connect(self._on_start_from_changed)
+        self._on_model_kind_changed()
+
+    # what kind of model ------------------------------------------------------------------
+    def base(self) -> BaseModel | None:
+        """The controls model this run fine-tunes, or None for a new model."""
+        return self.bases.get(self.start_from.currentData() or "")
+
+    def refresh_bases(self) -> None:
+        """List the controls models there are now (one installed since is offered too)."""
+        current = self.start_from.currentData() or ""
+        self.bases = {m.name: m for m in controls_models()}
+        self.start_from.blockSignals(True)
+        self.start_from.clear()
+        self.start_from.addItem("a new model", "")
+        for name in self.bases:
+            self.start_from.addItem(f"{name} (fine-tune)", name)
+        self.start_from.setCurrentIndex(max(0, self.start_from.findData(current)))
+        self.start_from.blockSignals(False)
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if not self.process.running():
+            self.refresh_bases()
+            self._update_settings_enabled()
+
+    def trains_controls(self) -> bool:
+        return self.base() is not None or self.size.currentText().startswith("ctl-")
+
+    def _on_start_from_changed(self, *_) -> None:
+        base = self.base()
+        if base is not None:
+            self.size.blockSignals(True)
+            self.size.setCurrentText(base.size)   # a fine-tune keeps its base's network
+            self.size.blockSignals(False)
+            if self.steps.value() == 10_000:      # still the new-model default
+                self.steps.setValue(FINE_TUNE_STEPS)
+        self._on_model_kind_changed()
+
+    def _on_model_kind_changed(self, *_) -> None:
+        """A controls model fixes its rate and clip length and always learns each clip's
+        note; a waveform model lets the user choose them."""
+        if self.trains_controls() and inspect_run(self.run_row.text()) is None:
+            base = self.base()
+            self.rate.setValue(base.sample_rate if base else CONTROLS_RATE)
+            self.seconds.setValue(base.seconds if base else CONTROLS_SECONDS)
+            self.pitch.setChecked(True)
         self._on_clip_length_changed()
+        self._show_kind()
+        self._update_settings_enabled()
+
+    def _show_kind(self) -> None:
+        base = self.base()
+        if base is None:
+            self.kind_label.setText(
+                "A new controls model: notes at 44.1 kHz up to 5.12 s; each clip's note and "
+                "hold are measured as it is read." if self.trains_controls() else "")
+            return
+        folder = self.scan.classes if self.scan is not None else []
+        new = [c for c in folder if c not in base.classes]
+        known = [c for c in folder if c in base.classes]
+        self.kind_label.setText(
+            f"Fine-tunes {base.name} ({len(base.classes)} classes, {base.sample_rate} Hz, "
+            f"{base.seconds:g} s)" +
+            (f"; new classes from the folder: {', '.join(new)}" if new else "") +
+            (f"; trained further: {', '.join(known)}" if known else "") + ".")
+
+    def _update_settings_enabled(self) -> None:
+        """What a run fixes once it exists, or while it trains, is greyed out; so are a
+        controls model's rate, length and pitch (its own), and a fine-tune's size."""
+        free = not self.process.running() and inspect_run(self.run_row.text()) is None
+        self.start_from.setEnabled(free and len(self.bases) > 0)
+        self.size.setEnabled(free and self.base() is None)
+        for w in (self.rate, self.seconds, self.pitch):
+            w.setEnabled(free and not self.trains_controls())
 
     def _on_clip_length_changed(self, *_) -> None:
         """Show the clip length the trainer will really use: a whole number of the network's
         strides (1.5 s at 16 kHz is 1.536 s for every size). Shown only when the run had
         saved it, the field seemed to change by itself after Stop (1.50 -> 1.54 s)."""
-        if not self.seconds.isEnabled():  # a saved run's length, as it was trained
+        if not self.seconds.isEnabled():  # a saved run's or a controls model's own length
             return
         from studio.models.diffusion.config import config_for  # plain Python, no torch
         rate = self.rate.value()
@@ -250,18 +347,23 @@ class TrainDialog(QDialog):
             f"\n⚠ {p}" for p in problems))
         self.classes_label.setStyleSheet("color: #ff6b6b;" if not scan.files else
                                          "color: #e0b050;" if problems else "")
+        self._show_kind()
         self._update_buttons()
 
     def _on_run_folder_changed(self, folder: str = "") -> None:
         run = inspect_run(self.run_row.text())
-        resuming = run is not None
-        for w in (self.size, self.rate, self.seconds, self.pitch):
-            w.setEnabled(not resuming and not self.process.running())
+        self._update_settings_enabled()
         if run is None:
             exists = os.path.isdir(self.run_row.text()) and bool(os.listdir(self.run_row.text()))
             self.run_label.setText("a new run" + (" (the folder is not empty)" if exists else ""))
         else:  # what the run was started with (size, rate and length are fixed now)
+            self.start_from.blockSignals(True)
+            self.start_from.setCurrentIndex(max(0, self.start_from.findData(
+                run.fine_tuned_from)))
+            self.start_from.blockSignals(False)
+            self.size.blockSignals(True)
             self.size.setCurrentText(run.size or self.size.currentText())
+            self.size.blockSignals(False)
             self.pitch.setChecked(run.pitch)
             self.rate.setValue(run.sample_rate)
             self.seconds.setValue(run.seconds)
@@ -297,7 +399,8 @@ class TrainDialog(QDialog):
                             batch=self.batch.value(), device=self.device.currentText(),
                             rate=self.rate.value(), seconds=self.seconds.value(),
                             demo_every=self.demo_every.value(), resume=resume,
-                            pitch=self.pitch.isChecked())
+                            pitch=self.pitch.isChecked(),
+                            init_from=self.start_from.currentData() or "")
 
     def start(self, resume: bool = False) -> bool:
         if self.process.running():
@@ -492,8 +595,7 @@ class TrainDialog(QDialog):
         for w in (self.data_row, self.run_row, self.steps, self.batch, self.device,
                   self.demo_every):
             w.setEnabled(not running)
-        for w in (self.size, self.rate, self.seconds, self.pitch):
-            w.setEnabled(not running and saved is None)
+        self._update_settings_enabled()
 
     def _on_plot_timer_changed(self) -> None:
         if self._plot_dirty and self.isVisible():
