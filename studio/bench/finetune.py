@@ -14,9 +14,11 @@ held-out clips. Target: >= 80 % judged as asked, in <= 30 min of fine-tuning on 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import time
+from pathlib import Path
 
 import torch
 
@@ -71,6 +73,26 @@ def judges(log) -> JJ.Judges:
     return JJ.Judges(a, b, classes)
 
 
+def fine_tune(folder, args, base) -> dict:
+    """`studio train --init-from` on the folder for at most args.minutes, from a clean run
+    folder; what it took (seconds, steps)."""
+    from studio.models.controls.train import open_controls_run
+    from studio.models.diffusion.train import TrainConfig
+    shutil.rmtree(args.run, ignore_errors=True)
+    t0 = time.monotonic()
+    trainer = open_controls_run(folder, args.run, TrainConfig(steps=10 ** 9, batch=args.batch,
+                                                              lr=2e-4, warmup=50,
+                                                              checkpoint_every=10 ** 9,
+                                                              demo_every=0),
+                                init_from=str(base))
+    prepared = time.monotonic() - t0
+    deadline = t0 + args.minutes * 60
+    trainer.run(cancelled=lambda: time.monotonic() > deadline)
+    trainer.save()
+    return {"steps": trainer.step, "batch": args.batch, "prepared": prepared,
+            "wall": time.monotonic() - t0}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="studio bench finetune",
                                  description=__doc__.splitlines()[0])
@@ -79,29 +101,23 @@ def main(argv=None) -> int:
     ap.add_argument("--per-class", type=int, default=20, help="generated clips per class")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--run", default=str(cache_dir() / "finetune" / "run"))
+    ap.add_argument("--judge-only", action="store_true",
+                    help="judge the fine-tuned run already in --run (its timing.json) instead "
+                         "of fine-tuning again")
     args = ap.parse_args(argv)
     from studio.bench.generate import _table, generate, share
-    from studio.models.controls.train import open_controls_run
     from studio.models.diffusion import catalog
-    from studio.models.diffusion.train import TrainConfig
     folder = render("user-folder", 50)
     print(f"## studio bench finetune\n\nfolder {folder}: 4 classes x 50 clips; torch threads "
           f"{torch.get_num_threads()}, load {os.getloadavg()[0]:.1f}")
-    shutil.rmtree(args.run, ignore_errors=True)
-    t0 = time.monotonic()
-    trainer = open_controls_run(folder, args.run, TrainConfig(steps=10 ** 9, batch=args.batch,
-                                                              lr=2e-4, warmup=50,
-                                                              checkpoint_every=10 ** 9,
-                                                              demo_every=0),
-                                init_from=str(catalog.find_model(args.model)))
-    prepared = time.monotonic() - t0
-    step0 = trainer.step
-    deadline = t0 + args.minutes * 60
-    trainer.run(cancelled=lambda: time.monotonic() > deadline)
-    trainer.save()
-    wall = time.monotonic() - t0
-    model = catalog.load(str(trainer.run_dir / "model.json"))
+    timing_file = Path(args.run) / "timing.json"
+    if not args.judge_only:
+        timing = fine_tune(folder, args, catalog.find_model(args.model))
+        timing_file.write_text(json.dumps(timing))
+    timing = json.loads(timing_file.read_text())
+    model = catalog.load(str(Path(args.run) / "model.json"))
     j = judges(print)
+    rows = []
     real, labels = real_notes("user-judge-test", 20)
     p_real = j.predict(real, JJ.HELD_RATE)
     made, want = [], []
@@ -118,8 +134,10 @@ def main(argv=None) -> int:
     rows.append(("all", len(want), *(share(pred[x], want) for x in j.names),
                  *(share(p_real[x], labels) for x in j.names)))
     _table(f"Fine-tuning the bundled controls model on a 4-class folder of 200 clips "
-           f"({trainer.step - step0} steps of batch {args.batch}; {wall / 60:.1f} min wall "
-           f"including {prepared / 60:.1f} min reading and analysing the folder)",
+           f"({timing['steps']} steps of batch {timing['batch']}; {timing['wall'] / 60:.1f} min "
+           f"wall including " + (f"{timing['prepared'] / 60:.1f} min" if timing.get("prepared")
+                                 is not None else "the time") +
+           " reading and analysing the folder)",
            ["class", "clips", "judge A %", "judge B %", "judge A on real %",
             "judge B on real %"], rows,
            "Generated with the op's defaults (heun, 25 steps, guidance 2, notes drawn as "
