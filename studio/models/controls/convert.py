@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from studio.models.controls.model import under_full_scale
 from studio.models.diffusion import pitch as P
 
 FRAME_S = 0.01
@@ -24,7 +25,6 @@ MIN_NOTE_S = 0.06       # shorter pitch runs are glitches of the tracker, not no
 ONSET_DB = 6.0          # a rise this large within 30 ms starts a new note (a repeated key)
 FADE_S = 0.03           # a note's tail fades out this long after the next note starts
 MAX_NOTES = 64          # per call: one batch through the network
-PEAK = 0.99             # a converted line louder than this is scaled down as a whole
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,4 @@ def convert_line(model, audio: torch.Tensor, rate: int, label: int, steps: int =
             y = y * (_rms(src) / _rms(own))
         out[a:b] += y
         progress(0.9 + 0.1 * (i + 1) / len(notes))
-    peak = float(out.abs().max())
-    if peak > PEAK:  # the line's dynamics, but never past full scale
-        out *= PEAK / peak
-    return out, notes
+    return under_full_scale(out[None])[0], notes   # the line's dynamics, never past full scale

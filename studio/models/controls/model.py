@@ -100,8 +100,8 @@ class ControlModel(DiffusionModel):
 
     def _decode(self, x: torch.Tensor, pitch: Pitch = None, frames: int | None = None,
                 generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.render(self.features(x, pitch), pitch, self.sample_rate, frames,
-                           generator)
+        return under_full_scale(self.render(self.features(x, pitch), pitch, self.sample_rate,
+                                            frames, generator))
 
     def features(self, x: torch.Tensor, pitch: Pitch = None) -> torch.Tensor:
         """What the network made -> controls: denormalised, and for a note asked for (a
@@ -139,3 +139,14 @@ class ControlModel(DiffusionModel):
         return self.features(self.sample_latent(count, label, 0, sampler, steps, guidance,
                                                 0.0, generator, progress, pitch, style), pitch)
 
+
+
+PEAK = 0.99   # a rendered clip louder than this is scaled down as a whole
+
+
+def under_full_scale(clips: torch.Tensor) -> torch.Tensor:
+    """Clips (n, samples) each scaled down as a whole when its peak passes PEAK: the
+    synthesizer adds partials and noise with no ceiling, and a generated note's levels can
+    sum past full scale (a piano C4 peaked at 1.15), which a user would get as clipping."""
+    peak = clips.abs().amax(dim=-1, keepdim=True)
+    return torch.where(peak > PEAK, clips * (PEAK / peak.clamp_min(PEAK)), clips)

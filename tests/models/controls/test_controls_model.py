@@ -144,3 +144,14 @@ def test_the_network_knows_where_in_the_clip_a_frame_is():
     assert (y[0, :, 100] - y[0, :, 160]).abs().max() > 1e-3
     pos = positions(9, 200, 100.0, x)
     assert pos.shape == (1, 9, 200) and pos[0, 0, 100] == pytest.approx(0.25)
+
+
+def test_a_rendered_clip_louder_than_full_scale_is_scaled_down_as_a_whole():
+    from studio.models.controls.model import PEAK, under_full_scale
+    t = torch.linspace(0, 1, 1000)
+    loud, quiet = 1.15 * torch.sin(40 * t), 0.3 * torch.sin(40 * t)
+    out = under_full_scale(torch.stack([loud, quiet]))
+    assert float(out[0].abs().max()) == pytest.approx(PEAK)
+    np.testing.assert_allclose(out[0].numpy(), loud.numpy() * PEAK / float(loud.abs().max()),
+                               rtol=1e-6)
+    assert torch.equal(out[1], quiet)          # a clip under full scale is left as it is
