@@ -145,19 +145,16 @@ class BaseModel:
     classes: list[str]
 
 
-MODEL_JSON_LIMIT = 1 << 20   # a model config is a few kB; a larger file is not one
-
-
 def controls_models() -> list[BaseModel]:
     """The installed and bundled controls models (the ones `studio train --init-from` takes),
-    read from their JSON configs; an unreadable config is left out."""
+    read from their JSON configs (bounded, untrusted); an unreadable config is left out."""
+    from studio.errors import StudioError
+    from studio.io import jsonfile
     from studio.models.diffusion.catalog import list_models  # paths only, no torch
     found = []
     for name, js in list_models():
         try:
-            if js.stat().st_size > MODEL_JSON_LIMIT:
-                continue
-            meta = json.loads(js.read_text())
+            meta = jsonfile.read(js, f"model config {name}")
             rate = controls_frame_rate(meta)
             if not rate:
                 continue
@@ -165,7 +162,7 @@ def controls_models() -> list[BaseModel]:
             found.append(BaseModel(name, str(meta.get("size", "")), int(audio["sample_rate"]),
                                    round(int(audio["length"]) / rate, 3),
                                    [str(c) for c in audio.get("classes", [])]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (StudioError, ValueError, KeyError, TypeError, AttributeError):
             continue
     return found
 

@@ -140,7 +140,6 @@ class ControlModel(DiffusionModel):
                                                 0.0, generator, progress, pitch, style), pitch)
 
 
-
 PEAK = 0.99   # a rendered clip louder than this is scaled down as a whole
 
 

@@ -287,10 +287,13 @@ class TrainDialog(QDialog):
             (f"; new classes from the folder: {', '.join(new)}" if new else "") +
             (f"; trained further: {', '.join(known)}" if known else "") + ".")
 
-    def _update_settings_enabled(self) -> None:
-        """What a run fixes once it exists, or while it trains, is greyed out; so are a
-        controls model's rate, length and pitch (its own), and a fine-tune's size."""
-        free = not self.process.running() and inspect_run(self.run_row.text()) is None
+    def _update_settings_enabled(self, saved: bool | None = None) -> None:
+        """What a run fixes once it exists (`saved`: the run folder holds one; read from it
+        when not given), or while it trains, is greyed out; so are a controls model's rate,
+        length and pitch (its own), and a fine-tune's size."""
+        if saved is None:
+            saved = inspect_run(self.run_row.text()) is not None
+        free = not self.process.running() and not saved
         self.start_from.setEnabled(free and len(self.bases) > 0)
         self.size.setEnabled(free and self.base() is None)
         for w in (self.rate, self.seconds, self.pitch):
@@ -352,7 +355,7 @@ class TrainDialog(QDialog):
 
     def _on_run_folder_changed(self, folder: str = "") -> None:
         run = inspect_run(self.run_row.text())
-        self._update_settings_enabled()
+        self._update_settings_enabled(run is not None)
         if run is None:
             exists = os.path.isdir(self.run_row.text()) and bool(os.listdir(self.run_row.text()))
             self.run_label.setText("a new run" + (" (the folder is not empty)" if exists else ""))
@@ -595,7 +598,7 @@ class TrainDialog(QDialog):
         for w in (self.data_row, self.run_row, self.steps, self.batch, self.device,
                   self.demo_every):
             w.setEnabled(not running)
-        self._update_settings_enabled()
+        self._update_settings_enabled(saved is not None)
 
     def _on_plot_timer_changed(self) -> None:
         if self._plot_dirty and self.isVisible():
