@@ -86,7 +86,10 @@ def changed_spans(old, new) -> list[tuple[int, int] | None] | None:
         if p == len(a) == len(b):
             out.append(None)
             continue
-        out.append((p, _suffix(a, b, min(len(a), len(b)) - p)))
+        s = _suffix(a, b, min(len(a), len(b)) - p)
+        # the prefix scan stops short when an edit rewrote blocks with equal values (a gain
+        # over silence); if the shared end reaches back to it, nothing differs at all
+        out.append(None if len(a) == len(b) and p + s >= len(a) else (p, s))
     return out
 
 

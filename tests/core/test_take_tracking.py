@@ -2,7 +2,7 @@
 stale when the audio under them was edited, applied when their own audio is there, and
 back as they were on undo — checked against a plain numpy model of the same edits."""
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from studio.core import blocks, commands
 from studio.core.document import Document
@@ -74,6 +74,7 @@ edits = st.lists(st.tuples(st.sampled_from(["insert", "delete", "gain"]),
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits)
+@example(ops=[("insert", 92, 36), ("gain", 124, 4)])  # a gain over inserted silence
 def test_a_take_is_fresh_exactly_where_its_audio_is_intact(ops):
     """Model: the take's range moved through the same edits on a plain array; a take must be
     fresh and at the model's place when no edit touched its range, and stale otherwise."""
