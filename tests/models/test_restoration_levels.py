@@ -175,3 +175,24 @@ def test_within_the_dead_zone_a_fill_is_left_alone_beyond_it_brought_to_its_edge
     got = _band_db(res, m - 2048, m + 2048, 100, 10000) - _band_db(ref, m - 2048, m + 2048,
                                                                     100, 10000)
     assert -4.5 < got < -1.5, got
+
+
+def test_a_long_fill_is_steered_to_the_sides_mean_power_not_their_mean_in_db():
+    """Sides 20 dB apart (loud speech before, a pause after): at the gap's middle the line in
+    power lies at their mean power, 10 log10((1 + 0.01) / 2) = -3 dB under the loud side,
+    the line in dB at their geometric mean, -10 dB: 7 dB of energy a long fill would lack."""
+    n, s, e = RATE * 2, RATE // 2, 3 * RATE // 2
+    ref = _noise(n, seed=8)
+    ref[:s] *= 0.1
+    ref[e:] *= 0.01
+    out = ref.copy()
+    out[s:e] = 0.001 * _noise(e - s, seed=9)           # a hole
+    t = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
+    m = (s + e) // 2
+    loud = _band_db(ref, s - 4096, s, 100, 10000)
+
+    def middle(**kw):
+        res = match_levels(t(out), t(ref), RATE, s, e, tolerance_db=0.0, **kw)[0].numpy()
+        return _band_db(res.astype(np.float64), m - 2048, m + 2048, 100, 10000) - loud
+    assert abs(middle(in_power=True) - 10 * np.log10(1.01 / 2)) < 1.0, middle(in_power=True)
+    assert abs(middle() + 10) < 1.0, middle()

@@ -12,7 +12,7 @@ from studio.models.diffusion.checkpoint import load_tensors, save_model
 from studio.models.diffusion.config import model_files
 from studio.models.restoration.config import FORMAT, RestorerConfig
 from studio.models.restoration.damage import low_band
-from studio.models.restoration.levels import ease_in, keep_what_fits, match_levels
+from studio.models.restoration.levels import LONG_FILL, ease_in, keep_what_fits, match_levels
 from studio.models.restoration.model import Restorer
 from studio.paths import resources_dir
 
@@ -161,7 +161,9 @@ def fill_gap_diffusion(x: torch.Tensor, s: int, e: int, sample_rate: int, steps:
     filled[:, s - lo:e - lo] = back[:, s - lo:e - lo].to(x.dtype)
     steered = filled
     if match_level:
-        steered = match_levels(filled, x[:, lo:hi], sample_rate, s - lo, e - lo)
+        # drawn from noise, the fill holds no waveform worth keeping (levels.LONG_FILL)
+        steered = match_levels(filled, x[:, lo:hi], sample_rate, s - lo, e - lo,
+                               **({} if init is not None else LONG_FILL))
     # the level gain, spread by its frame across an edge, would step the edge samples too
     start = filled if edges is None else edges[:, lo:hi].to(x.dtype)
     filled = ease_in(start, steered, s - lo, e - lo, sample_rate)
