@@ -12,8 +12,18 @@ from studio.models.controls.spec import ControlSpec, normalise, statistics
 from studio.models.diffusion import pitch
 from studio.models.diffusion.config import (CONTROLS_RATE, CONTROLS_SECONDS, SIZES,
                                             AudioConfig, DiffusionConfig, ModelConfig,
-                                            training_p_mean)
+                                            NetworkConfig, training_p_mean)
 from studio.models.diffusion.train import Trainer
+
+
+def check_width(net: NetworkConfig) -> None:
+    """Refuse a network whose first level is narrower than a frame's features: the output
+    convolution (width -> features, 3 taps) then spans fewer directions than the features
+    have at every temporal frequency, so the denoiser cannot remove the noise in the rest
+    (D = c_skip x there) and every sample keeps unit-variance flutter in them."""
+    if net.channels[0] < net.patch * net.features:
+        raise ValueError(f"the network's first level ({net.channels[0]} channels) must be at "
+                         f"least as wide as a frame's {net.patch * net.features} features")
 
 
 def config_for(size: str, spec: ControlSpec, frames: int, rate: int, classes: tuple[str, ...],
@@ -26,6 +36,7 @@ def config_for(size: str, spec: ControlSpec, frames: int, rate: int, classes: tu
     sigma_data = 1.0
     net = replace(SIZES[size], features=spec.features, cond_dim=COND_DIM,
                   frame_rate=float(spec.frame_rate))
+    check_width(net)
     return ModelConfig(network=net, size=size, controls=spec,
                        diffusion=DiffusionConfig(sigma_data=float(sigma_data),
                                                  p_mean=training_p_mean(sigma_data),

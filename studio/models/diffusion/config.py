@@ -68,10 +68,14 @@ SIZES: dict[str, NetworkConfig] = {
                               channels=(32, 64, 128, 192), factors=(2, 2, 2),
                               time_factors=(2, 2, 2), blocks=1, attention=(3,)),
     # controls models (studio.models.controls): a U-Net over control frames (10 ms each),
-    # halving time three times; `features` is set from the representation
-    "ctl-small": NetworkConfig(patch=1, channels=(96, 128, 192, 256), factors=(2, 2, 2),
+    # halving time three times; `features` is set from the representation. The first
+    # level must be at least as wide as a frame's features (113): the output convolution
+    # maps it to them, and a narrower one leaves the noise in the directions it cannot
+    # reach untouched at every step (the first bundled model, 96 wide, sampled unit-variance
+    # flutter into 17 of them; studio.models.controls.train.check_width)
+    "ctl-small": NetworkConfig(patch=1, channels=(128, 160, 192, 256), factors=(2, 2, 2),
                                blocks=1, attention=(3,), heads=4, emb=192, positions=9),
-    "ctl-tiny": NetworkConfig(patch=1, channels=(16, 24, 32), factors=(2, 2), blocks=1,
+    "ctl-tiny": NetworkConfig(patch=1, channels=(128, 24, 32), factors=(2, 2), blocks=1,
                               attention=(2,), heads=2, emb=32, positions=9),
 }
 

@@ -155,3 +155,21 @@ def test_a_rendered_clip_louder_than_full_scale_is_scaled_down_as_a_whole():
     np.testing.assert_allclose(out[0].numpy(), loud.numpy() * PEAK / float(loud.abs().max()),
                                rtol=1e-6)
     assert torch.equal(out[1], quiet)          # a clip under full scale is left as it is
+
+
+def test_every_controls_size_reaches_every_feature_and_a_narrower_network_is_refused():
+    """The denoiser's correction leaves the network through a convolution from the first
+    level's width to the features: narrower than the features, its output spans fewer
+    directions than the features have, and the noise in the rest is never removed (the
+    first bundled model, 96 wide for 113 features). Every controls size is wide enough and a
+    narrower config is refused."""
+    from studio.models.controls.train import check_width
+    from studio.models.diffusion.config import SIZES
+    from studio.models.diffusion.networks import build_network
+    for size in [s for s in SIZES if s.startswith("ctl-")]:
+        cfg = config_for(size, DEFAULT, FRAMES, RATE, ("a", "b"))
+        out = build_network(cfg).out
+        assert out.in_channels >= out.out_channels == DEFAULT.features, size
+    narrow = replace(cfg.network, channels=(DEFAULT.features - 1,) + cfg.network.channels[1:])
+    with pytest.raises(ValueError, match="at least as wide"):
+        check_width(narrow)
