@@ -135,9 +135,8 @@ def main(argv=None) -> int:
                  *(share(p_real[x], labels) for x in j.names)))
     _table(f"Fine-tuning the bundled controls model on a 4-class folder of 200 clips "
            f"({timing['steps']} steps of batch {timing['batch']}; {timing['wall'] / 60:.1f} min "
-           f"wall including " + (f"{timing['prepared'] / 60:.1f} min" if timing.get("prepared")
-                                 is not None else "the time") +
-           " reading and analysing the folder)",
+           f"wall including {timing['prepared'] / 60:.1f} min reading and analysing the "
+           f"folder)",
            ["class", "clips", "judge A %", "judge B %", "judge A on real %",
             "judge B on real %"], rows,
            "Generated with the op's defaults (heun, 25 steps, guidance 2, notes drawn as "

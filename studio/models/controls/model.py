@@ -16,6 +16,7 @@ import torch
 from studio.models.controls import analysis, synth
 from studio.models.controls.spec import REF_MIDI, SILENT, denormalise, normalise
 from studio.models.diffusion import pitch as P
+from studio.models.diffusion.data import PEAK as DATA_PEAK
 from studio.models.diffusion.pipeline import DiffusionModel, Pitch
 
 COND_DIM = P.COND_DIM + 2
@@ -131,6 +132,15 @@ class ControlModel(DiffusionModel):
         return audio
 
     @torch.no_grad()
+    def at_playing_level(self, clip: torch.Tensor, velocity: int) -> torch.Tensor:
+        """A note is drawn at the level of the training renders (fluidsynth's: peaks of
+        0.03-0.2, -15 to -30 dBFS, at velocity 100), barely audible beside a waveform model's
+        clip. Drawn from noise it has no source level to keep, so it is given the waveform
+        model's peak (data.PEAK) scaled by the velocity (100 -> 0.63): as loud as those clips,
+        and louder as velocity rises."""
+        peak = float(clip.abs().max())
+        return clip if peak < 1e-6 else clip * (DATA_PEAK * velocity / 127 / peak)
+
     def sample_controls(self, count: int, label: int | None, sampler: str = "heun",
                         steps: int = 25, guidance: float = 1.0,
                         generator: torch.Generator | None = None, progress=lambda f: None,

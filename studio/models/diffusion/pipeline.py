@@ -78,6 +78,11 @@ class DiffusionModel:
         controls model); None for a waveform model, which is not."""
         return None
 
+    def at_playing_level(self, clip: torch.Tensor, velocity: int) -> torch.Tensor:
+        """A clip drawn from noise at the level a user hears it played: a waveform model's
+        clips already peak near data.PEAK, the level it was trained at."""
+        return clip
+
     @property
     def pitched(self) -> bool:
         """Whether the model was trained on each clip's pitch (generation may ask for one)."""

@@ -149,14 +149,15 @@ def _side_line(out, ref, sample_rate, start, end, band, side_seconds,
     db_left, db_right = sides[0], sides[-1]
     at = torch.arange(share.numel(), device=out.device)
     pos = ((at - (first - 0.5)) / (last - first + 1)).clamp(0, 1)
-    # a line in dB: a decaying note's level falls on it (a line in power, tried on held-out
-    # 200 ms gaps, left speech 4.0 dB under the truth instead of 6.8, and put the recordings
-    # 5.0 dB over it instead of 2.5)
-    target = db_left[..., None] + (db_right - db_left)[..., None] * pos
     if in_power:
         p_left, p_right = 10 ** (db_left / 10), 10 ** (db_right / 10)
         target = 10 * torch.log10(p_left[..., None] + (p_right - p_left)[..., None] * pos
                                   + _EPS)
+    else:
+        # a line in dB: a decaying note's level falls on it (a line in power, tried on
+        # held-out 200 ms gaps, left speech 4.0 dB under the truth instead of 6.8, and put
+        # the recordings 5.0 dB over it instead of 2.5)
+        target = db_left[..., None] + (db_right - db_left)[..., None] * pos
     rows = torch.ones(co.shape[2], device=out.device)
     if band is not None:
         f = bin_frequencies(frame, sample_rate, out.device)
@@ -172,8 +173,8 @@ def match_levels(out: torch.Tensor, ref: torch.Tensor, sample_rate: int, start: 
     """`out` (C, T), a repair of samples [start, end) (and of `band`, Hz, if given) of
     `ref` (C, T), with each row's level there steered to the line between `ref`'s level in
     `side_seconds` before and after (in dB, or `in_power`: see LONG_FILL). The gain reaches
-    each frame by the share of it inside
-    [start, end), so the fill meets the untouched audio smoothly; the caller keeps the
+    each frame by the share of it inside [start, end), so the fill meets the untouched
+    audio smoothly; the caller keeps the
     samples it must keep (what lies outside the damage is changed only within half a frame
     of it, and only where the levels disagree)."""
     fr = _side_line(out, ref, sample_rate, start, end, band, side_seconds, row_half_width,

@@ -47,8 +47,8 @@ def run(inputs, p, ctx) -> Result:
                          generator=g.generator(ctx.device, seed + k),
                          progress=g.span(ctx, k, p.count, f"take {k + 1} of {p.count}"),
                          pitch=hz, style=style)
-        clips.append(_at_usable_level(model, g.fit(x[0].float(), max(want, 1))[None],
-                                      p.velocity))
+        clips.append(model.at_playing_level(g.fit(x[0].float(), max(want, 1))[None],
+                                            p.velocity))
         notes.append(P.note_name(hz) if hz else "")
     takes = [(" ".join(filter(None, [f"take {k + 1} seed {seed + k}", notes[k]])), c)
              for k, c in enumerate(clips)] if p.count > 1 else []
@@ -61,20 +61,6 @@ def run(inputs, p, ctx) -> Result:
                                         "seconds": round(want / model.sample_rate, 3),
                                         "network_evaluations": _evaluations(p),
                                         "peak": round(peak, 4)}))
-
-
-def _at_usable_level(model, clip, velocity: int):
-    """A controls model draws a note at the level of its training renders (fluidsynth's:
-    peaks of 0.03-0.2, -15 to -30 dBFS, at velocity 100), which leaves a generated clip
-    barely audible beside the waveform model's, trained on clips peaking at data.PEAK. A clip
-    from noise has no source level to keep, so it is given that peak scaled by the velocity
-    (100 -> 0.63): as loud as the waveform model's clips, and louder as velocity rises."""
-    from studio.models.controls.model import ControlModel
-    from studio.models.diffusion.data import PEAK
-    peak = float(clip.abs().max())
-    if not isinstance(model, ControlModel) or peak < 1e-6:
-        return clip
-    return clip * (PEAK * velocity / 127 / peak)
 
 
 def _evaluations(p) -> int:
