@@ -12,6 +12,7 @@ default generator v2, a diffusion model over synthesizer controls (studio.models
 
     .venv/bin/python resources/recipes/train_controls.py [--per-class 200] [--steps 8000]
         [--minutes 170] [--run ~/.cache/audio-diffusion-studio/controls-run] [--resume]
+        [--init-from resources/models/controls]
 
 Needs: apt-get install fluidsynth fluid-soundfont-gm
 """
@@ -73,6 +74,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--device", default="auto")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init-from", default="",
+                    help="go on from a finished model's weights (the bundled one, whose run "
+                         "directory and optimiser state are not kept): a fresh optimiser, "
+                         "the step count continuing from the model's")
     ap.add_argument("--export-only", action="store_true",
                     help="write the run's last checkpointed EMA weights to --out, no training")
     args = ap.parse_args(argv)
@@ -88,6 +93,8 @@ def main(argv=None) -> int:
     state = run / f"{STATE}.json"
     if args.resume and state.exists():
         cfg = ModelConfig.from_json(json.loads(state.read_text())["model"])
+    elif args.init_from:  # its normalisation, not statistics measured again
+        cfg = ModelConfig.load(Path(args.init_from).with_suffix(".json"))
     else:
         cfg = config_for(args.size, DEFAULT, FRAMES, RATE, data.classes, data.audio)
     tcfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, checkpoint_every=250,
@@ -96,6 +103,8 @@ def main(argv=None) -> int:
     trainer = ControlTrainer(run, data, cfg, tcfg, device)
     if args.resume:
         trainer.resume()
+    elif args.init_from:
+        trainer.init_from(args.init_from)
     deadline = started + args.minutes * 60 if args.minutes else float("inf")
     stop = []
     for sig in (signal.SIGTERM, signal.SIGINT):
