@@ -16,7 +16,10 @@ tune the generator. The real reference is the held-out split of held notes (flui
 (d) variation at strength 0.3 (do the judges keep the class? SI-SDR to the source, which must
     stay below 10 dB: not a copy) and interpolation end points (SI-SDR after ODE inversion);
 (e) the generator itself as a classifier of real held-out clips (`classify`, what the
-    variation and interpolation ops' class=auto uses), beside the judges.
+    variation and interpolation ops' class=auto uses), beside the judges;
+(f) for a controls model, how much its controls flutter from frame to frame (partials, noise
+    bands, pitch; studio.models.controls.jitter) beside real held-out notes analysed: the
+    cause of noise between partials that the noise bands do not explain.
 Prints markdown tables; the judges' weights are cached, so reruns skip their training.
 """
 from __future__ import annotations
@@ -389,6 +392,42 @@ def bench_classify(model, judges, real: Notes, per_class):
            "The variation and interpolation ops' default class is the model's.")
 
 
+def bench_jitter(model, real: Notes, per_class: int, d: dict, seed: int):
+    """Frame-to-frame jitter of the controls the model makes (the op's sampler, steps and
+    guidance; its default clip) beside the same classes' real held-out notes analysed."""
+    from studio.models.controls.jitter import frame_jitter
+    from studio.models.diffusion.pitch import hz_to_midi
+    from studio.models.controls import analysis
+    t0 = time.perf_counter()
+    frames = model.cfg.audio.length
+    rows = []
+    for k, name in enumerate(J._oneshots.CLASSES):
+        label = model.label(name)
+        g = torch.Generator().manual_seed(seed + k)
+        hz = [model.auto_pitch(name, torch.Generator().manual_seed((seed + k) * 1000 + i))
+              for i in range(per_class)]
+        pitch = hz if any(h > 0 for h in hz) else None
+        made = model.sample_controls(per_class, label, d["sampler"], d["steps"], d["guidance"],
+                                     g, pitch=pitch, style=model.style_for(
+                                         model.clip_frames / model.sample_rate))
+        mine = frame_jitter(made.cpu(), model.spec)
+        notes = real.of(k)
+        keep = range(min(per_class, len(notes.hz)))
+        truth = frame_jitter(torch.stack([analysis.analyse(
+            notes.clips[i], notes.rate, hz_to_midi(notes.hz[i]) if notes.hz[i] > 0 else None,
+            model.spec, frames) for i in keep]), model.spec)
+        rows.append((name, *(_pair(float(mine[key].median()), float(truth[key].median()),
+                                   fmt) for key, fmt in (("harmonics", "{:.1f}"),
+                                                         ("noise", "{:.1f}"),
+                                                         ("pitch", "{:.3f}")))))
+    _table(f"(f) Frame-to-frame jitter of the controls, generated / real ({d['sampler']}, "
+           f"{d['steps']} steps, guidance {d['guidance']:g}; {per_class} a class)",
+           ["class", "partials dB", "noise bands dB", "pitch semitones"], rows,
+           f"{time.perf_counter() - t0:.0f} s. Median over the notes of the RMS step between "
+           f"neighbouring 10 ms frames over 0.1-0.6 s: the first 8 partials and the noise "
+           f"bands within 40 dB of the loudest, and the pitch (a drum's pitch is its body's).")
+
+
 def log_mel_distance(a: torch.Tensor, b: torch.Tensor, rate: int) -> torch.Tensor:
     """Per clip, the mean absolute difference of natural-log mel energies (judge A's 64 bands
     at 16 kHz, floored 80 dB under each clip's loudest bin): 0 for identical sounds."""
@@ -451,14 +490,17 @@ def main(argv=None) -> int:
                     help="comma-separated guidance scales to compare (default 1,1.5,2,3,4; "
                          "quick: none; 'none' to skip)")
     ap.add_argument("--only",
-                    default="judge,ceiling,generated,sweep,speed,variation,interpolation,"
-                            "classify",
+                    default="judge,ceiling,generated,jitter,sweep,speed,variation,"
+                            "interpolation,classify",
                     help="comma-separated parts to run (default: all)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sampler", default="", help="sampler for (a) and (b) (default: the op's)")
     ap.add_argument("--steps", type=int, default=0,
                     help="sampling steps for (a) and (b) (default: the op's)")
+    ap.add_argument("--no-settle", action="store_true",
+                    help="a controls model's raw denoiser, its estimates not smoothed in time "
+                         "(studio.models.controls.settle)")
     ap.add_argument("--save-clips", default="", metavar="DIR",
                     help="write the generated clips of (a) into DIR as <class>_<k>.wav")
     args = ap.parse_args(argv)
@@ -478,13 +520,18 @@ def main(argv=None) -> int:
     d.update({k: v for k, v in (("sampler", args.sampler), ("steps", args.steps)) if v})
     tr = model.cfg.training
     kind = "controls" if model.cfg.controls.frame_rate else "waveform"
+    if kind == "controls":
+        kind += ", estimates settled" if not args.no_settle else ", raw denoiser"
     print(f"## studio bench generate\n\nmodel {catalog.find_model(args.model)}: {kind}, "
           f"{model.cfg.size}, step {tr.get('steps', '?')}, {model.sample_rate} Hz; torch "
           f"threads {torch.get_num_threads()}, load {os.getloadavg()[0]:.1f}")
     cache: dict = {}
     catalog.load(args.model, "cpu", cache)  # the ops find this model in the shared cache
+    if args.no_settle:
+        for m in (model, *cache.values()):
+            m.settle = False
     real = real_notes(30)
-    judges = JJ.judges(100) if parts - {"speed", "interpolation"} else None
+    judges = JJ.judges(100) if parts - {"speed", "interpolation", "jitter"} else None
     if "judge" in parts:
         bench_judge(judges, real)
     if "ceiling" in parts:
@@ -494,6 +541,8 @@ def main(argv=None) -> int:
                                     args.save_clips)
         pool, _ = JJ.load_prepared(JJ.SPLIT_A, 100, J.RATE, J.LENGTH, log=lambda m: None)
         bench_frechet(generated, real, pool, args.seed)
+    if "jitter" in parts and kind.startswith("controls"):
+        bench_jitter(model, real, per_class, d, args.seed)
     if "classify" in parts:
         bench_classify(model, judges, real, 5 if args.quick else 20)
     if "variation" in parts:

@@ -14,6 +14,7 @@ import math
 import torch
 
 from studio.models.controls import analysis, synth
+from studio.models.controls.settle import settled
 from studio.models.controls.spec import REF_MIDI, SILENT, denormalise, normalise
 from studio.models.diffusion import pitch as P
 from studio.models.diffusion.data import PEAK as DATA_PEAK
@@ -53,6 +54,10 @@ def _hz_list(pitch: Pitch, n: int) -> list[float]:
 
 
 class ControlModel(DiffusionModel):
+    # every denoised estimate smoothed in time as real controls are (settle.py); False gives
+    # the network's own, for the benchmark's comparison
+    settle = True
+
     @property
     def spec(self):
         return self.cfg.controls
@@ -85,6 +90,11 @@ class ControlModel(DiffusionModel):
 
     def _latent_shape(self, count: int, frames: int) -> tuple[int, ...]:
         return (count, self.spec.features, self.cfg.audio.length)
+
+    def denoiser(self, labels: torch.Tensor | None, guidance: float,
+                 cond: torch.Tensor | None = None):
+        denoise = super().denoiser(labels, guidance, cond)
+        return settled(denoise, self.spec) if self.settle else denoise
 
     def _cond(self, pitch: Pitch, n: int, style: dict | None = None) -> torch.Tensor:
         hz = torch.tensor(_hz_list(pitch, n), dtype=torch.float32)
