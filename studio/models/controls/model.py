@@ -117,12 +117,17 @@ class ControlModel(DiffusionModel):
     def features(self, x: torch.Tensor, pitch: Pitch = None) -> torch.Tensor:
         """What the network made -> controls: denormalised, and for a note asked for (a
         pitch), its pitch held within MAX_BEND semitones of that note (vibrato and bends,
-        not another note)."""
+        not another note). A sound without a note (a drum) keeps only its first partial, its
+        body, as the analysis describes every drum: what the network leaves in the others
+        would ring as a comb of steady tones over the drum's noise."""
         f = denormalise(torch.nan_to_num(x.float(), nan=0.0), self.spec)
         pitched = torch.tensor([h > 0 for h in _hz_list(pitch, x.shape[0])],
                                device=f.device)
         bent = f[:, 0].clamp(-MAX_BEND / 12, MAX_BEND / 12)
         f[:, 0] = torch.where(pitched[:, None], bent, f[:, 0])
+        upper = slice(2, 1 + self.spec.harmonics)
+        f[:, upper] = torch.where(pitched[:, None, None], f[:, upper],
+                                  torch.full_like(f[:, upper], SILENT))
         return f
 
     def render(self, x: torch.Tensor, pitch: Pitch, rate: int, frames: int | None = None,

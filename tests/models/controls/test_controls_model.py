@@ -173,3 +173,16 @@ def test_every_controls_size_reaches_every_feature_and_a_narrower_network_is_ref
     narrow = replace(cfg.network, channels=(DEFAULT.features - 1,) + cfg.network.channels[1:])
     with pytest.raises(ValueError, match="at least as wide"):
         check_width(narrow)
+
+
+def test_a_drum_keeps_only_its_body_and_a_note_all_its_partials(tmp_path):
+    # an untrained network leaves every partial sounding; a drum is described by one
+    model = saved(tmp_path)
+    h = model.spec.harmonics
+    x = torch.full((2, model.spec.features, 20), 3.0)    # every feature well above its centre
+    f = model.features(x, [0.0, 220.0])
+    from studio.models.controls.spec import SILENT
+    assert torch.all(f[0, 2:1 + h] == SILENT) and torch.all(f[1, 2:1 + h] > SILENT)
+    assert torch.equal(f[0, 1], f[1, 1])                 # the drum's body is left alone
+    drum = model.features(x[:1], None)
+    assert torch.all(drum[0, 2:1 + h] == SILENT)
