@@ -94,6 +94,12 @@ class DiffusionModel:
         notes = self.cfg.training.get("pitch")
         return P.draw(notes, class_name, generator) if self.pitched and notes else 0.0
 
+    def takes_notes(self, class_name: str) -> bool:
+        """Whether a clip of `class_name` may be asked for a note: the model has pitch and the
+        class's training clips had notes (True where the model does not say)."""
+        rows = (self.cfg.training.get("pitch") or {}).get(class_name)
+        return self.pitched and (rows is None or bool(rows.get("notes")))
+
     def estimate_pitch(self, clips: torch.Tensor) -> list[float]:
         """Each clip's (n, frames) fundamental as the model's training data measured it."""
         return [float(f) for f in P.clip_pitches(clips.detach().cpu(), self.sample_rate)]

@@ -68,8 +68,13 @@ def take_pitch(model, text: str, class_name: str, seed: int) -> float | None:
     for a model without pitch (which refuses a note when sampling)."""
     from studio.models.diffusion import pitch as P
     hz = P.parse(text)
+    name = class_name.strip()
     if hz is None and model.pitched:
-        return model.auto_pitch(class_name.strip(), torch.Generator().manual_seed(int(seed)))
+        return model.auto_pitch(name, torch.Generator().manual_seed(int(seed)))
+    if hz and name and model.pitched and not model.takes_notes(name):
+        # a drum asked for a note rings with tones its training clips never had
+        raise StudioError(f"{name} takes no note (its training clips had none): set Pitch "
+                          f"to auto")
     return hz
 
 

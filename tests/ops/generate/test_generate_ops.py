@@ -249,6 +249,9 @@ def test_a_pitch_model_generates_the_note_asked_for(pitch_model):
         {"(none)"}
     with pytest.raises(StudioError, match="outside the range"):
         once("C9")
+    # a class whose training clips had no note (a drum) is not given one: it would ring
+    with pytest.raises(StudioError, match="kick takes no note"):
+        once("A4", cls="kick")
 
 
 def test_pitch_on_a_model_without_pitch(random_model):
