@@ -519,9 +519,9 @@ def main(argv=None) -> int:
     d = defaults()
     d.update({k: v for k, v in (("sampler", args.sampler), ("steps", args.steps)) if v})
     tr = model.cfg.training
-    kind = "controls" if model.cfg.controls.frame_rate else "waveform"
-    if kind == "controls":
-        kind += ", estimates settled" if not args.no_settle else ", raw denoiser"
+    controls = bool(model.cfg.controls.frame_rate)
+    kind = ("controls, " + ("raw denoiser" if args.no_settle else "estimates settled")
+            if controls else "waveform")
     print(f"## studio bench generate\n\nmodel {catalog.find_model(args.model)}: {kind}, "
           f"{model.cfg.size}, step {tr.get('steps', '?')}, {model.sample_rate} Hz; torch "
           f"threads {torch.get_num_threads()}, load {os.getloadavg()[0]:.1f}")
@@ -541,7 +541,7 @@ def main(argv=None) -> int:
                                     args.save_clips)
         pool, _ = JJ.load_prepared(JJ.SPLIT_A, 100, J.RATE, J.LENGTH, log=lambda m: None)
         bench_frechet(generated, real, pool, args.seed)
-    if "jitter" in parts and kind.startswith("controls"):
+    if "jitter" in parts and controls:
         bench_jitter(model, real, per_class, d, args.seed)
     if "classify" in parts:
         bench_classify(model, judges, real, 5 if args.quick else 20)

@@ -174,11 +174,19 @@ def _smooth_frames(db: torch.Tensor, width: int = SMOOTH_FRAMES,
     makes notes flutter. A plain moving mean would smear an attack into pre-echo and a median
     reads a chi-square variable low; the gated mean averages power (unbiased) over what is
     alike and leaves the frames across an attack's step out of it."""
-    half = width // 2
-    win = torch.nn.functional.pad(db[None], (half, half), mode="replicate")[0].unfold(1, width, 1)
-    alike = (win - win.median(dim=2, keepdim=True).values).abs() <= gate_db
+    win, alike = gated_windows(db, width, gate_db)
     power = 10 ** (win / 10) * alike
     return 10 * torch.log10(power.sum(dim=2) / alike.sum(dim=2))
+
+
+def gated_windows(rows: torch.Tensor, width: int, gate: float
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows (rows, frames) -> each frame's window of `width` frames (rows, frames, width),
+    the ends held, and which of the window's values lie within `gate` of its median."""
+    half = width // 2
+    win = torch.nn.functional.pad(rows[None], (half, half), mode="replicate")[0]
+    win = win.unfold(1, width, 1)
+    return win, (win - win.median(dim=2, keepdim=True).values).abs() <= gate
 
 
 def _noise_bands(x, rate, hop, frames, f0, f_note, pitched, spec, tonal=None) -> torch.Tensor:

@@ -20,6 +20,7 @@ from typing import Callable
 
 import torch
 
+from studio.models.controls.analysis import gated_windows
 from studio.models.controls.spec import ControlSpec, denormalise, join, normalise, split
 
 WIDTH = 5           # frames: the analysis's window for partials
@@ -30,12 +31,9 @@ Denoise = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def _gated_mean(rows: torch.Tensor, width: int = WIDTH, gate: float = GATE_DB) -> torch.Tensor:
-    """(..., T): each value the mean of its window's values within `gate` of their median."""
-    half = width // 2
-    flat = rows.reshape(-1, rows.shape[-1])
-    win = torch.nn.functional.pad(flat[None], (half, half), mode="replicate")[0]
-    win = win.unfold(-1, width, 1)
-    alike = (win - win.median(dim=-1, keepdim=True).values).abs() <= gate
+    """(..., T): each value the mean of its window's values within `gate` of their median
+    (the analysis's gated window, averaged in dB instead of power)."""
+    win, alike = gated_windows(rows.reshape(-1, rows.shape[-1]), width, gate)
     return ((win * alike).sum(-1) / alike.sum(-1)).reshape(rows.shape)
 
 
